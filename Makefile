@@ -1,0 +1,87 @@
+# routerd: one plain Makefile, pkg-config for the Debian libraries.
+#
+#   make            build build/routerd and build/routerctl
+#   make run        install packages, build, serve conf/routerd.yaml in the foreground
+#   make test       install packages, build, run every test (unit, sanitizers, integration, fuzz)
+#   make bench      compare routerd with NSD, Knot and gdnsd (see BENCHMARKS.md)
+
+CC      ?= cc
+PKGS    := ldns libuv yaml-0.1
+CFLAGS  ?= -O2 -g
+CFLAGS  += -std=gnu11 -Wall -Wextra -Werror -pthread -D_GNU_SOURCE -Irouterd \
+           $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+LDLIBS  += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -pthread
+
+B       := build
+SRCS    := $(wildcard routerd/*.c)
+LIBSRCS := $(filter-out routerd/main.c,$(SRCS))
+OBJS    := $(LIBSRCS:routerd/%.c=$(B)/obj/%.o)
+UNITS   := $(wildcard test/unit/test_*.c)
+
+# Sanitizer build: same sources, separate objects, used by unit and integration tests.
+SAN_FLAGS := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all
+SAN_OBJS  := $(LIBSRCS:routerd/%.c=$(B)/san/%.o)
+
+.PHONY: all deps run test unit unit-san integration fuzz bench clean format
+
+all: $(B)/routerd $(B)/routerctl
+
+$(B)/obj/%.o: routerd/%.c $(wildcard routerd/*.h) | $(B)/obj
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+$(B)/san/%.o: routerd/%.c $(wildcard routerd/*.h) | $(B)/san
+	$(CC) $(CFLAGS) $(SAN_FLAGS) -c -o $@ $<
+
+$(B)/obj $(B)/san $(B)/unit $(B)/unit-san:
+	mkdir -p $@
+
+$(B)/routerd: $(B)/obj/main.o $(OBJS)
+	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+
+$(B)/routerd-san: routerd/main.c $(SAN_OBJS)
+	$(CC) $(CFLAGS) $(SAN_FLAGS) -o $@ $^ $(LDLIBS)
+
+$(B)/routerctl: tools/routerctl.c | $(B)/obj
+	$(CC) $(CFLAGS) -o $@ $< $(LDLIBS)
+
+# Unit tests: one cmocka binary per test/unit/test_<module>.c, linked with every module.
+$(B)/unit/%: test/unit/%.c $(OBJS) | $(B)/unit
+	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS) -lcmocka
+
+$(B)/unit-san/%: test/unit/%.c $(SAN_OBJS) | $(B)/unit-san
+	$(CC) $(CFLAGS) $(SAN_FLAGS) -o $@ $^ $(LDLIBS) -lcmocka
+
+deps:
+	tools/install-deps.sh
+
+run: deps all
+	$(B)/routerd -c conf/routerd.yaml
+
+unit: $(UNITS:test/unit/%.c=$(B)/unit/%)
+	@set -e; for t in $^; do echo "== $$t"; (cd test/unit && ../../$$t); done
+
+unit-san: $(UNITS:test/unit/%.c=$(B)/unit-san/%)
+	@set -e; for t in $^; do echo "== $$t (asan+ubsan)"; (cd test/unit && ../../$$t); done
+
+integration: all $(B)/routerd-san
+	test/integration/run-all.sh
+
+fuzz:
+	test/fuzz/run.sh
+
+test: deps
+	$(MAKE) all
+	$(MAKE) unit
+	$(MAKE) unit-san
+	$(MAKE) integration
+	$(MAKE) fuzz
+	@echo "make test: all suites passed"
+
+bench: deps all
+	test/bench/run.sh
+
+format:
+	clang-format -i routerd/*.c routerd/*.h tools/*.c test/unit/*.c test/fuzz/*.c
+
+clean:
+	rm -rf $(B)
