@@ -154,7 +154,7 @@ static size_t error_response(const struct view *v, const uint8_t *qpkt, const st
 		len += put_opt(out + len, v, q, rcode);
 	}
 	put_header(out, q, rcode, 0, 0, count);
-	ctx->stats.rcodes[rcode < 24 ? rcode : 23]++;
+	stat_add(&ctx->stats.rcodes[rcode < 24 ? rcode : 23], 1);
 	return len;
 }
 
@@ -169,7 +169,7 @@ size_t answer_query(const struct view *v, const uint8_t *qpkt, size_t qlen, uint
 
 	switch (wire_parse_query(qpkt, qlen, &q)) {
 	case WIRE_DROP:
-		ctx->stats.dropped++;
+		stat_add(&ctx->stats.dropped, 1);
 		return 0;
 	case WIRE_FORMERR:
 		/* Echo nothing we could not parse: header only, counts zero. */
@@ -179,7 +179,7 @@ size_t answer_query(const struct view *v, const uint8_t *qpkt, size_t qlen, uint
 	case WIRE_OK:
 		break;
 	}
-	ctx->stats.queries[proto][bucket(q.qtype)]++;
+	stat_add(&ctx->stats.queries[proto][bucket(q.qtype)], 1);
 	if (q.edns && q.edns_version > 0) /* RFC 6891 6.1.3 */
 		return error_response(v, qpkt, &q, out, RCODE_BADVERS, 1, ctx);
 	if (q.qclass != CLASS_IN || q.qtype == TYPE_AXFR || q.qtype == TYPE_IXFR || q.qtype == TYPE_OPT)
@@ -234,7 +234,8 @@ size_t answer_query(const struct view *v, const uint8_t *qpkt, size_t qlen, uint
 		len += put_opt(out + len, v, &q, b->rcode);
 	}
 	put_header(out, &q, b->rcode, b->aa, tc, count);
-	ctx->stats.rcodes[b->rcode]++;
-	ctx->stats.truncated += (unsigned)tc;
+	stat_add(&ctx->stats.rcodes[b->rcode], 1);
+	if (tc)
+		stat_add(&ctx->stats.truncated, 1);
 	return len;
 }

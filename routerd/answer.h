@@ -8,6 +8,7 @@
 #ifndef ROUTERD_ANSWER_H
 #define ROUTERD_ANSWER_H
 
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/socket.h>
@@ -23,13 +24,25 @@ enum answer_qtype_bucket {
 	QT_DS, QT_ANY, QT_OTHER, QT__COUNT
 };
 
-/* Per-worker counters: written by the owning worker only, read by control. */
+/* Per-worker counters: written by the owning worker only, read by control.
+ * Atomic so the reads are defined, but bumped with a plain load and store
+ * (stat_inc): with one writer no locked instruction is needed. */
 struct answer_stats {
-	uint64_t queries[2][QT__COUNT]; /* [proto][qtype bucket] */
-	uint64_t rcodes[24];            /* responses by rcode (BADVERS = 16) */
-	uint64_t dropped;               /* packets not answered (QR=1, runts) */
-	uint64_t truncated;             /* UDP responses sent with TC */
+	_Atomic uint64_t queries[2][QT__COUNT]; /* [proto][qtype bucket] */
+	_Atomic uint64_t rcodes[24];            /* responses by rcode (BADVERS = 16) */
+	_Atomic uint64_t dropped;               /* packets not answered (QR=1, runts) */
+	_Atomic uint64_t truncated;             /* UDP responses sent with TC */
 };
+
+static inline void stat_add(_Atomic uint64_t *c, uint64_t n)
+{
+	atomic_store_explicit(c, atomic_load_explicit(c, memory_order_relaxed) + n, memory_order_relaxed);
+}
+
+static inline uint64_t stat_get(_Atomic uint64_t *c)
+{
+	return atomic_load_explicit(c, memory_order_relaxed);
+}
 
 /* What a worker hands to answer_query(): its ring and counters. */
 struct answer_ctx {
