@@ -6,7 +6,7 @@
 #   make bench      compare routerd with NSD, Knot and gdnsd (see BENCHMARKS.md)
 
 CC      ?= cc
-PKGS    := ldns libuv yaml-0.1 jansson libcrypto
+PKGS    := ldns libuv yaml-0.1 jansson libcrypto libsystemd
 CFLAGS  ?= -O2 -g
 CFLAGS  += -std=gnu11 -Wall -Wextra -Werror -pthread -D_GNU_SOURCE -Irouterd \
            $(shell pkg-config --cflags $(PKGS) 2>/dev/null)

@@ -1,0 +1,15 @@
+/*
+ * server.h -- the daemon's life: load config and zones, bind, drop
+ * privileges, start the workers, then run the control loop (signals now;
+ * webhooks, the admin socket and timers join it) until told to stop.
+ */
+#ifndef ROUTERD_SERVER_H
+#define ROUTERD_SERVER_H
+
+/* Run with the config at PATH. Returns the process exit status. */
+int server_run(const char *path);
+
+/* Load PATH and every zone without serving; print errors. Returns 0 or 1. */
+int server_check(const char *path);
+
+#endif

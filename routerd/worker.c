@@ -1,0 +1,198 @@
+/* worker.c -- see worker.h. */
+#include "worker.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "log.h"
+#include "rcu.h"
+#include "ring.h"
+#include "tcp.h"
+#include "udp.h"
+
+/* Observations a worker can hold before the tracker drains them: at
+ * 100k QPS all for switched names and a drain every 100 ms, 10k are needed;
+ * 64k leaves room for a slow drain. 64k x 56 bytes = 3.5 MiB per worker. */
+#define RING_SIZE 65536
+/* Kernel receive buffer per UDP socket: a burst of queries waits here
+ * while the worker is busy, instead of being dropped. */
+#define UDP_RCVBUF (4 << 20)
+
+int worker_bind_socket(const struct sockaddr *addr, socklen_t len, int type)
+{
+	int fd = socket(addr->sa_family, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0), on = 1, buf = UDP_RCVBUF;
+
+	if (fd < 0)
+		return -errno;
+	/* Every worker binds the same address; the kernel hashes flows over them. */
+	if (setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &on, sizeof(on)) < 0 ||
+	    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on)) < 0)
+		goto fail;
+	if (addr->sa_family == AF_INET6 && setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof(on)) < 0)
+		goto fail;
+	if (type == SOCK_DGRAM)
+		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &buf, sizeof(buf)); /* best effort */
+	if (bind(fd, addr, len) < 0)
+		goto fail;
+	return fd;
+fail:;
+	int e = errno;
+	close(fd);
+	return -e;
+}
+
+static void on_stop(uv_async_t *a)
+{
+	struct worker *w = a->data;
+	for (size_t i = 0; i < w->n_sockets; i++)
+		udp_close(w->udp[i]);
+	tcp_close_all(w);
+	uv_close((uv_handle_t *)&w->sweep, NULL);
+	uv_close((uv_handle_t *)&w->stop, NULL);
+}
+
+static void on_sweep(uv_timer_t *t)
+{
+	tcp_sweep(t->data);
+}
+
+static void *worker_main(void *arg)
+{
+	struct worker *w = arg;
+	uv_run(&w->loop, UV_RUN_DEFAULT);
+	return NULL;
+}
+
+static int worker_init(struct worker *w, int id, const struct config *cfg, char *err, size_t errlen)
+{
+	w->id = id;
+	w->rcu_slot = -1;
+	w->tcp_max_clients = cfg->tcp_max_clients ? cfg->tcp_max_clients : 1000;
+	w->tcp_idle_ms = (uint64_t)(cfg->tcp_idle_timeout ? cfg->tcp_idle_timeout : 10) * 1000;
+	w->n_sockets = cfg->n_listen;
+	w->udp = calloc(cfg->n_listen, sizeof(*w->udp));
+	w->tcp = calloc(cfg->n_listen, sizeof(*w->tcp));
+	w->tcp_scratch = malloc(65535);
+	w->ctx.ring = track_ring_create(RING_SIZE);
+	if (w->udp == NULL || w->tcp == NULL || w->tcp_scratch == NULL || w->ctx.ring == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	if (uv_loop_init(&w->loop) < 0) {
+		snprintf(err, errlen, "cannot create an event loop");
+		return -1;
+	}
+	w->stop.data = w;
+	w->sweep.data = w;
+	uv_async_init(&w->loop, &w->stop, on_stop);
+	uv_timer_init(&w->loop, &w->sweep);
+	w->loop_ready = 1;
+	for (size_t i = 0; i < cfg->n_listen; i++) {
+		const struct cfg_addr *a = &cfg->listen[i];
+		char why[256];
+		w->udp[i] = udp_open(w, (const struct sockaddr *)&a->ss, a->len, why, sizeof(why));
+		if (w->udp[i] == NULL) {
+			snprintf(err, errlen, "%s: %s", a->text, why);
+			return -1;
+		}
+		w->tcp[i] = tcp_open(w, (const struct sockaddr *)&a->ss, a->len, why, sizeof(why));
+		if (w->tcp[i] == NULL) {
+			snprintf(err, errlen, "%s: %s", a->text, why);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+int workers_create(const struct config *cfg, struct worker_set **out, char *err, size_t errlen)
+{
+	struct worker_set *set = calloc(1, sizeof(*set));
+	unsigned n = cfg->workers ? cfg->workers : 1;
+
+	if (set == NULL || (set->w = calloc(n, sizeof(*set->w))) == NULL) {
+		free(set);
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	for (unsigned i = 0; i < n; i++) {
+		set->n = i + 1;
+		if (worker_init(&set->w[i], (int)i, cfg, err, errlen) < 0) {
+			workers_destroy(set);
+			return -1;
+		}
+	}
+	*out = set;
+	return 0;
+}
+
+int workers_start(struct worker_set *set)
+{
+	for (size_t i = 0; i < set->n; i++) {
+		struct worker *w = &set->w[i];
+		uint64_t tick = w->tcp_idle_ms / 4 ? w->tcp_idle_ms / 4 : 1;
+		w->rcu_slot = rcu_reader_register();
+		if (w->rcu_slot < 0)
+			return -1;
+		for (size_t s = 0; s < w->n_sockets; s++)
+			if (udp_start(w->udp[s]) < 0 || tcp_start(w->tcp[s]) < 0)
+				return -1;
+		uv_timer_start(&w->sweep, on_sweep, tick, tick);
+		if (pthread_create(&w->thread, NULL, worker_main, w) != 0)
+			return -1;
+		w->thread_started = 1;
+	}
+	return 0;
+}
+
+void workers_destroy(struct worker_set *set)
+{
+	if (set == NULL)
+		return;
+	for (size_t i = 0; i < set->n; i++) {
+		struct worker *w = &set->w[i];
+		if (w->thread_started) {
+			uv_async_send(&w->stop);
+			pthread_join(w->thread, NULL);
+		} else if (w->loop_ready) {
+			/* Never started: close the handles in this thread. */
+			on_stop(&w->stop);
+			uv_run(&w->loop, UV_RUN_DEFAULT);
+		}
+		if (w->loop_ready)
+			uv_loop_close(&w->loop);
+		for (size_t s = 0; s < w->n_sockets; s++) {
+			if (w->udp)
+				udp_free(w->udp[s]);
+			if (w->tcp)
+				tcp_free(w->tcp[s]);
+		}
+		rcu_reader_unregister(w->rcu_slot);
+		track_ring_free(w->ctx.ring);
+		free(w->udp);
+		free(w->tcp);
+		free(w->tcp_scratch);
+	}
+	free(set->w);
+	free(set);
+}
+
+void workers_stats(const struct worker_set *set, struct answer_stats *sum)
+{
+	memset(sum, 0, sizeof(*sum));
+	for (size_t i = 0; i < set->n; i++) {
+		struct answer_stats *s = &set->w[i].ctx.stats;
+		for (int p = 0; p < 2; p++)
+			for (int q = 0; q < QT__COUNT; q++)
+				stat_add(&sum->queries[p][q], stat_get(&s->queries[p][q]));
+		for (int r = 0; r < 24; r++)
+			stat_add(&sum->rcodes[r], stat_get(&s->rcodes[r]));
+		stat_add(&sum->dropped, stat_get(&s->dropped));
+		stat_add(&sum->truncated, stat_get(&s->truncated));
+	}
+}
