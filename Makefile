@@ -24,7 +24,7 @@ SAN_OBJS  := $(LIBSRCS:routerd/%.c=$(B)/san/%.o)
 
 .PHONY: all deps run test unit unit-san integration fuzz bench clean format
 
-all: $(B)/routerd $(B)/routerctl
+all: $(B)/routerd
 
 $(B)/obj/%.o: routerd/%.c $(wildcard routerd/*.h) | $(B)/obj
 	$(CC) $(CFLAGS) -c -o $@ $<

@@ -31,7 +31,8 @@ static size_t add_opt(uint8_t *p, size_t len, uint16_t size, uint8_t version, in
 	o[7] = do_bit ? 0x80 : 0;
 	o[8] = 0;
 	wire_put16(o + 9, optlen);
-	memcpy(o + 11, opts, optlen);
+	if (optlen)
+		memcpy(o + 11, opts, optlen);
 	return len + 11 + optlen;
 }
 
