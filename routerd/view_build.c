@@ -360,19 +360,24 @@ struct outcome {
 	enum outcome_kind kind;
 	struct bnode *node; /* DATA, EMPTY: the node; REFERRAL: the cut */
 	int synthesized;    /* DATA from a wildcard: owner is the looked-up name */
+	struct bzone *zone; /* the zone that answered */
 };
 
-/* What the zone holds for NAME, as a query for it would find it. */
-static struct outcome resolve(struct bzone *z, const ldns_rdf *name)
+/* What we serve for NAME, as a query for it would find it, in whichever
+ * of our zones holds it (a CNAME may lead to another; NSD follows it too). */
+static struct outcome resolve(struct build *b, const ldns_rdf *name)
 {
 	uint8_t lname[WIRE_NAME_MAX];
 	size_t len = ldns_rdf_size(name), i = 0;
-	struct outcome o = { OUT_EXTERNAL, NULL, 0 };
+	struct outcome o = { OUT_EXTERNAL, NULL, 0, NULL };
+	struct bzone *z;
 
 	memcpy(lname, ldns_rdf_data(name), len);
 	wire_name_lower(lname, len);
-	if (!name_is_below(lname, len, z->apex->lname, z->apex->len))
+	z = zone_of(b, lname, len);
+	if (z == NULL)
 		return o;
+	o.zone = z;
 	for (;;) {
 		struct bnode *n = bz_find(z, lname + i, len - i);
 		if (n != NULL) {
@@ -400,12 +405,9 @@ static int add_soa(struct bzone *z, struct blob_builder *bb)
 	return bb_add_rrset(bb, SEC_AUTHORITY, z->apex->owner, z->soa_list, z->neg_ttl);
 }
 
-/* NS of the cut in authority, then A and AAAA of in-zone NS targets (glue). */
-static int add_referral(struct bzone *z, struct blob_builder *bb, struct bnode *cut)
+/* A and AAAA of the NS targets that are in zone Z, glue included. */
+static int add_glue(struct bzone *z, struct blob_builder *bb, const struct bset *ns)
 {
-	struct bset *ns = bnode_set(cut, TYPE_NS);
-	if (bb_add_rrset(bb, SEC_AUTHORITY, cut->owner, ns->rrs, COMPILE_TTL_ASIS) < 0)
-		return -1;
 	for (int pass = 0; pass < 2; pass++) {
 		for (size_t i = 0; i < ldns_rr_list_rr_count(ns->rrs); i++) {
 			const ldns_rdf *target = ldns_rr_rdf(ldns_rr_list_rr(ns->rrs, i), 0);
@@ -427,6 +429,26 @@ static int add_referral(struct bzone *z, struct blob_builder *bb, struct bnode *
 		}
 	}
 	return 0;
+}
+
+/* NS of the cut in authority, then the glue. */
+static int add_referral(struct bzone *z, struct blob_builder *bb, struct bnode *cut)
+{
+	struct bset *ns = bnode_set(cut, TYPE_NS);
+	if (bb_add_rrset(bb, SEC_AUTHORITY, cut->owner, ns->rrs, COMPILE_TTL_ASIS) < 0)
+		return -1;
+	return add_glue(z, bb, ns);
+}
+
+/* An answer RRset. With minimal responses the additional section carries
+ * only what a resolver needs: addresses of the servers an NS query names
+ * (as NSD does); MX or SRV targets are left to a query of their own. */
+static int add_answer_set(struct bzone *z, struct blob_builder *bb, const ldns_rdf *owner, const struct bset *set,
+                          uint16_t qtype)
+{
+	if (bb_add_rrset(bb, SEC_ANSWER, owner, set->rrs, COMPILE_TTL_ASIS) < 0)
+		return -1;
+	return set->type == TYPE_NS && qtype == TYPE_NS ? add_glue(z, bb, set) : 0;
 }
 
 /* A response body for queries answered by SETS at a node.
@@ -472,7 +494,7 @@ static const struct blob *compile_chain(struct node_ctx *c, const struct bset *c
 	rc = bb_add_rrset(bb, SEC_ANSWER, c->owner, cname->rrs, COMPILE_TTL_ASIS);
 	target = ldns_rr_rdf(ldns_rr_list_rr(cname->rrs, 0), 0);
 	while (rc == 0) {
-		struct outcome o = resolve(c->z, target);
+		struct outcome o = resolve(c->b, target);
 		const ldns_rdf *owner;
 		struct bset *next, *want;
 		int loop = 0;
@@ -481,11 +503,11 @@ static const struct blob *compile_chain(struct node_ctx *c, const struct bset *c
 			break;
 		if (o.kind == OUT_NX || o.kind == OUT_EMPTY) {
 			rcode = o.kind == OUT_NX ? RCODE_NXDOMAIN : RCODE_NOERROR; /* RFC 6604 3 */
-			rc = add_soa(c->z, bb);
+			rc = add_soa(o.zone, bb);
 			break;
 		}
 		if (o.kind == OUT_REFERRAL) {
-			rc = add_referral(c->z, bb, o.node);
+			rc = add_referral(o.zone, bb, o.node);
 			break;
 		}
 		/* A switched name changes under us: leave it to the resolver. */
@@ -505,20 +527,20 @@ static const struct blob *compile_chain(struct node_ctx *c, const struct bset *c
 		}
 		want = qtype ? bnode_set(o.node, qtype) : NULL;
 		if (want != NULL)
-			rc = bb_add_rrset(bb, SEC_ANSWER, owner, want->rrs, COMPILE_TTL_ASIS);
+			rc = add_answer_set(o.zone, bb, owner, want, qtype);
 		else
-			rc = add_soa(c->z, bb);
+			rc = add_soa(o.zone, bb);
 		break;
 	}
 	return finish(c, bb, rc, rcode);
 }
 
 /* The node a chain from CNAME ends on, when it ends on data (else NULL). */
-static struct bnode *chain_end(struct bzone *z, const struct bset *cname)
+static struct bnode *chain_end(struct build *b, const struct bset *cname)
 {
 	const ldns_rdf *target = ldns_rr_rdf(ldns_rr_list_rr(cname->rrs, 0), 0);
 	for (int hops = 0; hops < CHAIN_MAX; hops++) {
-		struct outcome o = resolve(z, target);
+		struct outcome o = resolve(b, target);
 		struct bset *next;
 		if (o.kind != OUT_DATA || o.node->sw >= 0)
 			return NULL;
@@ -530,15 +552,40 @@ static struct bnode *chain_end(struct bzone *z, const struct bset *cname)
 	return NULL;
 }
 
-static const struct blob *compile_sets(struct node_ctx *c, const struct bset *sets, size_t n)
+/* The answer to a query for SET's type at the node. */
+static const struct blob *compile_set(struct node_ctx *c, const struct bset *set)
 {
 	struct blob_builder *bb = bb_new(c->anchor, c->anchor_len, c->exact);
-	int rc = 0;
 	if (bb == NULL)
 		return NULL;
-	for (size_t i = 0; i < n && rc == 0; i++)
-		rc = bb_add_rrset(bb, SEC_ANSWER, c->owner, sets[i].rrs, COMPILE_TTL_ASIS);
-	return finish(c, bb, rc, RCODE_NOERROR);
+	return finish(c, bb, add_answer_set(c->z, bb, c->owner, set, set->type), RCODE_NOERROR);
+}
+
+/* RFC 8482 4.1: ANY gets one RRset. Like NSD, prefer small, popular types
+ * and avoid DNSSEC ones; the same RRset over UDP and TCP. */
+static const struct bset *any_choice(const struct bset *sets, size_t n)
+{
+	const struct bset *normal = NULL, *last_resort = NULL;
+	for (size_t i = 0; i < n; i++) {
+		switch (sets[i].type) {
+		case TYPE_A:
+		case TYPE_AAAA:
+		case TYPE_SOA:
+		case TYPE_MX:
+		case TYPE_PTR:
+			return &sets[i];
+		case LDNS_RR_TYPE_DNSKEY:
+		case LDNS_RR_TYPE_RRSIG:
+		case LDNS_RR_TYPE_NSEC:
+			if (last_resort == NULL)
+				last_resort = &sets[i];
+			break;
+		default:
+			if (normal == NULL)
+				normal = &sets[i];
+		}
+	}
+	return normal ? normal : last_resort;
 }
 
 static const struct answers *compile_answers(struct node_ctx *c)
@@ -552,7 +599,7 @@ static const struct answers *compile_answers(struct node_ctx *c)
 	if (ans == NULL)
 		return NULL;
 	if (cname != NULL) {
-		struct bnode *end = chain_end(c->z, cname);
+		struct bnode *end = chain_end(c->b, cname);
 		size_t n_end = end ? end->n_sets : 0;
 		types = arena_alloc(a, (n_end + 1) * sizeof(*types));
 		if (types == NULL)
@@ -564,7 +611,7 @@ static const struct answers *compile_answers(struct node_ctx *c)
 				continue;
 			if ((t == 0 || t > TYPE_CNAME) && (n == 0 || types[n - 1].type < TYPE_CNAME)) {
 				types[n].type = TYPE_CNAME;
-				types[n++].blob = compile_sets(c, cname, 1);
+				types[n++].blob = compile_set(c, cname);
 			}
 			if (t == 0)
 				break;
@@ -580,14 +627,16 @@ static const struct answers *compile_answers(struct node_ctx *c)
 		types = arena_alloc(a, (c->n_sets ? c->n_sets : 1) * sizeof(*types));
 		if (types == NULL)
 			return NULL;
+		const struct bset *any = any_choice(c->sets, c->n_sets);
 		for (size_t i = 0; i < c->n_sets; i++) {
 			types[n].type = c->sets[i].type;
-			types[n++].blob = compile_sets(c, &c->sets[i], 1);
+			types[n++].blob = compile_set(c, &c->sets[i]);
+			if (any == &c->sets[i])
+				ans->any_udp = ans->any_tcp = types[n - 1].blob;
 		}
 		ans->other = c->z->out->nodata;
-		/* RFC 8482 4.1: over UDP one RRset is enough; TCP gets them all. */
-		ans->any_udp = n ? types[0].blob : ans->other;
-		ans->any_tcp = n > 1 ? compile_sets(c, c->sets, c->n_sets) : ans->any_udp;
+		if (any == NULL)
+			ans->any_udp = ans->any_tcp = ans->other;
 	}
 	for (size_t i = 0; i < n; i++)
 		if (types[i].blob == NULL)

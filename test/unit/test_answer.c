@@ -408,10 +408,18 @@ static void test_any(void **state)
 {
 	(void)state;
 	ldns_pkt *p = ask_full("www.t.example.", LDNS_RR_TYPE_ANY, 0, 0, ANSWER_UDP, NULL);
-	assert_int_equal(ldns_pkt_ancount(p), 1); /* RFC 8482: one RRset over UDP */
+	/* RFC 8482: one RRset, a preferred small type (A), on both transports. */
+	assert_int_equal(ldns_pkt_ancount(p), 1);
+	assert_int_equal(ldns_rr_get_type(ldns_rr_list_rr(ldns_pkt_answer(p), 0)), LDNS_RR_TYPE_A);
 	ldns_pkt_free(p);
 	p = ask_full("www.t.example.", LDNS_RR_TYPE_ANY, 0, 0, ANSWER_TCP, NULL);
+	assert_int_equal(ldns_pkt_ancount(p), 1);
+	ldns_pkt_free(p);
+	/* An NS query gets the addresses of in-zone servers, as NSD gives. */
+	p = ask("t.example.", LDNS_RR_TYPE_NS);
 	assert_int_equal(ldns_pkt_ancount(p), 2);
+	assert_int_equal(ldns_pkt_arcount(p), 1);
+	assert_rr(ldns_pkt_additional(p), 0, "ns1.t.example. 3600 IN A 192.0.2.53");
 	ldns_pkt_free(p);
 }
 
