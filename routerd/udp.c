@@ -59,11 +59,14 @@ struct udp_socket *udp_open(struct worker *w, const struct sockaddr *addr, sockl
 		snprintf(err, errlen, "cannot bind UDP socket: %s", strerror(-fd));
 		return NULL;
 	}
-	/* Learn each query's destination address, to answer from it: on a
-	 * wildcard bind the kernel would otherwise pick a source. */
-	if (addr->sa_family == AF_INET)
+	/* On a wildcard bind, learn each query's destination address to answer
+	 * from it (the kernel would otherwise pick a source). A socket bound to
+	 * one address needs none of that: the cmsg costs every packet. */
+	if (addr->sa_family == AF_INET &&
+	    ((const struct sockaddr_in *)addr)->sin_addr.s_addr == htonl(INADDR_ANY))
 		setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &on, sizeof(on));
-	else
+	else if (addr->sa_family == AF_INET6 &&
+	         IN6_IS_ADDR_UNSPECIFIED(&((const struct sockaddr_in6 *)addr)->sin6_addr))
 		setsockopt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &on, sizeof(on));
 	u = calloc(1, sizeof(*u));
 	if (u == NULL) {

@@ -1,0 +1,5 @@
+#!/usr/bin/env bash
+# make bench: see bench.py and BENCHMARKS.md.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+exec /usr/bin/python3 test/bench/bench.py
