@@ -68,6 +68,15 @@ struct udp_socket *udp_open(struct worker *w, const struct sockaddr *addr, sockl
 	else if (addr->sa_family == AF_INET6 &&
 	         IN6_IS_ADDR_UNSPECIFIED(&((const struct sockaddr_in6 *)addr)->sin6_addr))
 		setsockopt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &on, sizeof(on));
+	/* Never fragment (RFC 9715 3.1): answers are capped at udp_payload_max
+	 * (1232 by default) and a larger one is truncated instead. The kernel
+	 * also skips choosing an IP ID for a packet that cannot fragment. */
+	if (addr->sa_family == AF_INET) {
+		int pmtu = IP_PMTUDISC_DO;
+		setsockopt(fd, IPPROTO_IP, IP_MTU_DISCOVER, &pmtu, sizeof(pmtu));
+	} else {
+		setsockopt(fd, IPPROTO_IPV6, IPV6_DONTFRAG, &on, sizeof(on));
+	}
 	u = calloc(1, sizeof(*u));
 	if (u == NULL) {
 		close(fd);
