@@ -8,19 +8,23 @@
 CC      ?= cc
 PKGS    := ldns libuv yaml-0.1 jansson libcrypto libsystemd
 CFLAGS  ?= -O2 -g
-CFLAGS  += -std=gnu11 -Wall -Wextra -Werror -pthread -D_GNU_SOURCE -Irouterd \
+# llhttp is built from the sources Debian's node-llhttp package ships.
+LLHTTP_SRC := /usr/share/llhttp
+LLHTTP_INC := /usr/share/include/llhttp
+CFLAGS  += -std=gnu11 -Wall -Wextra -Werror -pthread -D_GNU_SOURCE -Irouterd -I$(LLHTTP_INC) \
            $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 LDLIBS  += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -pthread
 
 B       := build
 SRCS    := $(wildcard routerd/*.c)
 LIBSRCS := $(filter-out routerd/main.c,$(SRCS))
-OBJS    := $(LIBSRCS:routerd/%.c=$(B)/obj/%.o)
+LLHTTP  := $(B)/llhttp/api.o $(B)/llhttp/http.o $(B)/llhttp/llhttp.o
+OBJS    := $(LIBSRCS:routerd/%.c=$(B)/obj/%.o) $(LLHTTP)
 UNITS   := $(wildcard test/unit/test_*.c)
 
 # Sanitizer build: same sources, separate objects, used by unit and integration tests.
 SAN_FLAGS := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all
-SAN_OBJS  := $(LIBSRCS:routerd/%.c=$(B)/san/%.o)
+SAN_OBJS  := $(LIBSRCS:routerd/%.c=$(B)/san/%.o) $(LLHTTP)
 
 .PHONY: all deps run test unit unit-san integration fuzz bench clean format
 
@@ -32,8 +36,12 @@ $(B)/obj/%.o: routerd/%.c $(wildcard routerd/*.h) | $(B)/obj
 $(B)/san/%.o: routerd/%.c $(wildcard routerd/*.h) | $(B)/san
 	$(CC) $(CFLAGS) $(SAN_FLAGS) -c -o $@ $<
 
-$(B)/obj $(B)/san $(B)/unit $(B)/unit-san:
+$(B)/obj $(B)/san $(B)/unit $(B)/unit-san $(B)/llhttp:
 	mkdir -p $@
+
+# Third-party code: built with its own warnings, not ours.
+$(B)/llhttp/%.o: $(LLHTTP_SRC)/%.c | $(B)/llhttp
+	$(CC) -O2 -g -I$(LLHTTP_INC) -c -o $@ $<
 
 $(B)/routerd: $(B)/obj/main.o $(OBJS)
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
