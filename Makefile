@@ -28,7 +28,7 @@ SAN_OBJS  := $(LIBSRCS:routerd/%.c=$(B)/san/%.o) $(LLHTTP)
 
 .PHONY: all deps run test unit unit-san integration fuzz bench clean format
 
-all: $(B)/routerd
+all: $(B)/routerd $(B)/routerctl
 
 $(B)/obj/%.o: routerd/%.c $(wildcard routerd/*.h) | $(B)/obj
 	$(CC) $(CFLAGS) -c -o $@ $<
