@@ -1,82 +1,130 @@
 /*
  * config.c -- see config.h.
  *
- * The schema is a set of tables, one per YAML mapping: key, handler, field
- * offset and range. A mapping is walked once; an unknown or repeated key is
- * an error at its own line and column. Checks that span keys (a side with
- * both a CNAME and addresses, a switch outside every zone) run after.
+ * The schema is a set of tables, one per YAML mapping, one line per key:
+ * name, handler, field offset, range, default, flags (after Knot's
+ * conf/schema.c). A mapping is walked once in document order, so the first
+ * error in the file is the one reported. Unknown, repeated and missing keys
+ * are errors at their own line and column. Defaults are written in the same
+ * syntax as the file and go through the same handlers before the walk, so a
+ * default can never be a value the parser would refuse. Checks that need the
+ * whole file (a switch outside every zone, inherited TTLs) run after the walk.
  */
 #include "config.h"
 
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
-#include <ldns/ldns.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 #include <yaml.h>
+
+/* Handlers store "unsigned" fields (workers, control_mode) as uint32_t. */
+_Static_assert(sizeof(unsigned) == sizeof(uint32_t), "unsigned is not 32 bits");
+
+/* RFC 2181 section 8: a TTL is at most 2^31 - 1 seconds. */
+#define TTL_MAX 2147483647L
+/* Marks a per-switch field that inherits from switch_defaults. */
+#define UNSET UINT32_MAX
 
 struct ctx {
 	const char *file;
 	yaml_document_t *doc;
 	struct config *cfg;
+	yaml_node_t *http_listen; /* for the check against server.listen */
+	char path[128];           /* dotted path of the mapping being walked */
 	char *err;
 	size_t errlen;
 	int failed;
 };
 
 struct key;
-typedef int (*handler_fn)(struct ctx *c, yaml_node_t *node, void *base, const struct key *k);
+/*
+ * Parse one value into the struct at BASE. Scalar handlers get TEXT and the
+ * NODE for error positions (NULL while applying a default); F_NODE handlers
+ * get the node itself (lists, mappings) and TEXT NULL.
+ */
+typedef int (*handler_fn)(struct ctx *c, const struct key *k, yaml_node_t *node, const char *text, void *base);
+
+enum { F_REQ = 1, F_NODE = 2 };
 
 struct key {
 	const char *name;
 	handler_fn fn;
-	size_t offset;
-	long min, max;               /* integer and duration ranges */
-	const struct key *sub;       /* nested mapping */
+	size_t offset;         /* of the field inside BASE */
+	long min, max;         /* integer, size and duration range */
+	const char *def;       /* default, in file syntax; NULL: none or computed */
+	int flags;             /* F_REQ: must be present; F_NODE: not a scalar */
+	const struct key *sub; /* keys of a nested mapping */
 };
+
+/* ---- errors ------------------------------------------------------------- */
+
+static int verror(struct ctx *c, unsigned long line, unsigned long col, const char *fmt, va_list ap)
+{
+	int n;
+
+	if (c->failed) /* keep the first error: later ones are often its echo */
+		return -1;
+	c->failed = 1;
+	if (line == 0)
+		n = snprintf(c->err, c->errlen, "%s: error: ", c->file);
+	else
+		n = snprintf(c->err, c->errlen, "%s:%lu:%lu: error: ", c->file, line, col);
+	if (n >= 0 && (size_t)n < c->errlen)
+		vsnprintf(c->err + n, c->errlen - (size_t)n, fmt, ap);
+	return -1;
+}
 
 static int error_at(struct ctx *c, const yaml_node_t *node, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
-
 static int error_at(struct ctx *c, const yaml_node_t *node, const char *fmt, ...)
 {
 	va_list ap;
-	int n;
 
-	if (c->failed)
-		return -1;
-	c->failed = 1;
-	n = snprintf(c->err, c->errlen, "%s:%lu:%lu: error: ", c->file, node ? (unsigned long)node->start_mark.line + 1 : 1ul,
-	             node ? (unsigned long)node->start_mark.column + 1 : 1ul);
-	if (n < 0 || (size_t)n >= c->errlen)
-		return -1;
 	va_start(ap, fmt);
-	vsnprintf(c->err + n, c->errlen - (size_t)n, fmt, ap);
+	/* node is NULL only for a default value, which the tests prove valid. */
+	verror(c, node ? node->start_mark.line + 1 : 0, node ? node->start_mark.column + 1 : 0, fmt, ap);
 	va_end(ap);
 	return -1;
 }
 
-static const char *scalar(struct ctx *c, yaml_node_t *node, const char *what)
+static int error_line(struct ctx *c, int line, int col, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+static int error_line(struct ctx *c, int line, int col, const char *fmt, ...)
 {
-	if (node->type != YAML_SCALAR_NODE) {
-		error_at(c, node, "%s must be a %s", what, "scalar value");
-		return NULL;
-	}
-	return (const char *)node->data.scalar.value;
+	va_list ap;
+
+	va_start(ap, fmt);
+	verror(c, (unsigned long)line, (unsigned long)col, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+static size_t path_push(struct ctx *c, const char *name)
+{
+	size_t old = strlen(c->path);
+	snprintf(c->path + old, sizeof(c->path) - old, "%s%s", old ? "." : "", name);
+	return old;
+}
+
+static void path_pop(struct ctx *c, size_t old)
+{
+	c->path[old] = '\0';
 }
 
 /* ---- value parsers -------------------------------------------------------- */
 
 int config_parse_duration(const char *text, uint32_t *seconds)
 {
-	char *end;
 	unsigned long long v, mult = 1;
+	char *end;
 
+	/* strtoull alone would take " 5", "+5" and "-5" (wrapped). */
 	if (text == NULL || !isdigit((unsigned char)text[0]))
 		return -1;
 	errno = 0;
@@ -85,10 +133,10 @@ int config_parse_duration(const char *text, uint32_t *seconds)
 		return -1;
 	switch (*end) {
 	case '\0': break;
-	case 's': mult = 1; end++; break;
-	case 'm': mult = 60; end++; break;
-	case 'h': mult = 3600; end++; break;
-	case 'd': mult = 86400; end++; break;
+	case 's': end++; break;
+	case 'm': mult = 60, end++; break;
+	case 'h': mult = 3600, end++; break;
+	case 'd': mult = 86400, end++; break;
 	default: return -1;
 	}
 	if (*end != '\0' || v > UINT32_MAX / mult)
@@ -97,52 +145,55 @@ int config_parse_duration(const char *text, uint32_t *seconds)
 	return 0;
 }
 
-int config_parse_addr(const char *text, struct cfg_addr *addr)
+/* Split "host:port" or "[v6]:port"; HOST gets the address without brackets. */
+static int split_host_port(const char *text, char *host, size_t hostlen, unsigned long *port)
 {
-	char host[64];
-	const char *port_text;
-	char *end;
-	unsigned long port;
+	const char *sep, *p;
 	size_t hlen;
+	char *end;
 
-	memset(addr, 0, sizeof(*addr));
-	if (text == NULL || strlen(text) >= sizeof(addr->text))
-		return -1;
 	if (text[0] == '[') {
 		const char *close = strchr(text, ']');
 		if (close == NULL || close[1] != ':')
 			return -1;
-		hlen = (size_t)(close - text - 1);
-		if (hlen >= sizeof(host))
-			return -1;
-		memcpy(host, text + 1, hlen);
-		port_text = close + 2;
+		p = text + 1;
+		hlen = (size_t)(close - p);
+		sep = close + 1;
 	} else {
-		const char *colon = strrchr(text, ':');
-		if (colon == NULL)
+		sep = strrchr(text, ':');
+		if (sep == NULL)
 			return -1;
-		hlen = (size_t)(colon - text);
-		if (hlen >= sizeof(host))
-			return -1;
-		memcpy(host, text, hlen);
-		port_text = colon + 1;
+		p = text;
+		hlen = (size_t)(sep - p);
 	}
-	host[hlen] = '\0';
-	if (!isdigit((unsigned char)port_text[0]))
+	if (hlen == 0 || hlen >= hostlen || !isdigit((unsigned char)sep[1]))
 		return -1;
+	memcpy(host, p, hlen);
+	host[hlen] = '\0';
 	errno = 0;
-	port = strtoul(port_text, &end, 10);
-	if (errno != 0 || *end != '\0' || port == 0 || port > 65535)
+	*port = strtoul(sep + 1, &end, 10);
+	return errno == 0 && *end == '\0' && *port >= 1 && *port <= 65535 ? 0 : -1;
+}
+
+int config_parse_addr(const char *text, struct cfg_addr *addr)
+{
+	struct sockaddr_in *s4 = (struct sockaddr_in *)&addr->ss;
+	struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&addr->ss;
+	char host[INET6_ADDRSTRLEN];
+	unsigned long port;
+
+	/* Zeroed, so two addresses compare equal with memcmp. */
+	memset(addr, 0, sizeof(*addr));
+	if (text == NULL || strlen(text) >= sizeof(addr->text) || split_host_port(text, host, sizeof(host), &port) < 0)
 		return -1;
 	if (text[0] == '[') {
-		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&addr->ss;
 		if (inet_pton(AF_INET6, host, &s6->sin6_addr) != 1)
 			return -1;
 		s6->sin6_family = AF_INET6;
 		s6->sin6_port = htons((uint16_t)port);
 		addr->len = sizeof(*s6);
 	} else {
-		struct sockaddr_in *s4 = (struct sockaddr_in *)&addr->ss;
+		/* A bare IPv6 address is ambiguous with the port: brackets required. */
 		if (inet_pton(AF_INET, host, &s4->sin_addr) != 1)
 			return -1;
 		s4->sin_family = AF_INET;
@@ -153,430 +204,704 @@ int config_parse_addr(const char *text, struct cfg_addr *addr)
 	return 0;
 }
 
-/* A domain name in presentation form -> lower case with the final dot. */
+/*
+ * A domain name, lower case with the final dot, or NULL. Labels are letters,
+ * digits, '-' and '_' (service labels such as _dmarc): no escapes and no
+ * wildcard, since a switched name is one concrete owner. The root is refused:
+ * routerd serves customer domains, never ".".
+ */
 static char *normalize_name(const char *text)
 {
-	ldns_rdf *rdf = NULL;
+	size_t len = strlen(text), label = 0;
 	char *out;
 
-	if (text[0] == '\0' || ldns_str2rdf_dname(&rdf, text) != LDNS_STATUS_OK)
+	if (len > 0 && text[len - 1] == '.')
+		len--;
+	/* RFC 1035 2.3.4: 255 octets in wire form, which is len + 2. */
+	if (len == 0 || len > 253 || (out = malloc(len + 2)) == NULL)
 		return NULL;
-	ldns_dname2canonical(rdf);
-	out = ldns_rdf2str(rdf);
-	ldns_rdf_deep_free(rdf);
+	for (size_t i = 0; i < len; i++) {
+		unsigned char ch = (unsigned char)text[i];
+		if (ch == '.' && label == 0)
+			goto bad;
+		if (ch != '.' && !isalnum(ch) && ch != '-' && ch != '_')
+			goto bad;
+		label = ch == '.' ? 0 : label + 1;
+		if (label > 63) /* RFC 1035 2.3.4 */
+			goto bad;
+		out[i] = (char)tolower(ch);
+	}
+	if (label == 0)
+		goto bad;
+	out[len] = '.';
+	out[len + 1] = '\0';
 	return out;
+bad:
+	free(out);
+	return NULL;
 }
 
-/* ---- handlers --------------------------------------------------------------- */
+/* Digits with an optional '-', nothing else: " 5", "+5", "5.0" are refused. */
+static int parse_ll(const char *text, long long *out)
+{
+	const char *p = text[0] == '-' ? text + 1 : text;
+	char *end;
+
+	if (!isdigit((unsigned char)*p))
+		return -1;
+	/* Out of range saturates to LLONG_MIN/MAX, which the range check refuses. */
+	*out = strtoll(text, &end, 10);
+	return *end == '\0' ? 0 : -1;
+}
+
+/* ---- scalar handlers ------------------------------------------------------- */
 
 #define FIELD(base, k, type) ((type *)((char *)(base) + (k)->offset))
 
-static int h_string(struct ctx *c, yaml_node_t *node, void *base, const struct key *k)
+static int h_string(struct ctx *c, const struct key *k, yaml_node_t *node, const char *text, void *base)
 {
-	const char *v = scalar(c, node, k->name);
 	char **dst = FIELD(base, k, char *);
-	if (v == NULL)
-		return -1;
-	if (v[0] == '\0')
-		return error_at(c, node, "%s must not be empty", k->name);
+
 	free(*dst);
-	*dst = strdup(v);
+	*dst = strdup(text);
 	return *dst ? 0 : error_at(c, node, "out of memory");
 }
 
-static int parse_long(struct ctx *c, yaml_node_t *node, const struct key *k, long *out)
+static int h_name(struct ctx *c, const struct key *k, yaml_node_t *node, const char *text, void *base)
 {
-	const char *v = scalar(c, node, k->name);
-	char *end;
-	if (v == NULL)
-		return -1;
-	errno = 0;
-	*out = strtol(v, &end, 10);
-	if (v[0] == '\0' || *end != '\0' || errno != 0)
-		return error_at(c, node, "%s must be an integer, not \"%s\"", k->name, v);
-	if (*out < k->min || *out > k->max)
-		return error_at(c, node, "%s must be from %ld to %ld", k->name, k->min, k->max);
+	char **dst = FIELD(base, k, char *);
+
+	free(*dst);
+	*dst = normalize_name(text);
+	if (*dst == NULL)
+		return error_at(c, node, "%s: bad domain name \"%s\"", k->name, text);
 	return 0;
 }
 
-static int h_uint(struct ctx *c, yaml_node_t *node, void *base, const struct key *k)
+static int check_range(struct ctx *c, const struct key *k, yaml_node_t *node, long long v, const char *unit)
 {
-	long v;
-	if (parse_long(c, node, k, &v) < 0)
+	if (v < k->min || v > k->max)
+		return error_at(c, node, "%s must be from %ld%s to %ld%s", k->name, k->min, unit, k->max, unit);
+	return 0;
+}
+
+static int h_uint(struct ctx *c, const struct key *k, yaml_node_t *node, const char *text, void *base)
+{
+	long long v;
+
+	if (parse_ll(text, &v) < 0)
+		return error_at(c, node, "%s must be an integer, not \"%s\"", k->name, text);
+	if (check_range(c, k, node, v, "") < 0)
 		return -1;
 	*FIELD(base, k, uint32_t) = (uint32_t)v;
 	return 0;
 }
 
-static int h_unsigned(struct ctx *c, yaml_node_t *node, void *base, const struct key *k)
+/* "auto" is one thread per online CPU, capped by the key's range. */
+static int h_workers(struct ctx *c, const struct key *k, yaml_node_t *node, const char *text, void *base)
 {
-	long v;
-	if (parse_long(c, node, k, &v) < 0)
-		return -1;
-	*FIELD(base, k, unsigned) = (unsigned)v;
+	long cpus;
+
+	if (strcmp(text, "auto") != 0)
+		return h_uint(c, k, node, text, base);
+	cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	*FIELD(base, k, uint32_t) = (uint32_t)(cpus < k->min ? k->min : cpus > k->max ? k->max : cpus);
 	return 0;
 }
 
-static int h_duration(struct ctx *c, yaml_node_t *node, void *base, const struct key *k)
+/* Bytes, or binary kilo/megabytes with a k or M suffix. */
+static int h_size(struct ctx *c, const struct key *k, yaml_node_t *node, const char *text, void *base)
 {
-	const char *v = scalar(c, node, k->name);
-	uint32_t s;
-	if (v == NULL)
+	size_t len = strlen(text);
+	long long v = -1, mult = 1;
+	char num[32];
+
+	if (len > 0 && (text[len - 1] == 'k' || text[len - 1] == 'K'))
+		mult = 1024, len--;
+	else if (len > 0 && (text[len - 1] == 'm' || text[len - 1] == 'M'))
+		mult = 1024 * 1024, len--;
+	if (len < sizeof(num)) {
+		memcpy(num, text, len);
+		num[len] = '\0';
+	}
+	if (len >= sizeof(num) || parse_ll(num, &v) < 0 || v > LLONG_MAX / mult)
+		return error_at(c, node, "%s must be a size in bytes (or with k or M), not \"%s\"", k->name, text);
+	if (check_range(c, k, node, v * mult, " bytes") < 0)
 		return -1;
-	if (config_parse_duration(v, &s) < 0)
-		return error_at(c, node, "%s: bad duration \"%s\" (use a number with s, m, h or d)", k->name, v);
-	if ((long)s < k->min || (long)s > k->max)
-		return error_at(c, node, "%s must be from %lds to %lds", k->name, k->min, k->max);
+	*FIELD(base, k, uint32_t) = (uint32_t)(v * mult);
+	return 0;
+}
+
+static int h_duration(struct ctx *c, const struct key *k, yaml_node_t *node, const char *text, void *base)
+{
+	uint32_t s;
+
+	if (config_parse_duration(text, &s) < 0)
+		return error_at(c, node, "%s: bad duration \"%s\" (a number with s, m, h or d)", k->name, text);
+	if (check_range(c, k, node, s, "s") < 0)
+		return -1;
 	*FIELD(base, k, uint32_t) = s;
 	return 0;
 }
 
-static int h_octal(struct ctx *c, yaml_node_t *node, void *base, const struct key *k)
+/* A file mode: quoted "0660" or plain 0660 (YAML 1.1 would read 0660 as
+ * octal, libyaml keeps the text, so both spellings mean the same). */
+static int h_mode(struct ctx *c, const struct key *k, yaml_node_t *node, const char *text, void *base)
 {
-	const char *v = scalar(c, node, k->name);
-	char *end;
-	unsigned long m;
-	if (v == NULL)
-		return -1;
-	m = strtoul(v, &end, 8);
-	if (v[0] == '\0' || *end != '\0' || m > 0777)
-		return error_at(c, node, "%s must be an octal mode like \"0660\"", k->name);
-	*FIELD(base, k, unsigned) = (unsigned)m;
+	size_t len = strlen(text);
+
+	if (len == 0 || len > 4 || strspn(text, "01234567") != len || strtoul(text, NULL, 8) > 0777)
+		return error_at(c, node, "%s must be an octal mode like \"0660\", not \"%s\"", k->name, text);
+	*FIELD(base, k, uint32_t) = (uint32_t)strtoul(text, NULL, 8);
 	return 0;
 }
 
-static int h_share(struct ctx *c, yaml_node_t *node, void *base, const struct key *k)
+static int h_share(struct ctx *c, const struct key *k, yaml_node_t *node, const char *text, void *base)
 {
-	const char *v = scalar(c, node, k->name);
 	char *end;
 	double d;
-	if (v == NULL)
-		return -1;
-	d = strtod(v, &end);
-	if (v[0] == '\0' || *end != '\0' || !(d > 0.0 && d <= 1.0))
-		return error_at(c, node, "%s must be a number above 0 and at most 1", k->name);
+
+	errno = 0;
+	d = strtod(text, &end);
+	/* Written this way round so that NaN fails too. */
+	if (!(isdigit((unsigned char)text[0]) || text[0] == '.') || *end != '\0' || errno != 0 || !(d > 0.0 && d <= 1.0))
+		return error_at(c, node, "%s must be a number above 0 and at most 1, not \"%s\"", k->name, text);
 	*FIELD(base, k, double) = d;
 	return 0;
 }
 
-static int h_addr(struct ctx *c, yaml_node_t *node, void *base, const struct key *k)
+static int h_addr(struct ctx *c, const struct key *k, yaml_node_t *node, const char *text, void *base)
 {
-	const char *v = scalar(c, node, k->name);
-	if (v == NULL)
-		return -1;
-	if (config_parse_addr(v, FIELD(base, k, struct cfg_addr)) < 0)
-		return error_at(c, node, "%s: bad address \"%s\" (want 127.0.0.1:53 or [::1]:53)", k->name, v);
+	if (config_parse_addr(text, FIELD(base, k, struct cfg_addr)) < 0)
+		return error_at(c, node, "%s: bad address \"%s\" (want 127.0.0.1:8053 or [::1]:8053)", k->name, text);
+	c->http_listen = node;
 	return 0;
 }
 
-static int h_all_down(struct ctx *c, yaml_node_t *node, void *base, const struct key *k)
+static int h_all_down(struct ctx *c, const struct key *k, yaml_node_t *node, const char *text, void *base)
 {
-	const char *v = scalar(c, node, k->name);
-	enum cfg_all_down *dst = FIELD(base, k, enum cfg_all_down);
-	if (v == NULL)
-		return -1;
-	if (strcmp(v, "stay") == 0)
-		*dst = ALL_DOWN_STAY;
-	else if (strcmp(v, "cdn") == 0)
-		*dst = ALL_DOWN_CDN;
-	else if (strcmp(v, "origin") == 0)
-		*dst = ALL_DOWN_ORIGIN;
+	static const char *const names[] = { [ALL_DOWN_STAY] = "stay", [ALL_DOWN_CDN] = "cdn", [ALL_DOWN_ORIGIN] = "origin" };
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		if (strcmp(text, names[i]) == 0) {
+			*FIELD(base, k, enum cfg_all_down) = (enum cfg_all_down)i;
+			return 0;
+		}
+	}
+	return error_at(c, node, "%s must be stay, cdn or origin, not \"%s\"", k->name, text);
+}
+
+static int h_side(struct ctx *c, const struct key *k, yaml_node_t *node, const char *text, void *base)
+{
+	if (strcmp(text, "cdn") == 0)
+		*FIELD(base, k, enum cfg_side) = SIDE_CDN;
+	else if (strcmp(text, "origin") == 0)
+		*FIELD(base, k, enum cfg_side) = SIDE_ORIGIN;
 	else
-		return error_at(c, node, "%s must be stay, cdn or origin, not \"%s\"", k->name, v);
+		return error_at(c, node, "%s must be cdn or origin, not \"%s\"", k->name, text);
 	return 0;
 }
 
-static int h_side(struct ctx *c, yaml_node_t *node, void *base, const struct key *k)
+/* ---- node handlers: mappings and lists ------------------------------------------ */
+
+static int walk_map(struct ctx *c, yaml_node_t *node, void *base, const struct key *table);
+
+static yaml_node_t *node_of(struct ctx *c, int id)
 {
-	const char *v = scalar(c, node, k->name);
-	if (v == NULL)
-		return -1;
-	if (strcmp(v, "cdn") != 0 && strcmp(v, "origin") != 0)
-		return error_at(c, node, "%s must be cdn or origin, not \"%s\"", k->name, v);
-	*FIELD(base, k, enum cfg_side) = strcmp(v, "cdn") == 0 ? SIDE_CDN : SIDE_ORIGIN;
+	return yaml_document_get_node(c->doc, id);
+}
+
+static size_t seq_len(const yaml_node_t *node)
+{
+	return (size_t)(node->data.sequence.items.top - node->data.sequence.items.start);
+}
+
+static int want_list(struct ctx *c, const struct key *k, yaml_node_t *node, const char *of)
+{
+	if (node->type != YAML_SEQUENCE_NODE)
+		return error_at(c, node, "%s must be a list of %s", k->name, of);
+	if (seq_len(node) == 0)
+		return error_at(c, node, "%s must list at least one of %s", k->name, of);
 	return 0;
 }
 
-static int walk_map(struct ctx *c, yaml_node_t *node, void *base, const struct key *table, const char *what);
-
-static int h_map(struct ctx *c, yaml_node_t *node, void *base, const struct key *k)
+/* The text of a scalar that holds a value; lists, mappings and nulls are refused. */
+static const char *value_text(struct ctx *c, yaml_node_t *node, const char *name)
 {
-	return walk_map(c, node, (char *)base + k->offset, k->sub, k->name);
+	const char *v;
+
+	if (node->type == YAML_SEQUENCE_NODE)
+		return error_at(c, node, "%s must be a single value, not a list", name), NULL;
+	if (node->type != YAML_SCALAR_NODE)
+		return error_at(c, node, "%s must be a single value, not a mapping", name), NULL;
+	v = (const char *)node->data.scalar.value;
+	/* "key:" alone, "~" and "null" are YAML nulls: a forgotten value. */
+	if (v[0] == '\0' || (node->data.scalar.style == YAML_PLAIN_SCALAR_STYLE &&
+	                     (strcmp(v, "~") == 0 || strcasecmp(v, "null") == 0)))
+		return error_at(c, node, "%s needs a value", name), NULL;
+	return v;
 }
 
-static yaml_node_t *item(struct ctx *c, yaml_node_item_t *it)
+static int h_map(struct ctx *c, const struct key *k, yaml_node_t *node, const char *text, void *base)
 {
-	return yaml_document_get_node(c->doc, *it);
+	size_t old = path_push(c, k->name);
+	int rc;
+
+	(void)text;
+	rc = walk_map(c, node, (char *)base + k->offset, k->sub);
+	path_pop(c, old);
+	return rc;
 }
 
-static int h_listen(struct ctx *c, yaml_node_t *node, void *base, const struct key *k)
+static int h_listen(struct ctx *c, const struct key *k, yaml_node_t *node, const char *text, void *base)
 {
 	struct config *cfg = base;
-	size_t n;
-	if (node->type != YAML_SEQUENCE_NODE)
-		return error_at(c, node, "%s must be a list of addresses", k->name);
-	n = (size_t)(node->data.sequence.items.top - node->data.sequence.items.start);
-	if (n == 0)
-		return error_at(c, node, "%s must name at least one address", k->name);
-	cfg->listen = calloc(n, sizeof(*cfg->listen));
+
+	(void)text;
+	if (want_list(c, k, node, "addresses") < 0)
+		return -1;
+	cfg->listen = calloc(seq_len(node), sizeof(*cfg->listen));
 	if (cfg->listen == NULL)
 		return error_at(c, node, "out of memory");
 	for (yaml_node_item_t *it = node->data.sequence.items.start; it < node->data.sequence.items.top; it++) {
-		yaml_node_t *v = item(c, it);
-		const char *text = scalar(c, v, "listen address");
-		if (text == NULL)
+		yaml_node_t *v = node_of(c, *it);
+		struct cfg_addr *a = &cfg->listen[cfg->n_listen];
+		const char *t = value_text(c, v, "a listen address");
+
+		if (t == NULL)
 			return -1;
-		if (config_parse_addr(text, &cfg->listen[cfg->n_listen]) < 0)
-			return error_at(c, v, "bad listen address \"%s\" (want 127.0.0.1:53 or [::1]:53)", text);
+		if (config_parse_addr(t, a) < 0)
+			return error_at(c, v, "bad listen address \"%s\" (want 127.0.0.1:53 or [::1]:53)", t);
 		for (size_t i = 0; i < cfg->n_listen; i++)
-			if (strcmp(cfg->listen[i].text, text) == 0)
-				return error_at(c, v, "listen address %s given twice", text);
+			if (cfg->listen[i].len == a->len && memcmp(&cfg->listen[i].ss, &a->ss, a->len) == 0)
+				return error_at(c, v, "listen address %s given twice", t);
 		cfg->n_listen++;
 	}
 	return 0;
 }
 
-static int h_addr_list(struct ctx *c, yaml_node_t *node, struct cfg_answer *a, int family)
+/* An A or AAAA set: a non-empty list, no address twice (RFC 2181 5: an RRset
+ * holds no duplicates, and a repeated address is a typo anyway). */
+static int addr_list(struct ctx *c, yaml_node_t *node, int family, char *arr, size_t *n)
 {
-	size_t n;
-	if (node->type != YAML_SEQUENCE_NODE)
-		return error_at(c, node, "%s must be a list of addresses", family == AF_INET ? "a" : "aaaa");
-	n = (size_t)(node->data.sequence.items.top - node->data.sequence.items.start);
-	if (n == 0)
-		return error_at(c, node, "%s must name at least one address", family == AF_INET ? "a" : "aaaa");
-	if (family == AF_INET)
-		a->a = calloc(n, sizeof(*a->a));
-	else
-		a->aaaa = calloc(n, sizeof(*a->aaaa));
-	if ((family == AF_INET && a->a == NULL) || (family == AF_INET6 && a->aaaa == NULL))
+	size_t size = family == AF_INET ? sizeof(struct in_addr) : sizeof(struct in6_addr);
+	const char *fam = family == AF_INET ? "IPv4" : "IPv6";
+
+	if (arr == NULL)
 		return error_at(c, node, "out of memory");
 	for (yaml_node_item_t *it = node->data.sequence.items.start; it < node->data.sequence.items.top; it++) {
-		yaml_node_t *v = item(c, it);
-		const char *text = scalar(c, v, "address");
-		void *dst = family == AF_INET ? (void *)&a->a[a->n_a] : (void *)&a->aaaa[a->n_aaaa];
-		if (text == NULL)
+		yaml_node_t *v = node_of(c, *it);
+		const char *t = value_text(c, v, "an address");
+
+		if (t == NULL)
 			return -1;
-		if (inet_pton(family, text, dst) != 1)
-			return error_at(c, v, "bad %s address \"%s\"", family == AF_INET ? "IPv4" : "IPv6", text);
-		if (family == AF_INET)
-			a->n_a++;
-		else
-			a->n_aaaa++;
+		if (inet_pton(family, t, arr + *n * size) != 1)
+			return error_at(c, v, "bad %s address \"%s\"%s", fam, t,
+			                family == AF_INET && strchr(t, ':') ? " (IPv6 goes under aaaa)"
+			                : family == AF_INET6 && !strchr(t, ':') ? " (IPv4 goes under a)" : "");
+		for (size_t i = 0; i < *n; i++)
+			if (memcmp(arr + i * size, arr + *n * size, size) == 0)
+				return error_at(c, v, "address %s listed twice", t);
+		(*n)++;
 	}
 	return 0;
 }
 
-static int h_a(struct ctx *c, yaml_node_t *node, void *base, const struct key *k)
+static int h_a(struct ctx *c, const struct key *k, yaml_node_t *node, const char *text, void *base)
 {
-	(void)k;
-	return h_addr_list(c, node, base, AF_INET);
-}
+	struct cfg_answer *a = base;
 
-static int h_aaaa(struct ctx *c, yaml_node_t *node, void *base, const struct key *k)
-{
-	(void)k;
-	return h_addr_list(c, node, base, AF_INET6);
-}
-
-static int h_name(struct ctx *c, yaml_node_t *node, void *base, const struct key *k)
-{
-	const char *v = scalar(c, node, k->name);
-	char **dst = FIELD(base, k, char *);
-	if (v == NULL)
+	(void)text;
+	if (want_list(c, k, node, "addresses") < 0)
 		return -1;
-	*dst = normalize_name(v);
-	if (*dst == NULL)
-		return error_at(c, node, "%s: bad domain name \"%s\"", k->name, v);
+	a->a = calloc(seq_len(node), sizeof(*a->a));
+	return addr_list(c, node, AF_INET, (char *)a->a, &a->n_a);
+}
+
+static int h_aaaa(struct ctx *c, const struct key *k, yaml_node_t *node, const char *text, void *base)
+{
+	struct cfg_answer *a = base;
+
+	(void)text;
+	if (want_list(c, k, node, "addresses") < 0)
+		return -1;
+	a->aaaa = calloc(seq_len(node), sizeof(*a->aaaa));
+	return addr_list(c, node, AF_INET6, (char *)a->aaaa, &a->n_aaaa);
+}
+
+/* One side of a switch: exactly a CNAME, or one or both address sets. */
+static int h_answer(struct ctx *c, const struct key *k, yaml_node_t *node, const char *text, void *base)
+{
+	struct cfg_answer *a = FIELD(base, k, struct cfg_answer);
+
+	if (h_map(c, k, node, text, base) < 0)
+		return -1;
+	a->line = (int)node->start_mark.line + 1;
+	a->col = (int)node->start_mark.column + 1;
+	if (a->cname == NULL && a->n_a == 0 && a->n_aaaa == 0)
+		return error_at(c, node, "%s needs a cname, or a and/or aaaa addresses", k->name);
+	/* RFC 1034 3.6.2: a CNAME owner holds no other data. */
+	if (a->cname != NULL && (a->n_a || a->n_aaaa))
+		return error_at(c, node, "%s has both a cname and addresses: a CNAME stands alone", k->name);
 	return 0;
+}
+
+/* After the walk: exactly one kind of webhook authentication, or none. */
+static int h_auth(struct ctx *c, const struct key *k, yaml_node_t *node, const char *text, void *base)
+{
+	struct cfg_http *h = base;
+	int kinds;
+
+	if (h_map(c, k, node, text, base) < 0)
+		return -1;
+	/* basic.user and hmac.secret_file are required, so they mark their block. */
+	kinds = (h->bearer_token_file != NULL) + (h->basic_user != NULL) + (h->hmac_secret_file != NULL);
+	if (kinds != 1)
+		return error_at(c, node, "auth takes exactly one of bearer_token_file, basic, hmac");
+	h->auth = h->bearer_token_file ? AUTH_BEARER : h->basic_user ? AUTH_BASIC : AUTH_HMAC;
+	return 0;
+}
+
+static int h_http(struct ctx *c, const struct key *k, yaml_node_t *node, const char *text, void *base)
+{
+	struct config *cfg = base;
+
+	cfg->http.enabled = 1;
+	return h_map(c, k, node, text, base);
+}
+
+/* A ttl_armed longer than ttl would raise the TTL when it should lower it. */
+static int armed_check(struct ctx *c, uint32_t *armed, uint32_t inherited, uint32_t ttl, int line, int col)
+{
+	if (*armed == UNSET)
+		*armed = inherited < ttl ? inherited : ttl;
+	else if (*armed > ttl)
+		return error_line(c, line, col, "ttl_armed (%us) must not be longer than ttl (%us)", *armed, ttl);
+	return 0;
+}
+
+static int h_defaults(struct ctx *c, const struct key *k, yaml_node_t *node, const char *text, void *base)
+{
+	struct cfg_switch_defaults *d = FIELD(base, k, struct cfg_switch_defaults);
+	uint32_t table_default = d->ttl_armed;
+
+	d->ttl_armed = UNSET;
+	if (h_map(c, k, node, text, base) < 0)
+		return -1;
+	return armed_check(c, &d->ttl_armed, table_default, d->ttl, (int)node->start_mark.line + 1,
+	                   (int)node->start_mark.column + 1);
 }
 
 /* ---- tables ------------------------------------------------------------------ */
 
-#define INT_MAXL 2147483647L
+/* KEY: a value in the struct at BASE. MAP: a nested mapping, its own keys in SUB. */
+#define KEY(name, fn, type, field, min, max, def, flags) { name, fn, offsetof(type, field), min, max, def, flags, NULL }
+#define MAP(name, fn, offset, flags, sub) { name, fn, offset, 0, 0, NULL, (flags) | F_NODE, sub }
+#define END { NULL, NULL, 0, 0, 0, NULL, 0, NULL }
 
 static const struct key server_keys[] = {
-	{ "listen", h_listen, 0, 0, 0, NULL },
-	{ "workers", h_unsigned, offsetof(struct config, workers), 1, 256, NULL },
-	{ "user", h_string, offsetof(struct config, user), 0, 0, NULL },
-	{ "udp_payload_max", h_uint, offsetof(struct config, udp_payload_max), 512, 4096, NULL },
-	{ "tcp_idle_timeout", h_duration, offsetof(struct config, tcp_idle_timeout), 1, 3600, NULL },
-	{ "tcp_max_clients", h_uint, offsetof(struct config, tcp_max_clients), 1, 1000000, NULL },
-	{ NULL, NULL, 0, 0, 0, NULL },
+	KEY("listen",           h_listen,   struct config, listen,           0, 0,       NULL,  F_REQ | F_NODE),
+	KEY("workers",          h_workers,  struct config, workers,          1, 256,     "auto", 0),
+	KEY("user",             h_string,   struct config, user,             0, 0,       NULL,  0),
+	/* 1232: the DNS Flag Day 2020 size that avoids IP fragmentation. */
+	KEY("udp_payload_max",  h_uint,     struct config, udp_payload_max,  512, 4096,  "1232", 0),
+	KEY("tcp_idle_timeout", h_duration, struct config, tcp_idle_timeout, 1, 3600,    "10s", 0),
+	KEY("tcp_max_clients",  h_uint,     struct config, tcp_max_clients,  1, 1000000, "1000", 0),
+	END,
 };
 
 static const struct key control_keys[] = {
-	{ "socket", h_string, offsetof(struct config, control_socket), 0, 0, NULL },
-	{ "mode", h_octal, offsetof(struct config, control_mode), 0, 0, NULL },
-	{ NULL, NULL, 0, 0, 0, NULL },
+	KEY("socket", h_string, struct config, control_socket, 0, 0, "/run/routerd/control.sock", 0),
+	KEY("mode",   h_mode,   struct config, control_mode,   0, 0, "0660", 0),
+	END,
 };
 
 static const struct key basic_keys[] = {
-	{ "user", h_string, offsetof(struct cfg_http, basic_user), 0, 0, NULL },
-	{ "password_file", h_string, offsetof(struct cfg_http, basic_password_file), 0, 0, NULL },
-	{ NULL, NULL, 0, 0, 0, NULL },
+	KEY("user",          h_string, struct cfg_http, basic_user,          0, 0, NULL, F_REQ),
+	KEY("password_file", h_string, struct cfg_http, basic_password_file, 0, 0, NULL, F_REQ),
+	END,
 };
 
 static const struct key hmac_keys[] = {
-	{ "secret_file", h_string, offsetof(struct cfg_http, hmac_secret_file), 0, 0, NULL },
-	{ "header", h_string, offsetof(struct cfg_http, hmac_header), 0, 0, NULL },
-	{ NULL, NULL, 0, 0, 0, NULL },
+	KEY("secret_file", h_string, struct cfg_http, hmac_secret_file, 0, 0, NULL, F_REQ),
+	KEY("header",      h_string, struct cfg_http, hmac_header,      0, 0, "X-Routerd-Signature", 0),
+	END,
 };
 
 static const struct key auth_keys[] = {
-	{ "bearer_token_file", h_string, offsetof(struct cfg_http, bearer_token_file), 0, 0, NULL },
-	{ "basic", h_map, 0, 0, 0, basic_keys },
-	{ "hmac", h_map, 0, 0, 0, hmac_keys },
-	{ NULL, NULL, 0, 0, 0, NULL },
+	KEY("bearer_token_file", h_string, struct cfg_http, bearer_token_file, 0, 0, NULL, 0),
+	MAP("basic", h_map, 0, 0, basic_keys),
+	MAP("hmac",  h_map, 0, 0, hmac_keys),
+	END,
 };
 
 static const struct key http_keys[] = {
-	{ "listen", h_addr, offsetof(struct cfg_http, listen), 0, 0, NULL },
-	{ "auth", h_map, 0, 0, 0, auth_keys },
-	{ "max_body", h_uint, offsetof(struct cfg_http, max_body), 1024, 64L << 20, NULL },
-	{ "max_header", h_uint, offsetof(struct cfg_http, max_header), 1024, 1L << 20, NULL },
-	{ "max_connections", h_uint, offsetof(struct cfg_http, max_connections), 1, 100000, NULL },
-	{ "idle_timeout", h_duration, offsetof(struct cfg_http, idle_timeout), 1, 3600, NULL },
-	{ NULL, NULL, 0, 0, 0, NULL },
+	KEY("listen",          h_addr,     struct cfg_http, listen,          0, 0,          NULL,  F_REQ),
+	MAP("auth", h_auth, 0, 0, auth_keys),
+	KEY("max_body",        h_size,     struct cfg_http, max_body,        1024, 64 << 20, "1M",  0),
+	KEY("max_header",      h_size,     struct cfg_http, max_header,      1024, 1 << 20,  "16k", 0),
+	KEY("max_connections", h_uint,     struct cfg_http, max_connections, 1, 100000,     "256", 0),
+	KEY("idle_timeout",    h_duration, struct cfg_http, idle_timeout,    1, 3600,       "30s", 0),
+	END,
 };
 
 static const struct key brake_keys[] = {
-	{ "max_share", h_share, offsetof(struct cfg_brake, max_share), 0, 0, NULL },
-	{ "window", h_duration, offsetof(struct cfg_brake, window), 1, 86400 * 7, NULL },
-	{ "min_switches", h_uint, offsetof(struct cfg_brake, min_switches), 0, 1000000, NULL },
-	{ NULL, NULL, 0, 0, 0, NULL },
+	KEY("max_share",    h_share,    struct cfg_brake, max_share,    0, 0,          "0.2", 0),
+	KEY("window",       h_duration, struct cfg_brake, window,       1, 7 * 86400,  "10m", 0),
+	KEY("min_switches", h_uint,     struct cfg_brake, min_switches, 0, 1000000,    "2",   0),
+	END,
 };
 
 static const struct key armed_keys[] = {
-	{ "label", h_string, offsetof(struct config, armed_label), 0, 0, NULL },
-	{ "value", h_string, offsetof(struct config, armed_value), 0, 0, NULL },
-	{ NULL, NULL, 0, 0, 0, NULL },
+	KEY("label", h_string, struct config, armed_label, 0, 0, "severity", 0),
+	KEY("value", h_string, struct config, armed_value, 0, 0, "warning",  0),
+	END,
 };
 
-#define TTL_KEYS(type)                                                                   \
-	{ "ttl", h_duration, offsetof(type, ttl), 1, INT_MAXL, NULL },                   \
-	{ "ttl_armed", h_duration, offsetof(type, ttl_armed), 1, INT_MAXL, NULL },       \
-	{ "failback_hold", h_duration, offsetof(type, failback_hold), 0, INT_MAXL, NULL }, \
-	{ "all_down", h_all_down, offsetof(type, all_down), 0, 0, NULL }
-
 static const struct key defaults_keys[] = {
-	TTL_KEYS(struct cfg_switch_defaults),
-	{ "signal_ttl", h_duration, offsetof(struct cfg_switch_defaults, signal_ttl), 1, INT_MAXL, NULL },
-	{ NULL, NULL, 0, 0, 0, NULL },
+	KEY("ttl",           h_duration, struct cfg_switch_defaults, ttl,           1, TTL_MAX, "30s",  0),
+	KEY("ttl_armed",     h_duration, struct cfg_switch_defaults, ttl_armed,     1, TTL_MAX, "5s",   0),
+	KEY("failback_hold", h_duration, struct cfg_switch_defaults, failback_hold, 0, TTL_MAX, "5m",   0),
+	KEY("signal_ttl",    h_duration, struct cfg_switch_defaults, signal_ttl,    1, TTL_MAX, "1h",   0),
+	KEY("all_down",      h_all_down, struct cfg_switch_defaults, all_down,      0, 0,       "stay", 0),
+	END,
 };
 
 static const struct key answer_keys[] = {
-	{ "cname", h_name, offsetof(struct cfg_answer, cname), 0, 0, NULL },
-	{ "a", h_a, 0, 0, 0, NULL },
-	{ "aaaa", h_aaaa, 0, 0, 0, NULL },
-	{ NULL, NULL, 0, 0, 0, NULL },
+	KEY("cname", h_name, struct cfg_answer, cname, 0, 0, NULL, 0),
+	KEY("a",     h_a,    struct cfg_answer, a,     0, 0, NULL, F_NODE),
+	KEY("aaaa",  h_aaaa, struct cfg_answer, aaaa,  0, 0, NULL, F_NODE),
+	END,
 };
 
+/* Keys without a default here inherit from switch_defaults after the walk. */
 static const struct key switch_keys[] = {
-	{ "name", h_name, offsetof(struct cfg_switch, name), 0, 0, NULL },
-	{ "cdn", h_map, offsetof(struct cfg_switch, cdn), 0, 0, answer_keys },
-	{ "origin", h_map, offsetof(struct cfg_switch, origin), 0, 0, answer_keys },
-	{ "initial", h_side, offsetof(struct cfg_switch, initial), 0, 0, NULL },
-	TTL_KEYS(struct cfg_switch),
-	{ NULL, NULL, 0, 0, 0, NULL },
+	KEY("name",          h_name,     struct cfg_switch, name,          0, 0,       NULL, F_REQ),
+	MAP("cdn",    h_answer, offsetof(struct cfg_switch, cdn),    F_REQ, answer_keys),
+	MAP("origin", h_answer, offsetof(struct cfg_switch, origin), F_REQ, answer_keys),
+	KEY("ttl",           h_duration, struct cfg_switch, ttl,           1, TTL_MAX, NULL, 0),
+	KEY("ttl_armed",     h_duration, struct cfg_switch, ttl_armed,     1, TTL_MAX, NULL, 0),
+	KEY("failback_hold", h_duration, struct cfg_switch, failback_hold, 0, TTL_MAX, NULL, 0),
+	KEY("all_down",      h_all_down, struct cfg_switch, all_down,      0, 0,       NULL, 0),
+	KEY("initial",       h_side,     struct cfg_switch, initial,       0, 0,       NULL, 0),
+	END,
 };
 
 static const struct key zone_keys[] = {
-	{ "name", h_name, offsetof(struct cfg_zone, name), 0, 0, NULL },
-	{ "file", h_string, offsetof(struct cfg_zone, file), 0, 0, NULL },
-	{ NULL, NULL, 0, 0, 0, NULL },
+	KEY("name", h_name,   struct cfg_zone, name, 0, 0, NULL, F_REQ),
+	KEY("file", h_string, struct cfg_zone, file, 0, 0, NULL, F_REQ),
+	END,
 };
 
-static int h_zones(struct ctx *c, yaml_node_t *node, void *base, const struct key *k);
-static int h_switches(struct ctx *c, yaml_node_t *node, void *base, const struct key *k);
+static int h_zones(struct ctx *c, const struct key *k, yaml_node_t *node, const char *text, void *base);
+static int h_switches(struct ctx *c, const struct key *k, yaml_node_t *node, const char *text, void *base);
 
 static const struct key top_keys[] = {
-	{ "server", h_map, 0, 0, 0, server_keys },
-	{ "state_dir", h_string, offsetof(struct config, state_dir), 0, 0, NULL },
-	{ "control", h_map, 0, 0, 0, control_keys },
-	{ "http", h_map, offsetof(struct config, http), 0, 0, http_keys },
-	{ "brake", h_map, offsetof(struct config, brake), 0, 0, brake_keys },
-	{ "armed", h_map, 0, 0, 0, armed_keys },
-	{ "zones", h_zones, 0, 0, 0, NULL },
-	{ "switch_defaults", h_map, offsetof(struct config, defaults), 0, 0, defaults_keys },
-	{ "switches", h_switches, 0, 0, 0, NULL },
-	{ NULL, NULL, 0, 0, 0, NULL },
+	MAP("server", h_map, 0, F_REQ, server_keys),
+	KEY("state_dir", h_string, struct config, state_dir, 0, 0, "/var/lib/routerd", 0),
+	MAP("control", h_map, 0, 0, control_keys),
+	MAP("http", h_http, offsetof(struct config, http), 0, http_keys),
+	MAP("brake", h_map, offsetof(struct config, brake), 0, brake_keys),
+	MAP("armed", h_map, 0, 0, armed_keys),
+	KEY("zones", h_zones, struct config, zones, 0, 0, NULL, F_REQ | F_NODE),
+	MAP("switch_defaults", h_defaults, offsetof(struct config, defaults), 0, defaults_keys),
+	KEY("switches", h_switches, struct config, switches, 0, 0, NULL, F_NODE),
+	END,
 };
 
 /* ---- walking ------------------------------------------------------------------- */
 
-static int walk_map(struct ctx *c, yaml_node_t *node, void *base, const struct key *table, const char *what)
+/* Levenshtein distance, for "did you mean": keys are short, so O(n*m) is fine. */
+static size_t distance(const char *a, const char *b)
 {
-	unsigned char seen[32] = { 0 };
+	size_t la = strlen(a), lb = strlen(b), row[64], diag, up;
+
+	if (lb >= sizeof(row) / sizeof(row[0]))
+		return SIZE_MAX;
+	for (size_t j = 0; j <= lb; j++)
+		row[j] = j;
+	for (size_t i = 1; i <= la; i++) {
+		diag = row[0];
+		row[0] = i;
+		for (size_t j = 1; j <= lb; j++) {
+			up = row[j];
+			row[j] = diag + (a[i - 1] != b[j - 1]);
+			if (up + 1 < row[j])
+				row[j] = up + 1;
+			if (row[j - 1] + 1 < row[j])
+				row[j] = row[j - 1] + 1;
+			diag = up;
+		}
+	}
+	return row[lb];
+}
+
+static int unknown_key(struct ctx *c, yaml_node_t *kn, const char *key, const struct key *table)
+{
+	const char *best = NULL;
+	size_t best_d = 3; /* more than two edits away is not a typo */
+
+	for (const struct key *k = table; k->name != NULL; k++) {
+		size_t d = distance(key, k->name);
+		if (d < best_d)
+			best = k->name, best_d = d;
+	}
+	if (best != NULL)
+		return error_at(c, kn, "unknown key \"%s\"%s%s (did you mean \"%s\"?)", key, c->path[0] ? " in " : "",
+		                c->path, best);
+	return error_at(c, kn, "unknown key \"%s\"%s%s", key, c->path[0] ? " in " : "", c->path);
+}
+
+/* Missing "server" reads best as "server.listen is required": follow required sub-keys. */
+static int missing_key(struct ctx *c, yaml_node_t *node, const struct key *k)
+{
+	size_t old = path_push(c, k->name);
+
+	for (const struct key *s = k->sub; s != NULL;) {
+		const struct key *req = s;
+		while (req->name != NULL && !(req->flags & F_REQ))
+			req++;
+		if (req->name == NULL)
+			break;
+		path_push(c, req->name);
+		s = req->sub;
+	}
+	error_at(c, node, "%s is required", c->path);
+	path_pop(c, old);
+	return -1;
+}
+
+static int set_value(struct ctx *c, const struct key *k, yaml_node_t *vn, void *base)
+{
+	const char *text = NULL;
+
+	if (!(k->flags & F_NODE) && (text = value_text(c, vn, k->name)) == NULL)
+		return -1;
+	return k->fn(c, k, vn, text, base);
+}
+
+static int walk_map(struct ctx *c, yaml_node_t *node, void *base, const struct key *table)
+{
+	yaml_node_t *seen[32] = { NULL }; /* key node of table[i]; every table is shorter */
+	const char *what = c->path[0] ? c->path : "the configuration";
 
 	if (node->type != YAML_MAPPING_NODE)
-		return error_at(c, node, "%s must be a mapping of keys to values", what);
+		return error_at(c, node, "%s must be a mapping (key: value)", what);
 	for (yaml_node_pair_t *p = node->data.mapping.pairs.start; p < node->data.mapping.pairs.top; p++) {
-		yaml_node_t *kn = yaml_document_get_node(c->doc, p->key);
-		yaml_node_t *vn = yaml_document_get_node(c->doc, p->value);
-		const char *key = scalar(c, kn, "a key");
+		yaml_node_t *kn = node_of(c, p->key);
+		const char *key = kn->type == YAML_SCALAR_NODE ? (const char *)kn->data.scalar.value : NULL;
 		size_t i;
+
 		if (key == NULL)
-			return -1;
+			return error_at(c, kn, "a key in %s must be a plain name", what);
 		for (i = 0; table[i].name != NULL && strcmp(table[i].name, key) != 0; i++)
 			;
 		if (table[i].name == NULL)
-			return error_at(c, kn, "unknown key \"%s\" in %s", key, what);
-		if (seen[i]++)
-			return error_at(c, kn, "duplicate key \"%s\" in %s", key, what);
-		if (table[i].fn(c, vn, base, &table[i]) < 0)
+			return unknown_key(c, kn, key, table);
+		if (seen[i] != NULL)
+			return error_at(c, kn, "duplicate key \"%s\" (first at line %lu)", key,
+			                (unsigned long)seen[i]->start_mark.line + 1);
+		seen[i] = kn;
+		if (set_value(c, &table[i], node_of(c, p->value), base) < 0)
+			return -1;
+	}
+	for (size_t i = 0; table[i].name != NULL; i++)
+		if ((table[i].flags & F_REQ) && seen[i] == NULL)
+			return missing_key(c, node, &table[i]);
+	return 0;
+}
+
+/* Run every default through its own handler, nested tables included. */
+static int apply_defaults(struct ctx *c, const struct key *table, void *base)
+{
+	for (const struct key *k = table; k->name != NULL; k++) {
+		if (k->sub != NULL && apply_defaults(c, k->sub, (char *)base + k->offset) < 0)
+			return -1;
+		if (k->def != NULL && k->fn(c, k, NULL, k->def, base) < 0)
 			return -1;
 	}
 	return 0;
 }
 
-static size_t seq_len(yaml_node_t *node)
+/*
+ * A relative zone file is looked up in the working directory first, so that
+ * `routerd -c conf/routerd.yaml` run from a checkout finds zones/x.zone, and
+ * otherwise beside the config file, so that /etc/routerd/routerd.yaml can say
+ * "zones/x.zone" for /etc/routerd/zones/x.zone whatever the working directory
+ * (systemd starts us in /). When neither exists, the path beside the config
+ * file is kept, and the zone loader's error names it.
+ */
+static int resolve_zone_file(struct ctx *c, struct cfg_zone *z)
 {
-	return (size_t)(node->data.sequence.items.top - node->data.sequence.items.start);
+	const char *slash = strrchr(c->file, '/');
+	char *joined;
+
+	if (z->file[0] == '/' || slash == NULL || access(z->file, F_OK) == 0)
+		return 0;
+	if (asprintf(&joined, "%.*s/%s", (int)(slash - c->file), c->file, z->file) < 0)
+		return error_line(c, z->line, z->col, "out of memory");
+	free(z->file);
+	z->file = joined;
+	return 0;
 }
 
-static int h_zones(struct ctx *c, yaml_node_t *node, void *base, const struct key *k)
+static int h_zones(struct ctx *c, const struct key *k, yaml_node_t *node, const char *text, void *base)
 {
 	struct config *cfg = base;
-	if (node->type != YAML_SEQUENCE_NODE || seq_len(node) == 0)
-		return error_at(c, node, "%s must be a non-empty list of {name, file}", k->name);
+	size_t old = path_push(c, "zone");
+
+	(void)text;
+	if (want_list(c, k, node, "{name, file}") < 0)
+		return -1;
 	cfg->zones = calloc(seq_len(node), sizeof(*cfg->zones));
 	if (cfg->zones == NULL)
 		return error_at(c, node, "out of memory");
 	for (yaml_node_item_t *it = node->data.sequence.items.start; it < node->data.sequence.items.top; it++) {
-		yaml_node_t *v = item(c, it);
+		yaml_node_t *v = node_of(c, *it);
 		struct cfg_zone *z = &cfg->zones[cfg->n_zones++];
+
 		z->line = (int)v->start_mark.line + 1;
 		z->col = (int)v->start_mark.column + 1;
-		if (walk_map(c, v, z, zone_keys, "a zone") < 0)
+		if (walk_map(c, v, z, zone_keys) < 0)
 			return -1;
-		if (z->name == NULL || z->file == NULL)
-			return error_at(c, v, "a zone needs both name and file");
 		for (size_t i = 0; i + 1 < cfg->n_zones; i++)
 			if (strcmp(cfg->zones[i].name, z->name) == 0)
-				return error_at(c, v, "zone %s listed twice", z->name);
+				return error_at(c, v, "zone %s listed twice (first at line %d)", z->name, cfg->zones[i].line);
+		if (resolve_zone_file(c, z) < 0)
+			return -1;
 	}
+	path_pop(c, old);
 	return 0;
 }
 
-static int h_switches(struct ctx *c, yaml_node_t *node, void *base, const struct key *k)
+static int h_switches(struct ctx *c, const struct key *k, yaml_node_t *node, const char *text, void *base)
 {
 	struct config *cfg = base;
+	size_t old = path_push(c, "switch");
+
+	(void)text;
 	if (node->type != YAML_SEQUENCE_NODE)
-		return error_at(c, node, "%s must be a list", k->name);
+		return error_at(c, node, "%s must be a list of switches", k->name);
+	/* calloc(0) may return NULL: an empty list is fine, and 1 keeps it simple. */
 	cfg->switches = calloc(seq_len(node) ? seq_len(node) : 1, sizeof(*cfg->switches));
 	if (cfg->switches == NULL)
 		return error_at(c, node, "out of memory");
 	for (yaml_node_item_t *it = node->data.sequence.items.start; it < node->data.sequence.items.top; it++) {
-		yaml_node_t *v = item(c, it);
+		yaml_node_t *v = node_of(c, *it);
 		struct cfg_switch *s = &cfg->switches[cfg->n_switches++];
+
 		s->line = (int)v->start_mark.line + 1;
 		s->col = (int)v->start_mark.column + 1;
-		/* Unset TTL fields take switch_defaults after the whole file is read. */
-		s->ttl = s->ttl_armed = s->failback_hold = UINT32_MAX;
-		s->all_down = (enum cfg_all_down)-1;
-		if (walk_map(c, v, s, switch_keys, "a switch") < 0)
+		s->ttl = s->ttl_armed = s->failback_hold = UNSET;
+		s->all_down = (enum cfg_all_down)UNSET;
+		if (walk_map(c, v, s, switch_keys) < 0)
 			return -1;
+		for (size_t i = 0; i + 1 < cfg->n_switches; i++)
+			if (strcmp(cfg->switches[i].name, s->name) == 0)
+				return error_at(c, v, "switch %s listed twice (first at line %d)", s->name,
+				                cfg->switches[i].line);
 	}
+	path_pop(c, old);
 	return 0;
 }
 
@@ -585,183 +910,101 @@ static int h_switches(struct ctx *c, yaml_node_t *node, void *base, const struct
 static int name_in_zone(const char *name, const char *zone)
 {
 	size_t n = strlen(name), z = strlen(zone);
-	if (strcmp(zone, ".") == 0)
-		return 1;
-	return n == z ? strcmp(name, zone) == 0 : n > z && name[n - z - 1] == '.' && strcmp(name + n - z, zone) == 0;
+
+	if (n == z)
+		return strcmp(name, zone) == 0;
+	return n > z && name[n - z - 1] == '.' && strcmp(name + n - z, zone) == 0;
 }
 
-static int switch_error(struct ctx *c, const struct cfg_switch *s, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-/* Errors found after parsing point at the switch's list item. */
-static int switch_error(struct ctx *c, const struct cfg_switch *s, const char *fmt, ...)
+static int check_side(struct ctx *c, const struct cfg_switch *s, const struct cfg_answer *a, const char *side, int apex)
 {
-	va_list ap;
-	int n = snprintf(c->err, c->errlen, "%s:%d:%d: error: switch %s: ", c->file, s->line, s->col,
-	                 s->name ? s->name : "?");
-	c->failed = 1;
-	if (n < 0 || (size_t)n >= c->errlen)
-		return -1;
-	va_start(ap, fmt);
-	vsnprintf(c->err + n, c->errlen - (size_t)n, fmt, ap);
-	va_end(ap);
-	return -1;
-}
-
-static int check_side(struct ctx *c, struct cfg_switch *s, struct cfg_answer *a, const char *side, int apex)
-{
-	int addrs = a->n_a || a->n_aaaa;
-	if (a->cname == NULL && !addrs)
-		return switch_error(c, s, "%s needs a cname or a/aaaa addresses", side);
-	if (a->cname != NULL && addrs)
-		return switch_error(c, s, "%s has both a cname and addresses", side);
+	/* RFC 1034 3.6.2 again: the apex holds SOA and NS, so no CNAME there. */
 	if (a->cname != NULL && apex)
-		return switch_error(c, s, "a zone apex takes addresses only: %s cannot be a cname", side);
+		return error_line(c, a->line, a->col, "switch %s is a zone apex: %s takes addresses only, not a cname",
+		                  s->name, side);
+	if (a->cname != NULL && strcmp(a->cname, s->name) == 0)
+		return error_line(c, a->line, a->col, "switch %s: %s cname points at itself", s->name, side);
 	return 0;
 }
 
-static int check_switches(struct ctx *c)
+static int check_switch(struct ctx *c, struct cfg_switch *s)
 {
-	struct config *cfg = c->cfg;
-	for (size_t i = 0; i < cfg->n_switches; i++) {
-		struct cfg_switch *s = &cfg->switches[i];
-		int inside = 0, apex = 0;
-		if (s->name == NULL)
-			return switch_error(c, s, "a switch needs a name");
-		for (size_t j = 0; j < i; j++)
-			if (strcmp(cfg->switches[j].name, s->name) == 0)
-				return switch_error(c, s, "listed twice");
-		for (size_t z = 0; z < cfg->n_zones; z++) {
-			inside |= name_in_zone(s->name, cfg->zones[z].name);
-			apex |= strcmp(s->name, cfg->zones[z].name) == 0;
-		}
-		if (!inside)
-			return switch_error(c, s, "not inside any served zone");
-		if (check_side(c, s, &s->cdn, "cdn", apex) < 0 || check_side(c, s, &s->origin, "origin", apex) < 0)
-			return -1;
-		if (s->ttl == UINT32_MAX)
-			s->ttl = cfg->defaults.ttl;
-		if (s->ttl_armed == UINT32_MAX)
-			s->ttl_armed = cfg->defaults.ttl_armed;
-		if (s->failback_hold == UINT32_MAX)
-			s->failback_hold = cfg->defaults.failback_hold;
-		if ((int)s->all_down == -1)
-			s->all_down = cfg->defaults.all_down;
+	const struct config *cfg = c->cfg;
+	const struct cfg_switch_defaults *d = &cfg->defaults;
+	int inside = 0, apex = 0;
+
+	for (size_t z = 0; z < cfg->n_zones; z++) {
+		inside |= name_in_zone(s->name, cfg->zones[z].name);
+		apex |= strcmp(s->name, cfg->zones[z].name) == 0;
 	}
-	return 0;
+	if (!inside)
+		return error_line(c, s->line, s->col, "switch %s is not inside any configured zone", s->name);
+	if (check_side(c, s, &s->cdn, "cdn", apex) < 0 || check_side(c, s, &s->origin, "origin", apex) < 0)
+		return -1;
+	if (s->ttl == UNSET)
+		s->ttl = d->ttl;
+	if (s->failback_hold == UNSET)
+		s->failback_hold = d->failback_hold;
+	if (s->all_down == (enum cfg_all_down)UNSET)
+		s->all_down = d->all_down;
+	return armed_check(c, &s->ttl_armed, d->ttl_armed, s->ttl, s->line, s->col);
 }
 
-static int check_http(struct ctx *c)
+/* The webhook listener and a DNS TCP listener cannot share an address. */
+static int check_http_listen(struct ctx *c)
 {
-	struct cfg_http *h = &c->cfg->http;
-	int kinds = (h->bearer_token_file != NULL) + (h->basic_user || h->basic_password_file) +
-	            (h->hmac_secret_file || h->hmac_header);
-	if (!h->enabled)
+	const struct config *cfg = c->cfg;
+
+	if (!cfg->http.enabled)
 		return 0;
-	if (h->listen.len == 0)
-		return snprintf(c->err, c->errlen, "%s: error: http needs listen", c->file), -1;
-	if (kinds > 1)
-		return snprintf(c->err, c->errlen, "%s: error: http.auth takes one of bearer_token_file, basic, hmac",
-		                c->file), -1;
-	if (h->bearer_token_file)
-		h->auth = AUTH_BEARER;
-	if (h->basic_user || h->basic_password_file) {
-		if (!h->basic_user || !h->basic_password_file)
-			return snprintf(c->err, c->errlen, "%s: error: http.auth.basic needs user and password_file",
-			                c->file), -1;
-		h->auth = AUTH_BASIC;
-	}
-	if (h->hmac_secret_file || h->hmac_header) {
-		if (!h->hmac_secret_file)
-			return snprintf(c->err, c->errlen, "%s: error: http.auth.hmac needs secret_file", c->file), -1;
-		h->auth = AUTH_HMAC;
-	}
+	for (size_t i = 0; i < cfg->n_listen; i++)
+		if (cfg->listen[i].len == cfg->http.listen.len &&
+		    memcmp(&cfg->listen[i].ss, &cfg->http.listen.ss, cfg->http.listen.len) == 0)
+			return error_at(c, c->http_listen, "http listen %s is also a DNS listen address",
+			                cfg->http.listen.text);
 	return 0;
 }
 
-/* Relative zone files: from the working directory when the file is there
- * (make run from the checkout), else beside the config file. */
-static int resolve_paths(struct ctx *c)
+static int load_root(struct ctx *c, yaml_node_t *root)
 {
-	const char *slash = strrchr(c->file, '/');
-	for (size_t i = 0; i < c->cfg->n_zones; i++) {
-		struct cfg_zone *z = &c->cfg->zones[i];
-		char *joined;
-		if (z->file[0] == '/' || access(z->file, F_OK) == 0 || slash == NULL)
-			continue;
-		if (asprintf(&joined, "%.*s/%s", (int)(slash - c->file), c->file, z->file) < 0)
-			return -1;
-		if (access(joined, F_OK) == 0) {
-			free(z->file);
-			z->file = joined;
-		} else {
-			free(joined);
-		}
-	}
-	return 0;
-}
-
-static void set_defaults(struct config *cfg)
-{
-	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-	cfg->workers = cpus > 0 ? (unsigned)(cpus > 256 ? 256 : cpus) : 1;
-	cfg->udp_payload_max = 1232;
-	cfg->tcp_idle_timeout = 10;
-	cfg->tcp_max_clients = 1000;
-	cfg->control_mode = 0660;
-	cfg->http.max_body = 1u << 20;
-	cfg->http.max_header = 16u << 10;
-	cfg->http.max_connections = 256;
-	cfg->http.idle_timeout = 30;
-	cfg->brake.max_share = 0.2;
-	cfg->brake.window = 600;
-	cfg->brake.min_switches = 2;
-	cfg->defaults.ttl = 30;
-	cfg->defaults.ttl_armed = 5;
-	cfg->defaults.failback_hold = 300;
-	cfg->defaults.signal_ttl = 3600;
-	cfg->defaults.all_down = ALL_DOWN_STAY;
-}
-
-static int fill_string_defaults(struct config *cfg)
-{
-	if (!cfg->state_dir)
-		cfg->state_dir = strdup("/var/lib/routerd");
-	if (!cfg->control_socket)
-		cfg->control_socket = strdup("/run/routerd/control.sock");
-	if (!cfg->armed_label)
-		cfg->armed_label = strdup("severity");
-	if (!cfg->armed_value)
-		cfg->armed_value = strdup("warning");
-	return cfg->state_dir && cfg->control_socket && cfg->armed_label && cfg->armed_value ? 0 : -1;
-}
-
-static int load_doc(struct ctx *c, yaml_node_t *root)
-{
-	struct config *cfg = c->cfg;
-	int has_server = 0, has_zones = 0;
-
 	if (root == NULL)
-		return snprintf(c->err, c->errlen, "%s:1:1: error: the file is empty", c->file), -1;
-	if (root->type == YAML_MAPPING_NODE) {
-		for (yaml_node_pair_t *p = root->data.mapping.pairs.start; p < root->data.mapping.pairs.top; p++) {
-			yaml_node_t *kn = yaml_document_get_node(c->doc, p->key);
-			if (kn->type != YAML_SCALAR_NODE)
-				continue;
-			has_server |= strcmp((char *)kn->data.scalar.value, "server") == 0;
-			has_zones |= strcmp((char *)kn->data.scalar.value, "zones") == 0;
-			cfg->http.enabled |= strcmp((char *)kn->data.scalar.value, "http") == 0;
-		}
-	}
-	if (walk_map(c, root, cfg, top_keys, "the configuration") < 0)
+		return error_line(c, 1, 1, "the file holds no configuration");
+	if (apply_defaults(c, top_keys, c->cfg) < 0 || walk_map(c, root, c->cfg, top_keys) < 0)
 		return -1;
-	if (!has_server || cfg->n_listen == 0)
-		return error_at(c, root, "server.listen is required");
-	if (!has_zones)
-		return error_at(c, root, "zones is required");
-	if (check_http(c) < 0 || check_switches(c) < 0 || resolve_paths(c) < 0 || fill_string_defaults(cfg) < 0)
+	for (size_t i = 0; i < c->cfg->n_switches; i++)
+		if (check_switch(c, &c->cfg->switches[i]) < 0)
+			return -1;
+	return check_http_listen(c);
+}
+
+/* A second document ("---") would be ignored silently: refuse it. */
+static int check_single_document(struct ctx *c, yaml_parser_t *parser)
+{
+	yaml_document_t more;
+	yaml_node_t *root;
+	int rc = 0;
+
+	if (!yaml_parser_load(parser, &more))
 		return -1;
-	return 0;
+	root = yaml_document_get_root_node(&more);
+	if (root != NULL)
+		rc = error_at(c, root, "only one YAML document is allowed");
+	yaml_document_delete(&more);
+	return rc;
+}
+
+static void yaml_error(struct ctx *c, const yaml_parser_t *parser)
+{
+	const char *problem = parser->problem ? parser->problem : "cannot read the YAML";
+
+	if (parser->error == YAML_READER_ERROR) /* bad encoding: libyaml gives a byte offset only */
+		error_line(c, 1, 1, "%s at byte %zu", problem, parser->problem_offset);
+	else if (parser->context != NULL)
+		error_line(c, (int)parser->problem_mark.line + 1, (int)parser->problem_mark.column + 1,
+		           "%s %s started at line %lu", problem, parser->context,
+		           (unsigned long)parser->context_mark.line + 1);
+	else
+		error_line(c, (int)parser->problem_mark.line + 1, (int)parser->problem_mark.column + 1, "%s", problem);
 }
 
 int config_load(const char *file, struct config **out, char *err, size_t errlen)
@@ -778,29 +1021,25 @@ int config_load(const char *file, struct config **out, char *err, size_t errlen)
 		return -1;
 	}
 	c.cfg = calloc(1, sizeof(*c.cfg));
-	if (c.cfg == NULL || !yaml_parser_initialize(&parser)) {
+	if (c.cfg == NULL || (c.cfg->path = strdup(file)) == NULL || !yaml_parser_initialize(&parser)) {
 		fclose(f);
-		free(c.cfg);
+		config_free(c.cfg);
 		snprintf(err, errlen, "%s: error: out of memory", file);
 		return -1;
 	}
-	set_defaults(c.cfg);
-	c.cfg->path = strdup(file);
 	yaml_parser_set_input_file(&parser, f);
-	if (!yaml_parser_load(&parser, &doc)) {
-		snprintf(err, errlen, "%s:%lu:%lu: error: %s%s%s", file, (unsigned long)parser.problem_mark.line + 1,
-		         (unsigned long)parser.problem_mark.column + 1, parser.problem ? parser.problem : "bad YAML",
-		         parser.context ? " " : "", parser.context ? parser.context : "");
-	} else {
+	if (yaml_parser_load(&parser, &doc)) {
 		c.doc = &doc;
-		rc = load_doc(&c, yaml_document_get_root_node(&doc));
+		rc = load_root(&c, yaml_document_get_root_node(&doc));
 		yaml_document_delete(&doc);
+		if (rc == 0 && check_single_document(&c, &parser) < 0)
+			rc = -1;
 	}
+	if (parser.error != YAML_NO_ERROR)
+		yaml_error(&c, &parser);
 	yaml_parser_delete(&parser);
 	fclose(f);
-	if (rc < 0) {
-		if (err[0] == '\0')
-			snprintf(err, errlen, "%s: error: out of memory", file);
+	if (rc < 0 || c.failed) {
 		config_free(c.cfg);
 		return -1;
 	}

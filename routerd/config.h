@@ -21,7 +21,7 @@ struct cfg_addr {
 
 struct cfg_zone {
 	char *name; /* presentation form, lower case, with trailing dot */
-	char *file; /* resolved relative to the config file's directory */
+	char *file; /* relative: the working directory's if it exists there, else beside the config file */
 	int line, col;
 };
 
@@ -32,6 +32,7 @@ struct cfg_answer {
 	size_t n_a;
 	struct in6_addr *aaaa;
 	size_t n_aaaa;
+	int line, col; /* of the side's mapping, for errors found later */
 };
 
 enum cfg_side { SIDE_CDN = 0, SIDE_ORIGIN = 1 };
@@ -80,7 +81,7 @@ struct config {
 
 	struct cfg_addr *listen;
 	size_t n_listen;
-	unsigned workers; /* default: online CPUs */
+	unsigned workers; /* default ("auto"): online CPUs, at most 256 */
 	char *user;       /* optional */
 	uint32_t udp_payload_max; /* EDNS payload we offer and honour (1232) */
 	uint32_t tcp_idle_timeout; /* seconds (10s) */
