@@ -13,6 +13,7 @@
 #include <uv.h>
 
 #include "config.h"
+#include "control.h"
 #include "log.h"
 #include "view.h"
 #include "worker.h"
@@ -24,6 +25,7 @@ struct server {
 	uv_signal_t sig_hup, sig_term, sig_int, sig_usr1;
 	struct config *cfg;
 	struct worker_set *workers;
+	struct control *control;
 };
 
 static int load(const char *path, struct config **cfg, struct view **view)
@@ -75,15 +77,24 @@ static int same_listen(const struct config *a, const struct config *b)
 	return 1;
 }
 
-static void reload(struct server *s)
+/* Re-read config and zones; on any error the old ones keep serving. */
+static int reload(void *arg, char *err, size_t errlen)
 {
+	struct server *s = arg;
 	struct config *cfg;
 	struct view *view;
 
 	log_notice("reloading %s", s->cfg->path);
-	if (load(s->cfg->path, &cfg, &view) < 0) {
+	if (config_load(s->cfg->path, &cfg, err, errlen) < 0) {
+		log_error("%s", err);
 		log_error("reload failed: still serving the previous configuration and zones");
-		return;
+		return -1;
+	}
+	if (view_build(cfg, &view, err, errlen) < 0) {
+		log_error("%s", err);
+		log_error("reload failed: still serving the previous configuration and zones");
+		config_free(cfg);
+		return -1;
 	}
 	if (!same_listen(s->cfg, cfg))
 		log_warning("server.listen and server.workers take effect on restart only");
@@ -91,17 +102,20 @@ static void reload(struct server *s)
 	config_free(s->cfg);
 	s->cfg = cfg;
 	log_notice("reloaded: %zu zones, %zu switches", view_zone_count(view), view_switch_count(view));
+	return 0;
 }
 
 static void on_signal(uv_signal_t *h, int signum)
 {
 	struct server *s = h->data;
 	switch (signum) {
-	case SIGHUP:
+	case SIGHUP: {
+		char err[1024];
 		sd_notify(0, "RELOADING=1");
-		reload(s);
+		control_reloaded(s->control, reload(s, err, sizeof(err)) == 0);
 		sd_notify(0, "READY=1");
 		break;
+	}
 	case SIGUSR1:
 		/* Logs go to stderr, which the service manager owns: nothing to reopen. */
 		log_notice("SIGUSR1: logs go to stderr; nothing to reopen");
@@ -164,6 +178,16 @@ int server_run(const char *path)
 		goto out;
 	}
 	uv_loop_init(&s.loop);
+	{
+		struct control_host host = { &s.cfg, s.workers, reload, &s };
+		s.control = control_start(&s.loop, &host, err, sizeof(err));
+		if (s.control == NULL) {
+			log_error("%s", err);
+			uv_run(&s.loop, UV_RUN_NOWAIT);
+			uv_loop_close(&s.loop);
+			goto out;
+		}
+	}
 	watch(&s, &s.sig_hup, SIGHUP);
 	watch(&s, &s.sig_term, SIGTERM);
 	watch(&s, &s.sig_int, SIGINT);
@@ -174,6 +198,7 @@ int server_run(const char *path)
 	           view_switch_count(view), s.cfg->workers);
 	sd_notify(0, "READY=1");
 	uv_run(&s.loop, UV_RUN_DEFAULT);
+	control_stop(s.control);
 	uv_walk(&s.loop, close_walk, NULL);
 	uv_run(&s.loop, UV_RUN_DEFAULT);
 	uv_loop_close(&s.loop);
