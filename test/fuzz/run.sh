@@ -7,9 +7,11 @@ cd "$(dirname "$0")/../.."
 B=build/fuzz
 mkdir -p "$B"
 srcs=$(ls routerd/*.c | grep -v routerd/main.c)
-clang -g -O1 -std=gnu11 -D_GNU_SOURCE -Irouterd $(pkg-config --cflags ldns libuv yaml-0.1 jansson) \
+llhttp="/usr/share/llhttp/api.c /usr/share/llhttp/http.c /usr/share/llhttp/llhttp.c"
+clang -g -O1 -std=gnu11 -D_GNU_SOURCE -Irouterd -I/usr/share/include/llhttp \
+	$(pkg-config --cflags ldns libuv yaml-0.1 jansson) \
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
-	-o "$B/fuzz_packet" test/fuzz/fuzz_packet.c $srcs \
+	-o "$B/fuzz_packet" test/fuzz/fuzz_packet.c $srcs $llhttp \
 	$(pkg-config --libs ldns libuv yaml-0.1 jansson libcrypto libsystemd) -pthread
 rm -rf "$B/seeds" "$B/corpus"
 /usr/bin/python3 test/fuzz/seeds.py "$B/seeds"
