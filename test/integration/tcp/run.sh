@@ -12,7 +12,7 @@ server:
   tcp_max_clients: 4
 state_dir: $T_DIR/state
 control: { socket: $T_DIR/ctl.sock }
-zones: [ { name: t.test, file: $here/../basic/t.zone } ]
+zones: [ { name: t.test, file: $here/t.zone } ]
 CONF
 start_routerd "$T_DIR/routerd.yaml"
 wait_answer 127.0.0.1 $P www.t.test || { fail "no answer"; finish; }
