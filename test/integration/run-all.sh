@@ -1,26 +1,59 @@
 #!/usr/bin/env bash
-# Run every test/integration/*/run.sh against the sanitizer build of
-# routerd and close with "N passed, N failed, N skipped".
+# run-all.sh [CASE...] -- run every test/integration/*/run.sh (sorted), or
+# only the named cases, against $ROUTERD (default: the sanitizer build).
+#
+# Prints PASS/FAIL/SKIP per case with its time, the tail of a failing case's
+# log (the whole log is in build/it-<case>.log), and closes with the line
+# "N passed, N failed, N skipped". Exits 1 if any case failed.
+# A case's run.sh exits 0 pass, 77 skip, anything else fail; one that runs
+# longer than IT_TIMEOUT seconds (default 900) is stopped and fails.
 set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
 export ROUTERD=${ROUTERD:-$top/build/routerd-san}
+case $ROUTERD in /*) ;; *) ROUTERD=$PWD/$ROUTERD ;; esac
+# Leaks count; the first report aborts so the exit status shows it too.
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}
-pass=0 fail=0 skip=0 failed=""
-only=${1:-}
+mkdir -p "$top/build/it"
+
+if [ ! -x "$ROUTERD" ]; then
+	echo "no routerd binary at $ROUTERD (make build/routerd-san)"
+	echo "0 passed, 1 failed, 0 skipped"
+	exit 1
+fi
+
+pass=0 fail=0 skip=0
 for t in "$top"/test/integration/*/run.sh; do
 	name=$(basename "$(dirname "$t")")
-	[ -n "$only" ] && [ "$only" != "$name" ] && continue
-	start=$(date +%s)
-	bash "$t" >"$top/build/it-$name.log" 2>&1
+	if [ $# -gt 0 ]; then
+		want=0
+		for a in "$@"; do [ "$a" == "$name" ] && want=1; done
+		[ $want -eq 1 ] || continue
+	fi
+	log=$top/build/it-$name.log
+	start=$(date +%s.%N)
+	# timeout signals its whole process group: the case and its daemons.
+	timeout -k 10 "${IT_TIMEOUT:-900}" bash "$t" </dev/null >"$log" 2>&1
 	rc=$?
-	secs=$(( $(date +%s) - start ))
+	secs=$(awk -v a="$start" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')
 	case $rc in
-	0) pass=$((pass + 1)); echo "PASS $name (${secs}s)" ;;
-	77) skip=$((skip + 1)); echo "SKIP $name: $(tail -n 1 "$top/build/it-$name.log")" ;;
-	*) fail=$((fail + 1)); failed="$failed $name"; echo "FAIL $name (${secs}s), log build/it-$name.log:"
-	   tail -n 30 "$top/build/it-$name.log" | sed 's/^/    /' ;;
+	0)
+		pass=$((pass + 1))
+		echo "PASS $name (${secs}s)"
+		;;
+	77)
+		skip=$((skip + 1))
+		echo "SKIP $name (${secs}s): $(tail -n 1 "$log")"
+		;;
+	*)
+		fail=$((fail + 1))
+		[ $rc -eq 124 ] && echo "timed out after ${IT_TIMEOUT:-900}s" >>"$log"
+		echo "FAIL $name (${secs}s, exit $rc), log build/it-$name.log:"
+		grep -E '^FAIL' "$log" | sed -n '1,20p' | sed 's/^/    /'
+		echo "    --- last lines:"
+		tail -n 15 "$log" | sed 's/^/    /'
+		;;
 	esac
 done
-echo "integration: $pass passed, $fail failed, $skip skipped"
+echo "$pass passed, $fail failed, $skip skipped"
 [ $fail -eq 0 ]
