@@ -1,9 +1,15 @@
 #!/usr/bin/env bash
-# SIGHUP: a good change is served; a broken zone or config is refused,
-# logged, and the previous data keeps serving.
+# SIGHUP reload: a good change (zone data, serial, a zone added or removed
+# in the config) is served; a broken zone file, a missing zone file or a
+# broken config is refused with an error on stderr while the previous data
+# keeps serving; queries never fail during reloads; the process lives on
+# and stops cleanly (the sanitizer build also catches views never freed).
 . "$(dirname "$0")/../lib.sh"
 P=15321
 zone=$T_DIR/r.zone
+conf=$T_DIR/routerd.yaml
+
+# write_zone SERIAL WWW-ADDRESS EXTRA-LINE: replace the zone file atomically.
 write_zone() {
 	cat >"$zone.tmp" <<Z
 \$ORIGIN r.test.
@@ -12,54 +18,115 @@ write_zone() {
 @ NS ns
 ns A 192.0.2.1
 www A $2
+$3
 Z
 	mv "$zone.tmp" "$zone"
 }
-write_zone 1 192.0.2.10
-cat >"$T_DIR/routerd.yaml" <<CONF
+# write_conf [EXTRA-ZONE-LINE [EXTRA-TOP-LINE]]
+write_conf() {
+	cat >"$conf.tmp" <<CONF
 server: { listen: ["127.0.0.1:$P"], workers: 2 }
 state_dir: $T_DIR/state
 control: { socket: $T_DIR/ctl.sock }
-zones: [ { name: r.test, file: $zone } ]
+zones:
+  - { name: r.test, file: $zone }
+${1:-}
+${2:-}
 CONF
-start_routerd "$T_DIR/routerd.yaml"
-wait_answer 127.0.0.1 $P r.test || { fail "no answer"; finish; }
-expect_eq "first data" "$(q @127.0.0.1 -p $P www.r.test +short)" "192.0.2.10"
+	mv "$conf.tmp" "$conf"
+}
+cat >"$T_DIR/s.zone" <<'Z'
+$ORIGIN s.test.
+@ 300 SOA ns.r.test. hostmaster.r.test. 1 3600 600 604800 60
+@ 300 NS ns.r.test.
+www 300 A 203.0.113.5
+Z
 
-# wait_for WHAT WANT: the answer changes within 5 s.
+a() { q @127.0.0.1 -p $P +short "$@"; }
+# wait_for WHAT NAME WANT [TYPE]: the short answer becomes WANT within 5 s.
 wait_for() {
-	for _ in $(seq 1 50); do
-		[ "$(q @127.0.0.1 -p $P www.r.test +short)" == "$2" ] && { ok "$1"; return; }
+	local i got
+	for i in $(seq 1 50); do
+		got=$(a "$2" "${4:-A}")
+		[ "$got" == "$3" ] && { ok "$1"; return 0; }
 		sleep 0.1
 	done
-	fail "$1: still [$(q @127.0.0.1 -p $P www.r.test +short)], wanted [$2]"
+	fail "$1: still [$got] for $2, wanted [$3]"
 }
-write_zone 2 192.0.2.20
-kill -HUP "$RD_PID"
-wait_for "SIGHUP serves the new zone" "192.0.2.20"
-expect_match "the new serial too" "$(q @127.0.0.1 -p $P r.test SOA +short)" " 2 3600"
+# hup_and_wait_log WHAT REGEX: SIGHUP, then REGEX must appear in the log.
+hup_and_wait_log() {
+	kill -HUP "$RD_PID"
+	if wait_log "$2" 10; then ok "$1"; else fail "$1: no /$2/ in the log:"; tail -n 20 "$RD_LOG"; fi
+}
 
-# Queries keep flowing during reloads: none may fail.
-( for i in $(seq 1 300); do q @127.0.0.1 -p $P www.r.test +short; done ) >"$T_DIR/during.txt" &
+write_zone 1 192.0.2.10 "old A 192.0.2.99"
+write_conf
+start_routerd "$conf"
+wait_answer 127.0.0.1 $P r.test || { fail "no answer"; finish; }
+expect_eq "first data" "$(a www.r.test)" "192.0.2.10"
+expect_eq "first serial" "$(a r.test SOA | cut -d' ' -f3)" "1"
+expect_eq "a record only in the first version" "$(a old.r.test)" "192.0.2.99"
+
+# -- A good zone change.
+write_zone 2 192.0.2.20 "new A 192.0.2.21"
+kill -HUP "$RD_PID"
+wait_for "SIGHUP: the changed record is served" www.r.test 192.0.2.20
+expect_eq "SIGHUP: the new serial" "$(a r.test SOA | cut -d' ' -f3)" "2"
+expect_eq "SIGHUP: a new record" "$(a new.r.test)" "192.0.2.21"
+expect_match "SIGHUP: a removed record is gone" "$(q @127.0.0.1 -p $P old.r.test A)" "status: NXDOMAIN"
+
+# -- Queries keep flowing during reloads: none may fail or see other data.
+(for i in $(seq 1 300); do a www.r.test; done) >"$T_DIR/during.txt" 2>&1 &
 qpid=$!
-for i in $(seq 1 10); do kill -HUP "$RD_PID"; sleep 0.1; done
+for i in $(seq 1 20); do kill -HUP "$RD_PID"; sleep 0.05; done
 wait $qpid
-expect_eq "no query failed during 10 reloads" "$(grep -cv '^192.0.2.20$' "$T_DIR/during.txt")" "0"
+expect_eq "300 queries during 20 reloads: all answered 192.0.2.20" \
+	"$(grep -c '^192\.0\.2\.20$' "$T_DIR/during.txt")" "300"
 
-printf 'www CNAME ns\n' >>"$zone"   # CNAME beside the A record
-kill -HUP "$RD_PID"; sleep 1
-expect_eq "a broken zone is refused: old data serves" "$(q @127.0.0.1 -p $P www.r.test +short)" "192.0.2.20"
-expect_match "the zone error is logged" "$(cat "$T_DIR/routerd.log")" "r.zone:7: error: CNAME beside other data"
-expect_match "and the reload is said to have failed" "$(cat "$T_DIR/routerd.log")" "reload failed"
+# -- A broken zone: refused, logged as an error, the old data serves.
+printf 'www CNAME ns\n' >>"$zone" # CNAME beside the A record, line 8
+hup_and_wait_log "broken zone: the error is logged at error level with file:line" \
+	"^<3>.*r\.zone:8: error: .*CNAME"
+expect_match "broken zone: the reload is said to have failed" "$(cat "$RD_LOG")" "reload failed"
+expect_eq "broken zone: the old data serves" "$(a www.r.test)" "192.0.2.20"
+expect_eq "broken zone: the old serial serves" "$(a r.test SOA | cut -d' ' -f3)" "2"
 
-write_zone 3 192.0.2.30
-printf 'bogus: 1\n' >>"$T_DIR/routerd.yaml"
-kill -HUP "$RD_PID"; sleep 1
-expect_eq "a broken config is refused: old data serves" "$(q @127.0.0.1 -p $P www.r.test +short)" "192.0.2.20"
-expect_match "the config error is logged" "$(cat "$T_DIR/routerd.log")" "routerd.yaml:5:1: error: unknown key \"bogus\""
-sed -i '/^bogus/d' "$T_DIR/routerd.yaml"
+# -- A missing zone file: same.
+mv "$zone" "$zone.away"
+hup_and_wait_log "missing zone: the error is logged" "^<3>.*r\.zone.*error: .*(open|No such file)"
+expect_eq "missing zone: the old data serves" "$(a www.r.test)" "192.0.2.20"
+mv "$zone.away" "$zone"
+
+# -- A broken config: refused, logged with file:line:col, the old data serves.
+write_zone 3 192.0.2.30 ""
+write_conf "" "bogus: 1"
+hup_and_wait_log "broken config: the error is logged with file:line:col" \
+	"^<3>.*routerd\.yaml:7:1: error: .*unknown key \"bogus\""
+expect_eq "broken config: the old data serves (not the new zone)" "$(a www.r.test)" "192.0.2.20"
+
+# -- Fixed again: the new zone serves.
+write_conf
 kill -HUP "$RD_PID"
-wait_for "fixed again: the new zone serves" "192.0.2.30"
-kill -0 "$RD_PID" && ok "still running"
+wait_for "config fixed: the new zone serves" www.r.test 192.0.2.30
+
+# -- Zones added and removed by a reload.
+write_conf "  - { name: s.test, file: $T_DIR/s.zone }"
+kill -HUP "$RD_PID"
+wait_for "a zone added by reload is served" www.s.test 203.0.113.5
+expect_match "  and answers authoritatively" "$(q @127.0.0.1 -p $P www.s.test)" "flags: qr aa rd;"
+write_conf
+kill -HUP "$RD_PID"
+for i in $(seq 1 50); do
+	q @127.0.0.1 -p $P www.s.test | grep -q "status: REFUSED" && break
+	sleep 0.1
+done
+expect_match "a zone removed by reload is REFUSED" "$(q @127.0.0.1 -p $P www.s.test)" "status: REFUSED"
+expect_eq "  while the other zone still serves" "$(a www.r.test)" "192.0.2.30"
+
+# -- SIGUSR1 (reopen logs) does no harm.
+kill -USR1 "$RD_PID"
+sleep 0.3
+rd_alive && ok "alive after SIGUSR1" || fail "SIGUSR1 killed routerd"
+expect_eq "still serving after everything" "$(a www.r.test)" "192.0.2.30"
 stop_routerd
 finish
