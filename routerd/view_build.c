@@ -8,10 +8,12 @@
  * RFC 2308 TTL, and both sides of every switch.
  */
 #include <arpa/inet.h>
+#include <errno.h>
 #include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "arena.h"
 #include "compile.h"
@@ -186,6 +188,12 @@ static int bzone_load(struct build *b, struct bzone *z, const struct cfg_zone *c
 {
 	size_t n_rr, hsize = 1024;
 
+	/* A file that cannot be read is the config's mistake: point there. */
+	if (access(cz->file, R_OK) < 0) {
+		snprintf(b->err, b->errlen, "%s:%d:%d: error: zone %s: cannot read %s: %s", b->cfg->path, cz->line, cz->col,
+		         cz->name, cz->file, strerror(errno));
+		return -1;
+	}
 	if (zone_load(cz->name, cz->file, &z->zd, b->err, b->errlen) < 0)
 		return -1;
 	n_rr = ldns_rr_list_rr_count(z->zd->rrs);
