@@ -228,6 +228,8 @@ size_t answer_query(const struct view *v, const uint8_t *qpkt, size_t qlen, uint
 			wire_put16(p, (uint16_t)(wire_get16(p) + delta));
 		}
 	}
+	if (b->serial_off < cut)
+		wire_put32(out + len + b->serial_off, atomic_load_explicit(b->serial, memory_order_relaxed));
 	len += cut;
 	if (q.edns) {
 		count[3]++;

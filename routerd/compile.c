@@ -36,6 +36,8 @@ struct blob_builder {
 	uint8_t *names;
 	size_t names_len, names_cap;
 	uint8_t anchor_len;
+	uint16_t serial_off;
+	const _Atomic uint32_t *serial;
 };
 
 static int grow(void **p, size_t *cap, size_t need, size_t elem)
@@ -116,6 +118,7 @@ struct blob_builder *bb_new(const uint8_t *anchor, size_t anchor_len, int exact)
 		return NULL;
 	b->exact = exact;
 	b->anchor_len = (uint8_t)anchor_len;
+	b->serial_off = NO_SERIAL;
 	b->base = (uint16_t)(WIRE_HEADER_LEN + anchor_len + 4);
 	/* Every suffix of the anchor sits in the question, at the end of the
 	 * query name: offer each for compression. */
@@ -136,6 +139,11 @@ void bb_free(struct blob_builder *b)
 	free(b->dict);
 	free(b->names);
 	free(b);
+}
+
+void bb_serial_source(struct blob_builder *b, const _Atomic uint32_t *serial)
+{
+	b->serial = serial;
 }
 
 size_t bb_len(const struct blob_builder *b)
@@ -230,8 +238,12 @@ static void put_rr(struct blob_builder *b, const ldns_rdf *owner, const ldns_rr 
 	put32(b, ttl == COMPILE_TTL_ASIS ? ldns_rr_ttl(rr) : ttl);
 	rdlen_at = b->len;
 	put16(b, 0);
-	for (size_t i = 0; i < ldns_rr_rd_count(rr); i++)
+	for (size_t i = 0; i < ldns_rr_rd_count(rr); i++) {
+		/* The SOA serial follows MNAME and RNAME (RFC 1035 3.3.13). */
+		if (i == 2 && ldns_rr_get_type(rr) == LDNS_RR_TYPE_SOA && b->len < NO_SERIAL)
+			b->serial_off = (uint16_t)b->len;
 		put_rdf(b, ldns_rr_rdf(rr, i), compress);
+	}
 	if (!b->failed)
 		wire_put16(b->data + rdlen_at, (uint16_t)(b->len - rdlen_at - 2));
 }
@@ -288,6 +300,8 @@ const struct blob *bb_finish(struct blob_builder *b, struct arena *a, uint8_t rc
 	out->len = (uint16_t)b->len;
 	out->n_rrsets = (uint16_t)b->n_rrsets;
 	out->n_patch = (uint16_t)b->n_patch;
+	out->serial_off = b->serial ? b->serial_off : NO_SERIAL;
+	out->serial = b->serial_off != NO_SERIAL ? b->serial : NULL;
 	out->rrsets = b->n_rrsets ? arena_dup(a, b->rrsets, b->n_rrsets * sizeof(*b->rrsets)) : NULL;
 	out->patch = b->n_patch ? arena_dup(a, b->patch, b->n_patch * sizeof(*b->patch)) : NULL;
 	out->data = b->len ? arena_dup(a, b->data, b->len) : NULL;

@@ -34,6 +34,10 @@ void bb_free(struct blob_builder *b);
 int bb_add_rrset(struct blob_builder *b, int section, const ldns_rdf *owner, const ldns_rr_list *rrset,
                  uint32_t ttl);
 
+/* Serve the SOA serial written in this blob from SERIAL, live: a switch
+ * flip raises it without recompiling anything. */
+void bb_serial_source(struct blob_builder *b, const _Atomic uint32_t *serial);
+
 /* Bytes written so far. */
 size_t bb_len(const struct blob_builder *b);
 

@@ -26,17 +26,39 @@ void view_free(struct view *v)
 	free(v);
 }
 
+/* RFC 1982 serial number arithmetic: A is newer than B. */
+static int serial_newer(uint32_t a, uint32_t b)
+{
+	return (int32_t)(a - b) > 0;
+}
+
+/* What a new view inherits from the one it replaces: every switch's side,
+ * and each zone's serial when flips took it past the file's. */
+static void carry_over(struct view *v, const struct view *old)
+{
+	for (size_t i = 0; i < v->n_switches; i++) {
+		long j = view_switch_find(old, v->switches[i].name);
+		if (j >= 0)
+			atomic_store(&v->switches[i].sel, (uint8_t)view_switch_get(old, (size_t)j));
+	}
+	for (size_t i = 0; i < v->n_zones; i++) {
+		const struct node *apex = v->zones[i].apex;
+		for (size_t j = 0; j < old->n_zones; j++) {
+			const struct node *o = old->zones[j].apex;
+			uint32_t was = atomic_load(&old->zones[j].serial);
+			if (o->name_len == apex->name_len && memcmp(o->name, apex->name, apex->name_len) == 0 &&
+			    serial_newer(was, atomic_load(&v->zones[i].serial)))
+				atomic_store(&v->zones[i].serial, was);
+		}
+	}
+}
+
 void view_publish(struct view *v)
 {
 	struct view *old = atomic_load_explicit(&current, memory_order_acquire);
 
-	if (old != NULL && v != NULL) {
-		for (size_t i = 0; i < v->n_switches; i++) {
-			long j = view_switch_find(old, v->switches[i].name);
-			if (j >= 0)
-				view_switch_set(v, i, view_switch_get(old, (size_t)j));
-		}
-	}
+	if (old != NULL && v != NULL)
+		carry_over(v, old);
 	atomic_store_explicit(&current, v, memory_order_seq_cst);
 	if (old != NULL && old != v) {
 		rcu_synchronize();
@@ -80,7 +102,17 @@ unsigned view_switch_get(const struct view *v, size_t idx)
 
 void view_switch_set(struct view *v, size_t idx, unsigned sel)
 {
+	struct vswitch *s = &v->switches[idx];
 	/* Release: the journal write that decided this flip happens-before
 	 * any answer served from it. */
-	atomic_store_explicit(&v->switches[idx].sel, (uint8_t)sel, memory_order_release);
+	unsigned was = atomic_exchange_explicit(&s->sel, (uint8_t)sel, memory_order_release);
+	/* Every change of what is served is a new version of the zone. */
+	if (was != sel && s->node != NULL)
+		atomic_fetch_add(&((struct vzone *)s->node->zone)->serial, 1);
+}
+
+uint32_t view_switch_serial(const struct view *v, size_t idx)
+{
+	const struct vswitch *s = &v->switches[idx];
+	return s->node ? atomic_load(&s->node->zone->serial) : 0;
 }

@@ -47,8 +47,11 @@ size_t view_switch_count(const struct view *v);
 const char *view_switch_name(const struct view *v, size_t idx);
 /* Index of switch NAME (any case, with or without the final dot) or -1. */
 long view_switch_find(const struct view *v, const char *name);
-/* Load / store a switch's selector (VIEW_SEL_* bits). */
+/* Load / store a switch's selector (VIEW_SEL_* bits). A store that changes
+ * it raises the serial of the switch's zone by one. */
 unsigned view_switch_get(const struct view *v, size_t idx);
 void view_switch_set(struct view *v, size_t idx, unsigned sel);
+/* The SOA serial served for the switch's zone. */
+uint32_t view_switch_serial(const struct view *v, size_t idx);
 
 #endif

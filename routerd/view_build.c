@@ -410,6 +410,7 @@ static struct outcome resolve(struct build *b, const ldns_rdf *name)
 
 static int add_soa(struct bzone *z, struct blob_builder *bb)
 {
+	bb_serial_source(bb, &z->out->serial);
 	return bb_add_rrset(bb, SEC_AUTHORITY, z->apex->owner, z->soa_list, z->neg_ttl);
 }
 
@@ -454,6 +455,8 @@ static int add_referral(struct bzone *z, struct blob_builder *bb, struct bnode *
 static int add_answer_set(struct bzone *z, struct blob_builder *bb, const ldns_rdf *owner, const struct bset *set,
                           uint16_t qtype)
 {
+	if (set->type == TYPE_SOA)
+		bb_serial_source(bb, &z->out->serial);
 	if (bb_add_rrset(bb, SEC_ANSWER, owner, set->rrs, COMPILE_TTL_ASIS) < 0)
 		return -1;
 	return set->type == TYPE_NS && qtype == TYPE_NS ? add_glue(z, bb, set) : 0;
@@ -783,6 +786,7 @@ static int assemble(struct build *b)
 	for (size_t zi = 0; zi < b->n_zones; zi++) {
 		struct bzone *z = &b->zones[zi];
 		z->out = &v->zones[zi];
+		atomic_init(&z->out->serial, ldns_rdf2native_int32(ldns_rr_rdf(z->zd->soa, 2)));
 		for (size_t i = 0; i < z->n_all; i++) {
 			struct bnode *n = z->all[i];
 			n->out = arena_alloc(b->arena, sizeof(struct node) + n->len);

@@ -37,10 +37,14 @@ struct blob {
 	uint16_t len;        /* bytes of data */
 	uint16_t n_rrsets;
 	uint16_t n_patch;
+	uint16_t serial_off;   /* offset of an SOA serial in data, or NO_SERIAL */
 	const struct blob_rrset *rrsets;
 	const uint16_t *patch; /* offsets in data of pointers that shift */
 	const uint8_t *data;
+	const _Atomic uint32_t *serial; /* the zone's live serial, when serial_off is set */
 };
+
+#define NO_SERIAL 0xffff
 
 /* Answer for one query type at a node. */
 struct typed_blob {
@@ -71,6 +75,7 @@ struct node {
 };
 
 struct vzone {
+	_Atomic uint32_t serial;     /* served SOA serial: the file's, raised by every flip */
 	const struct node *apex;
 	const struct blob *nxdomain; /* NXDOMAIN + SOA, anchored at the apex */
 	const struct blob *nodata;   /* NOERROR + SOA, anchored at the apex */

@@ -444,7 +444,19 @@ static void test_switch_flip(void **state)
 	assert_rr(ldns_pkt_answer(p), 0, "sw.t.example. 5 IN A 198.51.100.7");
 	ldns_pkt_free(p);
 
-	/* Both queries were recorded for the tracker, with side and resolver. */
+	/* The flip is a new version of the zone: the SOA serial went 1 -> 2,
+	 * in SOA answers and in negative answers alike. */
+	p = ask("t.example.", LDNS_RR_TYPE_SOA);
+	assert_int_equal(ldns_rdf2native_int32(ldns_rr_rdf(ldns_rr_list_rr(ldns_pkt_answer(p), 0), 2)), 2);
+	ldns_pkt_free(p);
+	p = ask("nothere.t.example.", LDNS_RR_TYPE_A);
+	assert_int_equal(ldns_rdf2native_int32(ldns_rr_rdf(ldns_rr_list_rr(ldns_pkt_authority(p), 0), 2)), 2);
+	ldns_pkt_free(p);
+	assert_int_equal(view_switch_serial(v, (size_t)idx), 2);
+	view_switch_set(v, (size_t)idx, VIEW_SEL_ORIGIN | VIEW_SEL_ARMED); /* no change, no new serial */
+	assert_int_equal(view_switch_serial(v, (size_t)idx), 2);
+
+	/* Both queries for the switch were recorded for the tracker, with side and resolver. */
 	assert_int_equal(track_ring_pop(ctx.ring, obs, 8), 2);
 	assert_int_equal(obs[0].side, 0);
 	assert_int_equal(obs[1].side, 1);
