@@ -23,13 +23,15 @@ struct http_server {
 	uint32_t max_body, max_header, max_connections;
 	uint64_t idle_ms;
 	size_t n_conns;
-	int closing;
+	struct conn *conns;   /* every open connection */
+	int closing, listener_closed;
 };
 
 struct conn {
 	uv_tcp_t handle;
 	uv_timer_t idle;
 	struct http_server *srv;
+	struct conn *prev, *next;
 	llhttp_t parser;
 	struct sockaddr_storage peer;
 	char url[URL_MAX];
@@ -108,15 +110,30 @@ static void reset_request(struct conn *c)
 	c->reject = 0;
 }
 
+/* The server goes once its listener and its last connection are closed. */
+static void maybe_free_server(struct http_server *s)
+{
+	if (s->closing && s->listener_closed && s->conns == NULL)
+		free(s);
+}
+
 static void on_handle_closed(uv_handle_t *h)
 {
 	struct conn *c = h->data;
+	struct http_server *s = c->srv;
 	if (--c->handles > 0)
 		return;
+	if (c->prev)
+		c->prev->next = c->next;
+	else
+		s->conns = c->next;
+	if (c->next)
+		c->next->prev = c->prev;
+	s->n_conns--;
 	reset_request(c);
 	free(c->body);
-	c->srv->n_conns--;
 	free(c);
+	maybe_free_server(s);
 }
 
 static void conn_close(struct conn *c)
@@ -359,6 +376,10 @@ static void on_connection(uv_stream_t *server, int status)
 	c->srv = s;
 	c->handles = 2;
 	s->n_conns++;
+	c->next = s->conns;
+	if (s->conns)
+		s->conns->prev = c;
+	s->conns = c;
 	uv_tcp_init(s->loop, &c->handle);
 	uv_timer_init(s->loop, &c->idle);
 	c->handle.data = c->idle.data = c;
@@ -415,20 +436,17 @@ struct http_server *http_start(uv_loop_t *loop, const struct cfg_http *cfg, cons
 		rc = uv_listen((uv_stream_t *)&s->listener, 128, on_connection);
 	if (rc < 0) {
 		snprintf(err, errlen, "http.listen %s: %s", cfg->listen.text, uv_strerror(rc));
-		s->closing = 1;
-		uv_close((uv_handle_t *)&s->listener, (uv_close_cb)free);
+		http_stop(s);
 		return NULL;
 	}
 	return s;
 }
 
-static void close_conn_walk(uv_handle_t *h, void *arg)
+static void on_listener_closed(uv_handle_t *h)
 {
-	if (h->type == UV_TCP && h->data != arg && h->data != NULL && !uv_is_closing(h)) {
-		struct conn *c = h->data;
-		if (c->srv == arg)
-			conn_close(c);
-	}
+	struct http_server *s = h->data;
+	s->listener_closed = 1;
+	maybe_free_server(s);
 }
 
 void http_stop(struct http_server *s)
@@ -436,6 +454,7 @@ void http_stop(struct http_server *s)
 	if (s == NULL || s->closing)
 		return;
 	s->closing = 1;
-	uv_walk(s->loop, close_conn_walk, s);
-	uv_close((uv_handle_t *)&s->listener, (uv_close_cb)free);
+	for (struct conn *c = s->conns; c != NULL; c = c->next)
+		conn_close(c);
+	uv_close((uv_handle_t *)&s->listener, on_listener_closed);
 }

@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# A real Prometheus (Debian's) scrapes routerd's /metrics: the target must
+# be up with no scrape error, and routerd's series must be queryable.
+. "$(dirname "$0")/../lib.sh"
+P=15351 H=15352 PROM=15353
+cat >"$T_DIR/t.zone" <<'Z'
+$ORIGIN t.test.
+$TTL 300
+@ SOA ns hostmaster 1 14400 3600 1209600 300
+@ NS ns
+ns A 192.0.2.1
+www A 192.0.2.80
+Z
+cat >"$T_DIR/routerd.yaml" <<CONF
+server: { listen: ["127.0.0.1:$P"], workers: 1 }
+state_dir: $T_DIR/state
+control: { socket: $T_DIR/ctl.sock }
+http: { listen: "127.0.0.1:$H" }
+zones: [ { name: t.test, file: $T_DIR/t.zone } ]
+switches:
+  - { name: www.t.test, cdn: { cname: cust.cdn.example.net }, origin: { a: [192.0.2.9] } }
+CONF
+cat >"$T_DIR/prometheus.yml" <<CONF
+global: { scrape_interval: 1s, scrape_timeout: 1s, evaluation_interval: 1s }
+scrape_configs:
+  - job_name: routerd
+    static_configs: [ { targets: ["127.0.0.1:$H"] } ]
+CONF
+start_routerd "$T_DIR/routerd.yaml"
+wait_answer 127.0.0.1 $P www.t.test || { fail "no answer"; finish; }
+for i in 1 2 3; do q @127.0.0.1 -p $P www.t.test >/dev/null; done
+
+prometheus --config.file="$T_DIR/prometheus.yml" --storage.tsdb.path="$T_DIR/tsdb" \
+	--web.listen-address=127.0.0.1:$PROM >"$T_DIR/prometheus.log" 2>&1 &
+T_PIDS+=("$!")
+
+# Up to 30 s for a successful scrape.
+for _ in $(seq 1 60); do
+	targets=$(curl -s "http://127.0.0.1:$PROM/api/v1/targets" || true)
+	printf '%s' "$targets" | grep -q '"health":"up"' && break
+	sleep 0.5
+done
+expect_match "Prometheus sees routerd up" "$targets" '"health":"up"'
+expect_match "with no scrape error" "$targets" '"lastError":""'
+r=$(curl -s "http://127.0.0.1:$PROM/api/v1/query" --data-urlencode 'query=routerd_dns_queries_total{qtype="A",proto="udp"}')
+expect_match "the query counter is stored" "$r" '"value":\[[0-9.]+,"[1-9][0-9]*"\]'
+r=$(curl -s "http://127.0.0.1:$PROM/api/v1/query" --data-urlencode 'query=routerd_switch_side{side="cdn"}')
+expect_match "the switch side is stored" "$r" '"switch":"www.t.test."'
+stop_routerd
+finish
