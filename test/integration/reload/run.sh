@@ -91,9 +91,10 @@ expect_match "broken zone: the reload is said to have failed" "$(cat "$RD_LOG")"
 expect_eq "broken zone: the old data serves" "$(a www.r.test)" "192.0.2.20"
 expect_eq "broken zone: the old serial serves" "$(a r.test SOA | cut -d' ' -f3)" "2"
 
-# -- A missing zone file: same.
+# -- A missing zone file: same, reported at the config line that names it.
 mv "$zone" "$zone.away"
-hup_and_wait_log "missing zone: the error is logged" "^<3>.*error: .*r\.zone.*(cannot open|cannot read|No such file)"
+hup_and_wait_log "missing zone: the error is logged at the config's line" \
+	"^<3>.*routerd\.yaml:5:[0-9]+: error: .*r\.zone.*(No such file|cannot open|cannot read)"
 expect_eq "missing zone: the old data serves" "$(a www.r.test)" "192.0.2.20"
 mv "$zone.away" "$zone"
 
