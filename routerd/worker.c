@@ -110,8 +110,37 @@ static int worker_init(struct worker *w, int id, const struct config *cfg, char 
 	return 0;
 }
 
+/* SO_REUSEPORT would let us join another live process's sockets and
+ * silently split its traffic. Bind each address once without it first:
+ * if that fails, the address is someone else's. */
+static int probe_free(const struct cfg_addr *a, char *err, size_t errlen)
+{
+	for (int t = 0; t < 2; t++) {
+		int type = t ? SOCK_STREAM : SOCK_DGRAM;
+		int fd = socket(a->ss.ss_family, type | SOCK_CLOEXEC, 0), on = 1, rc;
+		if (fd < 0)
+			continue;
+		if (a->ss.ss_family == AF_INET6)
+			setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof(on));
+		if (type == SOCK_STREAM) /* a TIME_WAIT from our own last run is no owner */
+			setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
+		rc = bind(fd, (const struct sockaddr *)&a->ss, a->len);
+		if (rc < 0) {
+			snprintf(err, errlen, "%s (%s): cannot bind: %s", a->text, t ? "tcp" : "udp", strerror(errno));
+			close(fd);
+			return -1;
+		}
+		close(fd);
+	}
+	return 0;
+}
+
 int workers_create(const struct config *cfg, struct worker_set **out, char *err, size_t errlen)
 {
+	for (size_t i = 0; i < cfg->n_listen; i++)
+		if (probe_free(&cfg->listen[i], err, errlen) < 0)
+			return -1;
+
 	struct worker_set *set = calloc(1, sizeof(*set));
 	unsigned n = cfg->workers ? cfg->workers : 1;
 
