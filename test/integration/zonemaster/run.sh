@@ -6,16 +6,7 @@
 # and address registries). Any WARNING, ERROR or CRITICAL fails the test.
 . "$(dirname "$0")/../lib.sh"
 here=$(cd "$(dirname "$0")" && pwd)
-cat >"$T_DIR/routerd.yaml" <<CONF
-server: { listen: ["127.0.0.2:53", "127.0.0.3:53"], workers: 1 }
-state_dir: $T_DIR/state
-control: { socket: $T_DIR/ctl.sock }
-zones:
-  - { name: example.com, file: $TOP/zones/example.com.zone }
-  - { name: example.org, file: $TOP/zones/example.org.zone }
-CONF
-start_routerd "$T_DIR/routerd.yaml"
-wait_answer 127.0.0.2 53 example.com || { fail "routerd did not answer on 127.0.0.2:53"; finish; }
+serve_example_zones
 for zone in example.com example.org; do
 	out=$(timeout 300 zonemaster-cli --profile "$here/profile.json" --no-ipv6 --no-progress --level NOTICE \
 		--show-testcase --ns ns1.$zone/127.0.0.2 --ns ns2.$zone/127.0.0.3 $zone 2>&1)
