@@ -1,13 +1,30 @@
 /*
- * rcu.c -- see rcu.h.
+ * rcu.c -- see rcu.h. An epoch scheme: one global epoch, one counter per
+ * reader slot holding the epoch its read-side section began in (0: none).
  *
- * Why it is safe: a reader stores the global epoch into its slot, then
- * loads the published pointer; the writer stores the new pointer, then
- * bumps the epoch, then reads every slot (all sequentially consistent). If
- * the writer sees a slot at 0 or at the new epoch, that reader either had
- * not started (and will load the new pointer, which was stored before) or
- * started after the bump. A slot holding an older epoch belongs to a reader
- * that may hold the old pointer: wait until it unlocks.
+ * Why rcu_synchronize() may free the old object once it returns. The
+ * writer (view_publish) does
+ *     W1 store the new pointer      W2 seq_cst fence, e = ++epoch
+ *     W3 load every slot's counter, waiting while 0 < ctr < e
+ * and a reader does
+ *     R1 e' = load epoch (acquire)  R2 ctr = e', seq_cst fence
+ *     R3 load the pointer, use it   R4 ctr = 0 (release)
+ * Take one reader section and the writer's final load of its slot in W3:
+ *  - It read 0 before R2 (the section had not begun). W1 and R2 each sit
+ *    before a seq_cst fence, followed by W3 and R3: the fences are totally
+ *    ordered, and as W3 did not see R2, the writer's fence came first, so R3
+ *    sees W1 (C11 7.17.4: no store buffering across seq_cst fences). The
+ *    reader holds the new pointer.
+ *  - It read 0 from R4: the release pairs with the acquire load, so every
+ *    use of the pointer in that section happened before the free.
+ *  - It read ctr >= e: R1 read the epoch written by W2 or a later one; the
+ *    acquire pairs with W2's release, so R3 sees W1. New pointer again.
+ * A reader still at 0 < ctr < e may hold the old pointer: we wait, and
+ * only for that slot's current section (a section that starts later reads
+ * epoch >= e). A slot registered after W3 looked at it is the first case.
+ *
+ * Readers pay one store with a full fence per lock and one plain release
+ * store per unlock; a worker takes the lock once per batch of packets.
  */
 #include "rcu.h"
 
@@ -15,14 +32,22 @@
 #include <stdint.h>
 #include <time.h>
 
+/* One cache line per reader, so a worker's lock/unlock stores do not make
+ * the other workers' slots bounce between cores. */
 struct slot {
-	_Atomic uint64_t ctr; /* 0: not reading; else the epoch it entered in */
+	_Alignas(64) _Atomic uint64_t ctr; /* 0: not reading; else the epoch it entered in */
 	_Atomic int used;
-	char pad[64 - sizeof(uint64_t) - sizeof(int)]; /* one cache line per reader */
 };
 
 static struct slot slots[RCU_MAX_READERS];
+/* Starts at 1 so that a reader's counter is never 0 inside a section. */
 static _Atomic uint64_t epoch = 1;
+
+/* A read-side section lasts one batch of packets: microseconds. Start
+ * with a short sleep and back off to 1 ms rather than spin on a core a
+ * worker may need (the writer is the control thread, which can wait). */
+#define WAIT_MIN_NS 50000L
+#define WAIT_MAX_NS 1000000L
 
 int rcu_reader_register(void)
 {
@@ -46,7 +71,14 @@ void rcu_reader_unregister(int slot)
 
 void rcu_read_lock(int slot)
 {
-	atomic_store(&slots[slot].ctr, atomic_load(&epoch));
+	uint64_t e = atomic_load_explicit(&epoch, memory_order_acquire);
+
+	/* A relaxed store and a seq_cst fence: the same instructions as a
+	 * seq_cst store on x86 (mov + mfence) but, unlike a seq_cst store
+	 * followed by the view's acquire load, ordered by the C11 model itself
+	 * (an ARMv8.3 LDAPR could otherwise pass the store). */
+	atomic_store_explicit(&slots[slot].ctr, e, memory_order_relaxed);
+	atomic_thread_fence(memory_order_seq_cst);
 }
 
 void rcu_read_unlock(int slot)
@@ -56,22 +88,22 @@ void rcu_read_unlock(int slot)
 
 void rcu_synchronize(void)
 {
-	uint64_t target = atomic_fetch_add(&epoch, 1) + 1;
+	uint64_t target;
 
+	atomic_thread_fence(memory_order_seq_cst);
+	target = atomic_fetch_add(&epoch, 1) + 1;
 	for (int i = 0; i < RCU_MAX_READERS; i++) {
-		long wait_ns = 20000;
+		long wait_ns = WAIT_MIN_NS;
 		if (!atomic_load(&slots[i].used))
 			continue;
 		for (;;) {
-			uint64_t c = atomic_load(&slots[i].ctr);
+			uint64_t c = atomic_load_explicit(&slots[i].ctr, memory_order_acquire);
 			if (c == 0 || c >= target)
 				break;
-			/* A reader holds a view for one batch of packets: microseconds.
-			 * Back off up to 1 ms rather than spin on a shared core. */
 			struct timespec ts = { 0, wait_ns };
 			nanosleep(&ts, NULL);
-			if (wait_ns < 1000000)
-				wait_ns *= 2;
+			if (wait_ns < WAIT_MAX_NS)
+				wait_ns = wait_ns * 2 < WAIT_MAX_NS ? wait_ns * 2 : WAIT_MAX_NS;
 		}
 	}
 }
