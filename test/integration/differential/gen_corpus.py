@@ -43,9 +43,9 @@ import dns.zone
 
 # The types asked at every owner. TYPE65280 is from the private-use range
 # (RFC 6895 section 3.1): one owner in diff.test has it, every other name
-# must answer NODATA for it.
+# must answer NODATA for it; TYPE1234 is unassigned and nowhere.
 TYPES = ["A", "AAAA", "MX", "TXT", "NS", "SOA", "CNAME", "SRV", "DS", "CAA",
-         "PTR", "HINFO", "ANY", "TYPE65280"]
+         "PTR", "HINFO", "ANY", "TYPE65280", "TYPE1234"]
 # Fewer types below the owners: what matters there is the name's kind
 # (wildcard, NXDOMAIN, referral), and the type choice of each kind.
 BELOW_TYPES = ["A", "AAAA", "TXT", "MX", "NS", "DS", "CNAME", "ANY", "TYPE65280"]
