@@ -13,6 +13,16 @@ ROUTERD=${ROUTERD:-$TOP/build/routerd-san}
 PY=/usr/bin/python3 # the system one: it has dnspython
 T_NAME=$(basename "$(cd "$(dirname "$0")" && pwd)")
 T_DIR=$TOP/build/it/$T_NAME
+mkdir -p "$TOP/build/it"
+# Two runs of the same case at once (two people running `make integration`
+# in one checkout) would share its ports and its T_DIR and talk to each
+# other's daemons: the second waits for the first. Children do not keep
+# the lock (see start_routerd).
+exec {T_LOCK}>"$TOP/build/it/$T_NAME.lock"
+if ! flock -w 900 "$T_LOCK"; then
+	echo "FAIL: another run of $T_NAME held build/it/$T_NAME.lock for 15 minutes"
+	exit 1
+fi
 rm -rf "$T_DIR"
 mkdir -p "$T_DIR"
 T_PIDS=()  # every background process to reap on exit (routerd, NSD, Knot...)
@@ -68,7 +78,7 @@ start_routerd() {
 		fail "no routerd binary at $ROUTERD (make build/routerd-san)"
 		finish
 	fi
-	"$ROUTERD" -c "$conf" 2>"$RD_LOG" &
+	"$ROUTERD" -c "$conf" 2>"$RD_LOG" {T_LOCK}>&- &
 	RD_PID=$!
 	T_PIDS+=("$RD_PID")
 	echo "$RD_PID" >"$T_DIR/routerd.pid"
@@ -77,16 +87,31 @@ start_routerd() {
 # rd_alive: is the routerd we started still running?
 rd_alive() { [ -n "$RD_PID" ] && kill -0 "$RD_PID" 2>/dev/null; }
 
+# foreign_routerd PORT: print the listeners on PORT that are a routerd
+# other than ours (a leftover, or someone else's run).
+foreign_routerd() {
+	ss -Hlnutp "( sport = :$1 )" 2>/dev/null | grep -o '"routerd[^"]*",pid=[0-9]*' |
+		grep -v "pid=${RD_PID:-none}\$" | sort -u
+}
+
 # wait_answer ADDR PORT NAME: up to 10 s for a server to answer NAME (any
-# rcode). Gives up at once if the routerd we started has died.
+# rcode). Gives up at once if the routerd we started has died, and refuses
+# an answer from a routerd that is not ours.
 wait_answer() {
-	local i
+	local i other
 	for i in $(seq 1 100); do
-		kdig @"$1" -p "$2" "$3" +time=1 +retry=0 2>/dev/null | grep -q 'status: ' && return 0
 		if [ -n "$RD_PID" ] && ! rd_alive; then
 			echo "routerd (pid $RD_PID) died while starting; its stderr:"
 			sed -n '1,60p' "$RD_LOG"
 			return 1
+		fi
+		if kdig @"$1" -p "$2" "$3" +time=1 +retry=0 2>/dev/null | grep -q 'status: '; then
+			other=$(foreign_routerd "$2")
+			if [ -n "$other" ]; then
+				echo "port $2 is served by another routerd: $other"
+				return 1
+			fi
+			return 0
 		fi
 		sleep 0.1
 	done

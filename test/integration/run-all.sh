@@ -33,8 +33,10 @@ for t in "$top"/test/integration/*/run.sh; do
 	log=$top/build/it-$name.log
 	start=$(date +%s.%N)
 	# timeout signals its whole process group: the case and its daemons.
-	timeout -k 10 "${IT_TIMEOUT:-900}" bash "$t" </dev/null >"$log" 2>&1
+	# Written aside and moved in place: a concurrent run-all has its own.
+	timeout -k 10 "${IT_TIMEOUT:-900}" bash "$t" </dev/null >"$log.$$" 2>&1
 	rc=$?
+	mv -f "$log.$$" "$log"
 	secs=$(awk -v a="$start" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')
 	case $rc in
 	0)

@@ -62,7 +62,7 @@ hup_and_wait_log() {
 write_zone 1 192.0.2.10 "old A 192.0.2.99"
 write_conf
 start_routerd "$conf"
-wait_answer 127.0.0.1 $P r.test || { fail "no answer"; finish; }
+wait_answer 127.0.0.1 $P r.test || { fail "routerd did not answer"; finish; }
 expect_eq "first data" "$(a www.r.test)" "192.0.2.10"
 expect_eq "first serial" "$(a r.test SOA | cut -d' ' -f3)" "1"
 expect_eq "a record only in the first version" "$(a old.r.test)" "192.0.2.99"

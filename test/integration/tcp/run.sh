@@ -18,7 +18,7 @@ zones:
   - { name: example.net, file: $here/../basic/example.net.zone }
 CONF
 start_routerd "$T_DIR/routerd.yaml"
-wait_answer 127.0.0.1 $P www.example.com || { fail "no answer"; finish; }
+wait_answer 127.0.0.1 $P www.example.com || { fail "routerd did not answer"; finish; }
 
 r=$(q @127.0.0.1 -p $P +tcp big.example.com TXT)
 expect_match "kdig +tcp: a 2 KB answer whole, without TC" "$r" "flags: qr aa rd; QUERY: 1; ANSWER: 40;"
