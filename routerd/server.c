@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <systemd/sd-daemon.h>
 #include <unistd.h>
 #include <uv.h>
@@ -26,6 +27,7 @@ struct server {
 	struct config *cfg;
 	struct worker_set *workers;
 	struct control *control;
+	int loop_ready;
 };
 
 static int load(const char *path, struct config **cfg, struct view **view)
@@ -67,18 +69,33 @@ int server_check(const char *path)
 	return 0;
 }
 
-static int same_listen(const struct config *a, const struct config *b)
+/* The sockets and workers were made at startup from these settings; a
+ * reload cannot rebind (privileges are gone). Warn about a change, and
+ * keep the running values in the new config so status reports what is
+ * really served. */
+static void keep_socket_settings(struct config *old, struct config *cfg)
 {
-	if (a->n_listen != b->n_listen || a->workers != b->workers)
-		return 0;
-	for (size_t i = 0; i < a->n_listen; i++)
-		if (strcmp(a->listen[i].text, b->listen[i].text) != 0)
-			return 0;
-	return 1;
+	int same = old->n_listen == cfg->n_listen && old->workers == cfg->workers &&
+	           old->tcp_idle_timeout == cfg->tcp_idle_timeout && old->tcp_max_clients == cfg->tcp_max_clients;
+	for (size_t i = 0; same && i < old->n_listen; i++)
+		same = strcmp(old->listen[i].text, cfg->listen[i].text) == 0;
+	if (same)
+		return;
+	log_warning("server.listen, workers, tcp_idle_timeout and tcp_max_clients take effect on restart only: "
+	            "keeping the running values");
+	struct cfg_addr *l = old->listen;
+	size_t n = old->n_listen;
+	old->listen = cfg->listen;
+	old->n_listen = cfg->n_listen;
+	cfg->listen = l;
+	cfg->n_listen = n;
+	cfg->workers = old->workers;
+	cfg->tcp_idle_timeout = old->tcp_idle_timeout;
+	cfg->tcp_max_clients = old->tcp_max_clients;
 }
 
 /* Re-read config and zones; on any error the old ones keep serving. */
-static int reload(void *arg, char *err, size_t errlen)
+static int server_reload(void *arg, char *err, size_t errlen)
 {
 	struct server *s = arg;
 	struct config *cfg;
@@ -96,8 +113,7 @@ static int reload(void *arg, char *err, size_t errlen)
 		config_free(cfg);
 		return -1;
 	}
-	if (!same_listen(s->cfg, cfg))
-		log_warning("server.listen and server.workers take effect on restart only");
+	keep_socket_settings(s->cfg, cfg);
 	view_publish(view);
 	config_free(s->cfg);
 	s->cfg = cfg;
@@ -112,7 +128,7 @@ static void on_signal(uv_signal_t *h, int signum)
 	case SIGHUP: {
 		char err[1024];
 		sd_notify(0, "RELOADING=1");
-		control_reloaded(s->control, reload(s, err, sizeof(err)) == 0);
+		control_reloaded(s->control, server_reload(s, err, sizeof(err)) == 0);
 		sd_notify(0, "READY=1");
 		break;
 	}
@@ -127,21 +143,65 @@ static void on_signal(uv_signal_t *h, int signum)
 	}
 }
 
-static int drop_privileges(const char *user)
+/* After every socket is bound (port 53 needs root or
+ * CAP_NET_BIND_SERVICE), give up root for good. What the daemon must
+ * still write as the new user changes hands first: the admin socket (so
+ * the user can serve it, its group can use it) and the state directory
+ * (the journal is written at runtime). Then supplementary groups, the
+ * group, and the user last (after setuid the others are not allowed). */
+static int drop_privileges(const struct config *cfg)
 {
+	const char *user = cfg->user;
 	struct passwd *pw;
-	if (user == NULL || geteuid() != 0)
+
+	if (user == NULL)
 		return 0;
+	if (geteuid() != 0) {
+		log_info("server.user %s: not running as root, nothing to drop", user);
+		return 0;
+	}
 	pw = getpwnam(user);
 	if (pw == NULL) {
 		log_error("server.user: no user named %s", user);
 		return -1;
 	}
+	if (cfg->control_socket != NULL && chown(cfg->control_socket, pw->pw_uid, pw->pw_gid) < 0)
+		log_warn("cannot give %s to user %s", cfg->control_socket, user);
+	if (cfg->state_dir != NULL) {
+		if (mkdir(cfg->state_dir, 0750) < 0 && errno != EEXIST) {
+			log_err("state_dir %s", cfg->state_dir);
+			return -1;
+		}
+		if (chown(cfg->state_dir, pw->pw_uid, pw->pw_gid) < 0) {
+			log_err("cannot give state_dir %s to user %s", cfg->state_dir, user);
+			return -1;
+		}
+	}
 	if (setgroups(0, NULL) < 0 || setgid(pw->pw_gid) < 0 || setuid(pw->pw_uid) < 0) {
 		log_err("cannot become user %s", user);
 		return -1;
 	}
+	/* A process that can get root back has not dropped it. */
+	if (setuid(0) == 0) {
+		log_error("server.user %s: could regain root after setuid", user);
+		return -1;
+	}
+	log_info("running as user %s (uid %u, gid %u)", user, (unsigned)pw->pw_uid, (unsigned)pw->pw_gid);
 	return 0;
+}
+
+/* "127.0.0.1:5353, [::1]:5353" for the startup line. */
+static void log_addrs(const struct config *cfg, char *out, size_t outlen)
+{
+	size_t used = 0;
+
+	out[0] = 0;
+	for (size_t i = 0; i < cfg->n_listen && used < outlen; i++) {
+		int n = snprintf(out + used, outlen - used, "%s%s", i ? ", " : "", cfg->listen[i].text);
+		if (n < 0)
+			break;
+		used += (size_t)n;
+	}
 }
 
 static void watch(struct server *s, uv_signal_t *h, int signum)
@@ -158,54 +218,81 @@ static void close_walk(uv_handle_t *h, void *arg)
 		uv_close(h, NULL);
 }
 
+/* Load, bind, drop privileges, start the workers and the control loop.
+ * Returns 0 or -1 (logged); server_stop() cleans up either way. */
+static int server_start(struct server *s, const char *path)
+{
+	struct view *view;
+	char err[1024], addrs[512];
+	int rc;
+
+	if (load(path, &s->cfg, &view) < 0)
+		return -1;
+	view_publish(view);
+	/* Every socket is bound here, still privileged; a bind failure is
+	 * fatal at startup (DESIGN.md: fail fast). */
+	if (workers_create(s->cfg, &s->workers, err, sizeof(err)) < 0) {
+		log_error("%s", err);
+		return -1;
+	}
+	if ((rc = uv_loop_init(&s->loop)) < 0) {
+		log_error("cannot create the main loop: %s", uv_strerror(rc));
+		return -1;
+	}
+	s->loop_ready = 1;
+	struct control_host host = { &s->cfg, s->workers, server_reload, s };
+	s->control = control_start(&s->loop, &host, err, sizeof(err));
+	if (s->control == NULL) {
+		log_error("%s", err);
+		return -1;
+	}
+	/* The admin socket and the HTTP listener are bound too: drop root. */
+	if (drop_privileges(s->cfg) < 0)
+		return -1;
+	if ((rc = workers_start(s->workers)) < 0) {
+		log_error("cannot start the DNS workers: %s", strerror(-rc));
+		return -1;
+	}
+	watch(s, &s->sig_hup, SIGHUP);
+	watch(s, &s->sig_term, SIGTERM);
+	watch(s, &s->sig_int, SIGINT);
+	watch(s, &s->sig_usr1, SIGUSR1);
+	log_addrs(s->cfg, addrs, sizeof(addrs));
+	log_notice("routerd %s serving %zu zones on %s (udp, tcp; %zu switches, %u workers)", VERSION,
+	           view_zone_count(view), addrs, view_switch_count(view), s->cfg->workers);
+	return 0;
+}
+
+/* Stop the control side, then the workers (each closes its handles and
+ * connections), then free the view once no worker reads it. */
+static void server_stop(struct server *s)
+{
+	if (s->control != NULL)
+		control_stop(s->control);
+	if (s->loop_ready) {
+		uv_walk(&s->loop, close_walk, NULL);
+		uv_run(&s->loop, UV_RUN_DEFAULT);
+		if (uv_loop_close(&s->loop) != 0)
+			log_error("main loop: handles left open at exit");
+	}
+	workers_destroy(s->workers);
+	view_publish(NULL);
+	config_free(s->cfg);
+}
+
 int server_run(const char *path)
 {
 	struct server s = { 0 };
-	struct view *view;
-	char err[1024];
-	int rc = 1;
+	int rc;
 
+	/* A resolver that resets a TCP connection must not kill the server:
+	 * writes report EPIPE instead. */
 	signal(SIGPIPE, SIG_IGN);
-	if (load(path, &s.cfg, &view) < 0)
-		return 1;
-	view_publish(view);
-	if (workers_create(s.cfg, &s.workers, err, sizeof(err)) < 0) {
-		log_error("%s", err);
-		goto out;
+	rc = server_start(&s, path);
+	if (rc == 0) {
+		sd_notify(0, "READY=1");
+		uv_run(&s.loop, UV_RUN_DEFAULT);
 	}
-	if (drop_privileges(s.cfg->user) < 0 || workers_start(s.workers) < 0) {
-		log_error("cannot start the DNS workers");
-		goto out;
-	}
-	uv_loop_init(&s.loop);
-	{
-		struct control_host host = { &s.cfg, s.workers, reload, &s };
-		s.control = control_start(&s.loop, &host, err, sizeof(err));
-		if (s.control == NULL) {
-			log_error("%s", err);
-			uv_run(&s.loop, UV_RUN_NOWAIT);
-			uv_loop_close(&s.loop);
-			goto out;
-		}
-	}
-	watch(&s, &s.sig_hup, SIGHUP);
-	watch(&s, &s.sig_term, SIGTERM);
-	watch(&s, &s.sig_int, SIGINT);
-	watch(&s, &s.sig_usr1, SIGUSR1);
-	for (size_t i = 0; i < s.cfg->n_listen; i++)
-		log_notice("listening on %s (udp, tcp)", s.cfg->listen[i].text);
-	log_notice("routerd %s serving %zu zones, %zu switches with %u workers", VERSION, view_zone_count(view),
-	           view_switch_count(view), s.cfg->workers);
-	sd_notify(0, "READY=1");
-	uv_run(&s.loop, UV_RUN_DEFAULT);
-	control_stop(s.control);
-	uv_walk(&s.loop, close_walk, NULL);
-	uv_run(&s.loop, UV_RUN_DEFAULT);
-	uv_loop_close(&s.loop);
-	rc = 0;
-out:
-	workers_destroy(s.workers);
-	view_publish(NULL);
-	config_free(s.cfg);
-	return rc;
+	server_stop(&s);
+	return rc == 0 ? 0 : 1;
 }

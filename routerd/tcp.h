@@ -16,7 +16,8 @@ struct tcp_listener *tcp_open(struct worker *w, const struct sockaddr *addr, soc
 int tcp_start(struct tcp_listener *t);
 /* Close W's listeners and every connection of W (in W's thread). */
 void tcp_close_all(struct worker *w);
-/* Close connections idle longer than the limit. */
+/* Close connections idle longer than the limit and set W's sweep timer to
+ * the next deadline (the timer's callback; tcp.c arms it on accept). */
 void tcp_sweep(struct worker *w);
 void tcp_free(struct tcp_listener *t);
 

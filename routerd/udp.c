@@ -191,8 +191,10 @@ static int one_batch(struct udp_socket *u)
 	for (int i = 0; i < n; i++) {
 		struct msghdr *m = &u->rx[i].msg_hdr, *o = &u->tx[out].msg_hdr;
 		size_t len;
-		if (m->msg_flags & MSG_TRUNC) /* larger than any query we answer */
+		if (m->msg_flags & MSG_TRUNC) { /* larger than any query we answer */
+			stat_add(&w->ctx.stats.dropped, 1);
 			continue;
+		}
 		len = answer_query(v, u->rx_buf[i], u->rx[i].msg_len, u->tx_buf[out], TX_SIZE, ANSWER_UDP,
 		                   (struct sockaddr *)&u->peer[i], &w->ctx);
 		if (len == 0)

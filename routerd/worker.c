@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -57,14 +58,13 @@ static void on_stop(uv_async_t *a)
 	uv_close((uv_handle_t *)&w->stop, NULL);
 }
 
-static void on_sweep(uv_timer_t *t)
-{
-	tcp_sweep(t->data);
-}
-
 static void *worker_main(void *arg)
 {
 	struct worker *w = arg;
+	char name[16];
+
+	snprintf(name, sizeof(name), "routerd-w%d", w->id); /* for top -H, perf */
+	pthread_setname_np(pthread_self(), name);
 	uv_run(&w->loop, UV_RUN_DEFAULT);
 	return NULL;
 }
@@ -160,23 +160,38 @@ int workers_create(const struct config *cfg, struct worker_set **out, char *err,
 	return 0;
 }
 
+/* Returns 0 or a negative errno-style code. */
+static int worker_start(struct worker *w)
+{
+	int rc;
+
+	w->rcu_slot = rcu_reader_register();
+	if (w->rcu_slot < 0)
+		return -ENOSPC;
+	for (size_t s = 0; s < w->n_sockets; s++) {
+		if ((rc = udp_start(w->udp[s])) < 0 || (rc = tcp_start(w->tcp[s])) < 0)
+			return rc;
+	}
+	rc = pthread_create(&w->thread, NULL, worker_main, w);
+	if (rc != 0)
+		return -rc;
+	w->thread_started = 1;
+	return 0;
+}
+
 int workers_start(struct worker_set *set)
 {
-	for (size_t i = 0; i < set->n; i++) {
-		struct worker *w = &set->w[i];
-		uint64_t tick = w->tcp_idle_ms / 4 ? w->tcp_idle_ms / 4 : 1;
-		w->rcu_slot = rcu_reader_register();
-		if (w->rcu_slot < 0)
-			return -1;
-		for (size_t s = 0; s < w->n_sockets; s++)
-			if (udp_start(w->udp[s]) < 0 || tcp_start(w->tcp[s]) < 0)
-				return -1;
-		uv_timer_start(&w->sweep, on_sweep, tick, tick);
-		if (pthread_create(&w->thread, NULL, worker_main, w) != 0)
-			return -1;
-		w->thread_started = 1;
-	}
-	return 0;
+	sigset_t all, old;
+	int rc = 0;
+
+	/* Workers inherit a mask that blocks every signal: the main loop's
+	 * uv_signal_t handles them, and the fast path never sees EINTR. */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	for (size_t i = 0; i < set->n && rc == 0; i++)
+		rc = worker_start(&set->w[i]);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	return rc;
 }
 
 void workers_destroy(struct worker_set *set)
@@ -193,8 +208,9 @@ void workers_destroy(struct worker_set *set)
 			on_stop(&w->stop);
 			uv_run(&w->loop, UV_RUN_DEFAULT);
 		}
-		if (w->loop_ready)
-			uv_loop_close(&w->loop);
+		/* Every handle was closed by on_stop(): EBUSY here is a leak. */
+		if (w->loop_ready && uv_loop_close(&w->loop) != 0)
+			log_error("worker %d: handles left open at exit", w->id);
 		for (size_t s = 0; s < w->n_sockets; s++) {
 			if (w->udp)
 				udp_free(w->udp[s]);

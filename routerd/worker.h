@@ -52,7 +52,7 @@ struct worker_set {
  */
 int workers_create(const struct config *cfg, struct worker_set **out, char *err, size_t errlen);
 
-/* Start the threads. */
+/* Start the threads. Returns 0 or a negative errno-style code. */
 int workers_start(struct worker_set *set);
 
 /* Stop the threads, close every socket, free everything. */
