@@ -116,8 +116,9 @@ n=$(wc -l <"$T_DIR/corpus.jsonl")
 $PY "$here/compare.py" "$T_DIR/corpus.jsonl" --nsd $NSD_P --knot $KNOT_P --routerd $RD_P \
 	>"$T_DIR/report.txt" 2>&1
 rc=$?
-# The report can be long: the summary and the class headers here, the
-# examples in the file (the first classes' examples follow below).
+# The report can be long: here the class headers, then (on failure) the
+# first examples, and last the routerd mismatch classes one per line and
+# the summary, so that the tail run-all.sh shows says what is wrong.
 grep -E '^(corpus|===|---|    (types|kinds|names|[A-Z])|SUMMARY|STOPPED)' "$T_DIR/report.txt"
 if [ $rc -eq 0 ]; then
 	ok "routerd answers as NSD does, and as Knot does where the two agree"
@@ -125,6 +126,10 @@ else
 	echo
 	echo "--- first mismatch examples (all of them in $T_DIR/report.txt):"
 	sed -n '/^=== routerd vs NSD/,$p' "$T_DIR/report.txt" | sed -n '1,150p'
+	echo
+	echo "routerd mismatch classes (kind [fields]: count; examples above and in report.txt):"
+	sed -n '/^=== routerd vs NSD/,/^=== routerd vs Knot/p' "$T_DIR/report.txt" | grep '^--- ' | sed 's/^--- /  /'
+	grep -E '^(SUMMARY|STOPPED)' "$T_DIR/report.txt"
 	fail "routerd differs from the reference servers (compare.py exit $rc)"
 fi
 
