@@ -162,14 +162,24 @@ static void send_replies(struct udp_socket *u, unsigned n)
 		if (r < 0) {
 			if (errno == EINTR)
 				continue;
-			if (errno != EAGAIN && errno != EWOULDBLOCK)
-				log_error_limited(u, "sendmmsg");
 			/* Socket buffer full: drop the rest, as any server under
 			 * overload must; the resolver retries. */
-			break;
+			if (errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOBUFS)
+				break;
+			/* The error is the first unsent message's alone (a peer we
+			 * cannot send to, e.g. a spoofed port 0): skip only it. */
+			log_error_limited(u, "sendmmsg");
+			r = 1;
 		}
 		sent += (unsigned)r;
 	}
+}
+
+static in_port_t peer_port(const struct sockaddr_storage *ss)
+{
+	if (ss->ss_family == AF_INET)
+		return ((const struct sockaddr_in *)ss)->sin_port;
+	return ((const struct sockaddr_in6 *)ss)->sin6_port;
 }
 
 static int one_batch(struct udp_socket *u)
@@ -191,7 +201,9 @@ static int one_batch(struct udp_socket *u)
 	for (int i = 0; i < n; i++) {
 		struct msghdr *m = &u->rx[i].msg_hdr, *o = &u->tx[out].msg_hdr;
 		size_t len;
-		if (m->msg_flags & MSG_TRUNC) { /* larger than any query we answer */
+		/* Larger than any query we answer, or from port 0, which no
+		 * reply can reach (a spoofed source: answering only reflects). */
+		if ((m->msg_flags & MSG_TRUNC) || peer_port(&u->peer[i]) == 0) {
 			stat_add(&w->ctx.stats.dropped, 1);
 			continue;
 		}
