@@ -9,6 +9,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
+#include <sched.h>
 #include <time.h>
 
 #include "rcu.h"
@@ -97,14 +98,15 @@ struct obj {
 };
 
 static _Atomic(struct obj *) published;
-static _Atomic int stop;
-static _Atomic uint64_t bad, sections;
+static _Atomic int stop, ready;
+static _Atomic uint64_t bad, sections, live_sections;
 
 static void *reader(void *arg)
 {
 	(void)arg;
 	int slot = rcu_reader_register();
 	uint64_t n = 0;
+	atomic_fetch_add(&ready, 1);
 	while (!atomic_load_explicit(&stop, memory_order_relaxed)) {
 		rcu_read_lock(slot);
 		struct obj *o = atomic_load_explicit(&published, memory_order_acquire);
@@ -114,6 +116,7 @@ static void *reader(void *arg)
 		}
 		rcu_read_unlock(slot);
 		n++;
+		atomic_store_explicit(&live_sections, n, memory_order_relaxed); /* progress, any reader */
 	}
 	atomic_fetch_add(&sections, n);
 	rcu_reader_unregister(slot);
@@ -132,7 +135,11 @@ static void test_stress(void **state)
 	atomic_store(&stop, 0);
 	for (int i = 0; i < READERS; i++)
 		pthread_create(&t[i], NULL, reader, NULL);
-	for (uint64_t g = 1; g <= GENERATIONS; g++) {
+	/* Every reader inside its loop before the writer starts, and the
+	 * writer keeps going until they have done real work alongside it. */
+	while (atomic_load(&ready) < READERS)
+		sched_yield();
+	for (uint64_t g = 1; g <= GENERATIONS || atomic_load(&live_sections) < 1000; g++) {
 		struct obj *n = malloc(sizeof(*n)), *old;
 		n->magic = MAGIC;
 		n->gen = g;
