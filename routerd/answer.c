@@ -14,6 +14,14 @@
 #define UDP_CLASSIC_MAX 512
 #define TCP_MAX 65535
 #define OPT_LEN 11 /* root owner, type, class, TTL, RDLENGTH 0 */
+#define EDE_LEN 6  /* an Extended DNS Error option without text (RFC 8914) */
+
+/* RFC 8914 4: why a query was refused. */
+#define EDE_NONE -1
+#define EDE_PROHIBITED 18
+#define EDE_NOT_AUTHORITATIVE 20
+#define EDE_NOT_SUPPORTED 21
+#define CLASS_ANY 255
 
 static enum answer_qtype_bucket bucket(uint16_t qtype)
 {
@@ -113,7 +121,7 @@ static const struct blob *lookup(const struct view *v, const struct wire_query *
 	return NULL;
 }
 
-static size_t put_opt(uint8_t *p, const struct view *v, const struct wire_query *q, unsigned rcode)
+static size_t put_opt(uint8_t *p, const struct view *v, const struct wire_query *q, unsigned rcode, int ede)
 {
 	p[0] = 0;
 	wire_put16(p + 1, TYPE_OPT);
@@ -122,8 +130,15 @@ static size_t put_opt(uint8_t *p, const struct view *v, const struct wire_query 
 	p[6] = 0;                     /* version 0 */
 	p[7] = q->edns_do ? 0x80 : 0; /* RFC 3225 3: DO is copied */
 	p[8] = 0;
-	wire_put16(p + 9, 0);
-	return OPT_LEN;
+	if (ede == EDE_NONE) {
+		wire_put16(p + 9, 0);
+		return OPT_LEN;
+	}
+	wire_put16(p + 9, EDE_LEN);
+	wire_put16(p + 11, 15); /* option EDE */
+	wire_put16(p + 13, 2);
+	wire_put16(p + 15, (uint16_t)ede);
+	return OPT_LEN + EDE_LEN;
 }
 
 static void put_header(uint8_t *out, const struct wire_query *q, unsigned rcode, int aa, int tc, const uint16_t count[4])
@@ -137,9 +152,9 @@ static void put_header(uint8_t *out, const struct wire_query *q, unsigned rcode,
 		wire_put16(out + 4 + 2 * i, count[i]);
 }
 
-/* A response with no records: errors, REFUSED, BADVERS. */
+/* A response with no records: errors, REFUSED, BADVERS, NOTIMP. */
 static size_t error_response(const struct view *v, const uint8_t *qpkt, const struct wire_query *q, uint8_t *out,
-                             unsigned rcode, int with_question, struct answer_ctx *ctx)
+                             unsigned rcode, int with_question, int ede, struct answer_ctx *ctx)
 {
 	uint16_t count[4] = { 0, 0, 0, 0 };
 	size_t len = WIRE_HEADER_LEN;
@@ -151,7 +166,7 @@ static size_t error_response(const struct view *v, const uint8_t *qpkt, const st
 	}
 	if (with_question && q->edns) {
 		count[3] = 1;
-		len += put_opt(out + len, v, q, rcode);
+		len += put_opt(out + len, v, q, rcode, ede);
 	}
 	put_header(out, q, rcode, 0, 0, count);
 	stat_add(&ctx->stats.rcodes[rcode < 24 ? rcode : 23], 1);
@@ -173,20 +188,28 @@ size_t answer_query(const struct view *v, const uint8_t *qpkt, size_t qlen, uint
 		return 0;
 	case WIRE_FORMERR:
 		/* Echo nothing we could not parse: header only, counts zero. */
-		return error_response(v, qpkt, &q, out, RCODE_FORMERR, 0, ctx);
+		return error_response(v, qpkt, &q, out, RCODE_FORMERR, 0, EDE_NONE, ctx);
 	case WIRE_NOTIMP:
-		return error_response(v, qpkt, &q, out, RCODE_NOTIMP, q.qname_len != 0, ctx);
+		return error_response(v, qpkt, &q, out, RCODE_NOTIMP, q.qname_len != 0, EDE_NONE, ctx);
 	case WIRE_OK:
 		break;
 	}
 	stat_add(&ctx->stats.queries[proto][bucket(q.qtype)], 1);
 	if (q.edns && q.edns_version > 0) /* RFC 6891 6.1.3 */
-		return error_response(v, qpkt, &q, out, RCODE_BADVERS, 1, ctx);
-	if (q.qclass != CLASS_IN || q.qtype == TYPE_AXFR || q.qtype == TYPE_IXFR || q.qtype == TYPE_OPT)
-		return error_response(v, qpkt, &q, out, RCODE_REFUSED, 1, ctx);
+		return error_response(v, qpkt, &q, out, RCODE_BADVERS, 1, EDE_NONE, ctx);
+	/* Zone transfers are not served: AXFR over UDP does not exist (RFC
+	 * 5936 4.2), and over TCP, or IXFR, is a transfer we refuse. */
+	if (q.qtype == TYPE_AXFR && proto == ANSWER_UDP)
+		return error_response(v, qpkt, &q, out, RCODE_NOTIMP, 1, EDE_NONE, ctx);
+	if (q.qtype == TYPE_AXFR || q.qtype == TYPE_IXFR)
+		return error_response(v, qpkt, &q, out, RCODE_REFUSED, 1, EDE_PROHIBITED, ctx);
+	/* Class IN, or ANY (answered from IN, but not authoritatively, as NSD
+	 * does: RFC 1035 6.1 leaves an ANY-class answer to no single zone). */
+	if (q.qclass != CLASS_IN && q.qclass != CLASS_ANY)
+		return error_response(v, qpkt, &q, out, RCODE_REFUSED, 1, EDE_NOT_SUPPORTED, ctx);
 	b = lookup(v, &q, proto, peer, ctx);
 	if (b == NULL)
-		return error_response(v, qpkt, &q, out, RCODE_REFUSED, 1, ctx);
+		return error_response(v, qpkt, &q, out, RCODE_REFUSED, 1, EDE_NOT_AUTHORITATIVE, ctx);
 
 	if (proto == ANSWER_TCP)
 		limit = TCP_MAX;
@@ -218,6 +241,12 @@ size_t answer_query(const struct view *v, const uint8_t *qpkt, size_t qlen, uint
 			cut = r->end;
 		}
 	}
+	/* QCLASS * (RFC 6895 3.2): answered from IN data but not
+	 * authoritatively, so without the SOA that proves a negative (NSD). */
+	if (q.qclass == CLASS_ANY && b->aa && b->count[0] == 0) {
+		count[2] = count[3] = 0;
+		cut = 0;
+	}
 	len = q.question_end;
 	memcpy(out + WIRE_HEADER_LEN, qpkt + WIRE_HEADER_LEN, len - WIRE_HEADER_LEN);
 	memcpy(out + len, b->data, cut);
@@ -233,9 +262,9 @@ size_t answer_query(const struct view *v, const uint8_t *qpkt, size_t qlen, uint
 	len += cut;
 	if (q.edns) {
 		count[3]++;
-		len += put_opt(out + len, v, &q, b->rcode);
+		len += put_opt(out + len, v, &q, b->rcode, EDE_NONE);
 	}
-	put_header(out, &q, b->rcode, b->aa, tc, count);
+	put_header(out, &q, b->rcode, b->aa && q.qclass == CLASS_IN, tc, count);
 	stat_add(&ctx->stats.rcodes[b->rcode], 1);
 	if (tc)
 		stat_add(&ctx->stats.truncated, 1);

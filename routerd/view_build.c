@@ -368,6 +368,7 @@ struct outcome {
 	enum outcome_kind kind;
 	struct bnode *node; /* DATA, EMPTY: the node; REFERRAL: the cut */
 	int synthesized;    /* DATA from a wildcard: owner is the looked-up name */
+	int at_cut;         /* REFERRAL for the delegation point itself */
 	struct bzone *zone; /* the zone that answered */
 };
 
@@ -377,7 +378,7 @@ static struct outcome resolve(struct build *b, const ldns_rdf *name)
 {
 	uint8_t lname[WIRE_NAME_MAX];
 	size_t len = ldns_rdf_size(name), i = 0;
-	struct outcome o = { OUT_EXTERNAL, NULL, 0, NULL };
+	struct outcome o = { OUT_EXTERNAL, NULL, 0, 0, NULL };
 	struct bzone *z;
 
 	memcpy(lname, ldns_rdf_data(name), len);
@@ -392,6 +393,7 @@ static struct outcome resolve(struct build *b, const ldns_rdf *name)
 			if (n->cut != NULL) {
 				o.kind = OUT_REFERRAL;
 				o.node = n->cut;
+				o.at_cut = i == 0 && n->cut == n;
 			} else if (i == 0) {
 				o.kind = n->n_sets ? OUT_DATA : OUT_EMPTY;
 				o.node = n;
@@ -473,6 +475,7 @@ struct node_ctx {
 	const ldns_rdf *owner;
 	const struct bset *sets;
 	size_t n_sets;
+	struct bnode *self; /* the node answering: a chain back to it is a loop */
 };
 
 static const struct bset *ctx_set(const struct node_ctx *c, uint16_t type)
@@ -497,8 +500,8 @@ static const struct blob *compile_chain(struct node_ctx *c, const struct bset *c
 	const ldns_rdf *target;
 	uint8_t rcode = RCODE_NOERROR;
 	int rc;
-	struct bnode *seen[CHAIN_MAX];
-	size_t n_seen = 0;
+	struct bnode *seen[CHAIN_MAX + 1] = { c->self };
+	size_t n_seen = 1;
 
 	if (bb == NULL)
 		return NULL;
@@ -517,6 +520,12 @@ static const struct blob *compile_chain(struct node_ctx *c, const struct bset *c
 			rc = add_soa(o.zone, bb);
 			break;
 		}
+		if (o.kind == OUT_REFERRAL && o.at_cut && qtype == TYPE_DS) {
+			/* DS lives on the parent side of the cut (RFC 4035 3.1.4.1). */
+			struct bset *ds = bnode_set(o.node, TYPE_DS);
+			rc = ds ? bb_add_rrset(bb, SEC_ANSWER, o.node->owner, ds->rrs, COMPILE_TTL_ASIS) : add_soa(o.zone, bb);
+			break;
+		}
 		if (o.kind == OUT_REFERRAL) {
 			rc = add_referral(o.zone, bb, o.node);
 			break;
@@ -529,7 +538,7 @@ static const struct blob *compile_chain(struct node_ctx *c, const struct bset *c
 			loop |= seen[i] == o.node;
 		next = bnode_set(o.node, TYPE_CNAME);
 		if (next != NULL && qtype != TYPE_CNAME) {
-			if (loop || n_seen == CHAIN_MAX)
+			if (loop || n_seen > CHAIN_MAX)
 				break;
 			seen[n_seen++] = o.node;
 			rc = bb_add_rrset(bb, SEC_ANSWER, owner, next->rrs, COMPILE_TTL_ASIS);
@@ -577,6 +586,11 @@ static const struct blob *compile_set(struct node_ctx *c, const struct bset *set
 static const struct bset *any_choice(const struct bset *sets, size_t n)
 {
 	const struct bset *normal = NULL, *last_resort = NULL;
+	/* At an apex the SOA: zone files begin with it, and NSD, which takes
+	 * the first preferred RRset in file order, answers with it too. */
+	for (size_t i = 0; i < n; i++)
+		if (sets[i].type == TYPE_SOA)
+			return &sets[i];
 	for (size_t i = 0; i < n; i++) {
 		switch (sets[i].type) {
 		case TYPE_A:
@@ -612,7 +626,7 @@ static const struct answers *compile_answers(struct node_ctx *c)
 	if (cname != NULL) {
 		struct bnode *end = chain_end(c->b, cname);
 		size_t n_end = end ? end->n_sets : 0;
-		types = arena_alloc(a, (n_end + 1) * sizeof(*types));
+		types = arena_alloc(a, (n_end + 2) * sizeof(*types));
 		if (types == NULL)
 			return NULL;
 		/* Types at the chain's end, with CNAME itself slotted in type order. */
@@ -628,6 +642,12 @@ static const struct answers *compile_answers(struct node_ctx *c)
 				break;
 			types[n].type = t;
 			types[n++].blob = compile_chain(c, cname, t);
+		}
+		/* DS: a chain that ends at a delegation point answers it from the
+		 * parent side, where other types get the referral. */
+		if (end == NULL) {
+			types[n].type = TYPE_DS;
+			types[n++].blob = compile_chain(c, cname, TYPE_DS);
 		}
 		ans->other = compile_chain(c, cname, 0);
 		ans->any_udp = ans->any_tcp = NULL;
@@ -689,7 +709,7 @@ static int compile_node(struct build *b, struct bzone *z, struct bnode *n)
 {
 	struct node *out = n->out;
 	int wild = n->lname[0] == 1 && n->lname[1] == '*';
-	struct node_ctx c = { b, z, n->lname, n->len, 1, n->owner, n->sets, n->n_sets };
+	struct node_ctx c = { b, z, n->lname, n->len, 1, n->owner, n->sets, n->n_sets, n };
 
 	if (wild) {
 		/* Synthesized answers (RFC 4592 3.3.1): the owner is whatever name

@@ -141,7 +141,7 @@ static enum wire_status parse_question(const uint8_t *pkt, size_t len, struct wi
 enum wire_status wire_parse_query(const uint8_t *pkt, size_t len, struct wire_query *q)
 {
 	const uint8_t *p, *end = pkt + len;
-	uint16_t qd, an, ns, ar;
+	unsigned qd, an, ns, ar, skip, opcode;
 	size_t pos;
 	enum wire_status st;
 
@@ -166,11 +166,14 @@ enum wire_status wire_parse_query(const uint8_t *pkt, size_t len, struct wire_qu
 	st = parse_question(pkt, len, q, &pos);
 	if (st != WIRE_OK)
 		return st;
-	if (((q->flags_hi >> 3) & 0xf) != 0)
-		return WIRE_NOTIMP;
-	/* A query carries no answer or authority records (RFC 1035 4.1.1). */
-	if (an != 0 || ns != 0)
+	opcode = (q->flags_hi >> 3) & 0xf;
+	/* A query carries no answer or authority records (RFC 1035 4.1.1),
+	 * except the SOA an IXFR query puts in authority (RFC 1995 3). Other
+	 * opcodes are not ours to judge: skip what they carry. */
+	if (opcode == 0 && (an != 0 || (ns != 0 && q->qtype != TYPE_IXFR)))
 		return WIRE_FORMERR;
+	ar += an + ns;
+	skip = an + ns;
 	p = pkt + pos;
 	for (unsigned i = 0; i < ar; i++) {
 		const uint8_t *rr = p, *fixed = skip_name(p, end);
@@ -178,7 +181,7 @@ enum wire_status wire_parse_query(const uint8_t *pkt, size_t len, struct wire_qu
 		if (fixed == NULL || end - fixed < 10)
 			return WIRE_FORMERR;
 		type = wire_get16(fixed);
-		if (type == TYPE_OPT) {
+		if (i >= skip && type == TYPE_OPT) {
 			/* RFC 6891 6.1.1: the OPT owner is the root. */
 			if (*rr != 0 || parse_opt(fixed, end, q) < 0)
 				return WIRE_FORMERR;
@@ -187,5 +190,5 @@ enum wire_status wire_parse_query(const uint8_t *pkt, size_t len, struct wire_qu
 		if (p > end)
 			return WIRE_FORMERR;
 	}
-	return WIRE_OK;
+	return opcode != 0 ? WIRE_NOTIMP : WIRE_OK;
 }
