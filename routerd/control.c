@@ -1,7 +1,7 @@
 /* control.c -- see control.h. */
 #include "control.h"
 
-#include <fnmatch.h>
+#include <errno.h>
 #include <arpa/inet.h>
 #include <jansson.h>
 #include <stdio.h>
@@ -16,6 +16,8 @@
 #include "ctl.h"
 #include "http.h"
 #include "log.h"
+#include "switching.h"
+#include "webhook.h"
 #include "view.h"
 #include "worker.h"
 
@@ -27,11 +29,18 @@ struct control {
 	struct ctl_server *ctl;
 	struct http_server *http;
 	struct auth *auth;
+	struct switching *sw;
 	time_t started;
 	int last_reload_ok;
 	uint64_t reloads, reload_failures;
-	uint64_t http_requests[4][6]; /* [endpoint][status class] */
+	uint64_t http_count[7][11]; /* [endpoint][counted status code] */
 };
+
+enum endpoint { EP_ALERTMANAGER, EP_GRAFANA, EP_SIGNAL, EP_ERRORS, EP_METRICS, EP_HEALTH, EP_OTHER, EP__COUNT };
+static const char *const endpoint_names[EP__COUNT] = { "alertmanager", "grafana", "signal", "errors",
+	                                               "metrics", "health", "other" };
+static const int counted_codes[] = { 200, 400, 401, 403, 404, 405, 413, 422, 431, 500, 503 };
+#define N_CODES (sizeof(counted_codes) / sizeof(counted_codes[0]))
 
 static const char *const qtype_names[QT__COUNT] = { "A",  "AAAA", "CNAME", "NS",  "SOA",  "MX",
 	                                            "TXT", "SRV",  "PTR",   "DS",  "ANY",  "other" };
@@ -54,54 +63,8 @@ static const struct view *view_now(void)
 	return view_current();
 }
 
-static json_t *switch_row(const struct view *v, size_t i)
-{
-	unsigned sel = view_switch_get(v, i);
-	return json_pack("{s:s,s:s,s:b}", "switch", view_switch_name(v, i), "side",
-	                 (sel & VIEW_SEL_ORIGIN) ? "origin" : "cdn", "armed", (sel & VIEW_SEL_ARMED) != 0);
-}
 
-static const char *opt_str(json_t *req, const char *key)
-{
-	json_t *v = json_object_get(req, key);
-	return json_is_string(v) ? json_string_value(v) : NULL;
-}
 
-static const char *arg(json_t *req, size_t i)
-{
-	json_t *v = json_array_get(json_object_get(req, "args"), i);
-	return json_is_string(v) ? json_string_value(v) : NULL;
-}
-
-static json_t *cmd_list(json_t *req)
-{
-	const struct view *v = view_now();
-	const char *glob = arg(req, 0), *state = opt_str(req, "state");
-	json_t *rows = json_array();
-
-	if (state != NULL && strcmp(state, "cdn") != 0 && strcmp(state, "origin") != 0) {
-		json_decref(rows);
-		return ctl_fail("--state takes cdn or origin, not \"%s\"", state);
-	}
-	for (size_t i = 0; i < view_switch_count(v); i++) {
-		const char *name = view_switch_name(v, i);
-		json_t *row;
-		if (glob != NULL && fnmatch(glob, name, FNM_CASEFOLD) != 0) {
-			/* Names are stored with the final dot; accept globs without it. */
-			char with_dot[300];
-			snprintf(with_dot, sizeof(with_dot), "%s.", glob);
-			if (fnmatch(with_dot, name, FNM_CASEFOLD) != 0)
-				continue;
-		}
-		row = switch_row(v, i);
-		if (state != NULL && strcmp(json_string_value(json_object_get(row, "side")), state) != 0) {
-			json_decref(row);
-			continue;
-		}
-		json_array_append_new(rows, row);
-	}
-	return ctl_ok(rows);
-}
 
 static json_t *answer_json(const struct cfg_answer *a)
 {
@@ -124,29 +87,21 @@ static json_t *answer_json(const struct cfg_answer *a)
 	return o;
 }
 
-static json_t *cmd_show(struct control *c, json_t *req)
+/* `show`: the switch's state, and both of its answers from the config. */
+static json_t *cmd_show(struct control *c, json_t *req, uid_t uid)
 {
-	const struct view *v = view_now();
-	const char *name = arg(req, 0);
-	long i = name ? view_switch_find(v, name) : -1;
+	json_t *reply = switching_ctl(c->sw, "show", req, uid), *data = json_object_get(reply, "data");
 	const struct config *cfg = cfg_of(c);
-	json_t *row;
+	json_t *name = json_is_object(data) ? json_object_get(data, "name") : NULL;
 
-	if (name == NULL)
-		return ctl_fail("usage: show SWITCH");
-	if (i < 0)
-		return ctl_fail("no switch named %s", name);
-	row = switch_row(v, (size_t)i);
-	for (size_t k = 0; k < cfg->n_switches; k++) {
+	for (size_t k = 0; json_is_string(name) && k < cfg->n_switches; k++) {
 		const struct cfg_switch *s = &cfg->switches[k];
-		if (strcmp(s->name, view_switch_name(v, (size_t)i)) != 0)
+		if (strcmp(s->name, json_string_value(name)) != 0)
 			continue;
-		json_object_set_new(row, "ttl", json_integer(s->ttl));
-		json_object_set_new(row, "ttl_armed", json_integer(s->ttl_armed));
-		json_object_set_new(row, "cdn", answer_json(&s->cdn));
-		json_object_set_new(row, "origin", answer_json(&s->origin));
+		json_object_set_new(data, "cdn_answer", answer_json(&s->cdn));
+		json_object_set_new(data, "origin_answer", answer_json(&s->origin));
 	}
-	return ctl_ok(row);
+	return reply;
 }
 
 static json_t *cmd_status(struct control *c)
@@ -160,11 +115,11 @@ static json_t *cmd_status(struct control *c)
 		json_array_append_new(listen, json_string(cfg->listen[i].text));
 	for (size_t i = 0; i < view_switch_count(v); i++)
 		origin += (view_switch_get(v, i) & VIEW_SEL_ORIGIN) != 0;
-	return ctl_ok(json_pack("{s:s,s:I,s:s,s:o,s:i,s:I,s:I,s:I,s:b}", "version", VERSION, "uptime_s",
+	return ctl_ok(json_pack("{s:s,s:I,s:s,s:o,s:i,s:I,s:I,s:I,s:b,s:o}", "version", VERSION, "uptime_s",
 	                        (json_int_t)(time(NULL) - c->started), "config", cfg->path, "listen", listen, "workers",
 	                        (int)cfg->workers, "zones", (json_int_t)view_zone_count(v), "switches",
 	                        (json_int_t)view_switch_count(v), "on_origin", (json_int_t)origin,
-	                        "last_reload_ok", c->last_reload_ok));
+	                        "last_reload_ok", c->last_reload_ok, "state", switching_status(c->sw)));
 }
 
 static json_t *cmd_stats(struct control *c)
@@ -190,14 +145,11 @@ static json_t *on_ctl(void *ctx, json_t *req, const char *cmd, uid_t uid)
 {
 	struct control *c = ctx;
 	char err[1024];
-	(void)uid;
 
 	if (strcmp(cmd, "status") == 0)
 		return cmd_status(c);
-	if (strcmp(cmd, "list") == 0)
-		return cmd_list(req);
 	if (strcmp(cmd, "show") == 0)
-		return cmd_show(c, req);
+		return cmd_show(c, req, uid);
 	if (strcmp(cmd, "stats") == 0)
 		return cmd_stats(c);
 	if (strcmp(cmd, "reload") == 0) {
@@ -205,7 +157,8 @@ static json_t *on_ctl(void *ctx, json_t *req, const char *cmd, uid_t uid)
 		control_reloaded(c, ok);
 		return ok ? ctl_ok(json_pack("{s:s}", "reloaded", cfg_of(c)->path)) : ctl_fail("%s", err);
 	}
-	return ctl_fail("unknown command \"%s\" (see routerctl -h)", cmd);
+	json_t *r = switching_ctl(c->sw, cmd, req, uid);
+	return r ? r : ctl_fail("unknown command \"%s\" (see routerctl -h)", cmd);
 }
 
 /* ---- HTTP: metrics and health ------------------------------------------------ */
@@ -247,21 +200,97 @@ static void metrics(struct control *c, FILE *f)
 	        c->last_reload_ok);
 	fprintf(f, "# HELP routerd_zones Zones served.\n# TYPE routerd_zones gauge\nrouterd_zones %zu\n",
 	        view_zone_count(v));
+	switching_metrics(c->sw, f);
+	fprintf(f, "# HELP routerd_webhook_requests_total HTTP requests, by endpoint and status code.\n"
+	           "# TYPE routerd_webhook_requests_total counter\n");
+	for (int e = 0; e < 7; e++)
+		for (size_t i = 0; i < 11; i++)
+			if (c->http_count[e][i])
+				fprintf(f, "routerd_webhook_requests_total{endpoint=\"%s\",code=\"%d\"} %llu\n",
+				        endpoint_names[e], counted_codes[i], (unsigned long long)c->http_count[e][i]);
 }
 
-static void on_http(void *ctx, const struct http_request *req, struct http_response *resp)
+
+static void count_request(struct control *c, enum endpoint ep, int status)
 {
-	struct control *c = ctx;
+	for (size_t i = 0; i < N_CODES; i++)
+		if (counted_codes[i] == status)
+			c->http_count[ep][i]++;
+}
+
+static void json_reply(struct http_response *resp, int status, json_t *body)
+{
+	resp->status = status;
+	resp->content_type = "application/json";
+	resp->body = json_dumps(body, JSON_COMPACT);
+	resp->body_len = resp->body ? strlen(resp->body) : 0;
+	json_decref(body);
+}
+
+/* A health webhook: parse all of it, check every target, then apply. */
+static void webhook(struct control *c, enum endpoint ep, const struct http_request *req, struct http_response *resp)
+{
+	const struct config *cfg = cfg_of(c);
+	struct webhook_opts opts = { cfg->armed_label, cfg->armed_value };
+	struct signal_event *ev = NULL;
+	size_t n = 0, ignored = 0;
+	char err[512];
+	int rc;
+
+	if (ep == EP_ERRORS) {
+		struct error_report r;
+		if (webhook_parse_errors((const char *)req->body, req->body_len, &r, err, sizeof(err)) < 0) {
+			http_error(resp, 400, err);
+			return;
+		}
+		if (switching_error_report(c->sw, r.target, r.side, r.window_s, r.requests, r.errors, err, sizeof(err)) < 0) {
+			http_error(resp, 422, err);
+			return;
+		}
+		json_reply(resp, 200, json_pack("{s:s}", "status", "stored"));
+		return;
+	}
+	if (webhook_parse_signals(ep == EP_ALERTMANAGER ? SRC_ALERTMANAGER : ep == EP_GRAFANA ? SRC_GRAFANA : SRC_SIGNAL,
+	                          (const char *)req->body, req->body_len, &opts, &ev, &n, &ignored, err,
+	                          sizeof(err)) < 0) {
+		http_error(resp, 400, err);
+		return;
+	}
+	rc = switching_signals(c->sw, ev, n, err, sizeof(err));
+	free(ev);
+	if (rc == -ENOENT)
+		http_error(resp, 422, err);
+	else if (rc < 0)
+		http_error(resp, 500, err);
+	else
+		json_reply(resp, 200, json_pack("{s:s,s:I,s:I,s:i}", "status", "ok", "signals", (json_int_t)n, "ignored",
+		                                 (json_int_t)ignored, "flips", rc));
+}
+
+static enum endpoint endpoint_of(const char *path)
+{
+	static const char *const paths[] = { "/api/v1/alertmanager", "/api/v1/grafana", "/api/v1/signal",
+		                             "/api/v1/errors", "/metrics" };
+	for (int i = 0; i < 5; i++)
+		if (strcmp(path, paths[i]) == 0)
+			return (enum endpoint)i;
+	if (strcmp(path, "/-/healthy") == 0 || strcmp(path, "/-/ready") == 0)
+		return EP_HEALTH;
+	return EP_OTHER;
+}
+
+static void route(struct control *c, enum endpoint ep, const struct http_request *req, struct http_response *resp)
+{
 	int get = strcmp(req->method, "GET") == 0;
 
-	if (strcmp(req->path, "/-/healthy") == 0 || strcmp(req->path, "/-/ready") == 0) {
+	if (ep == EP_HEALTH) {
 		resp->status = get ? 200 : 405;
 		resp->content_type = "text/plain";
 		resp->body = strdup(get ? "OK\n" : "GET only\n");
 		resp->body_len = strlen(resp->body);
 		return;
 	}
-	if (strcmp(req->path, "/metrics") == 0) {
+	if (ep == EP_METRICS) {
 		FILE *f;
 		if (!get) {
 			http_error(resp, 405, "GET only");
@@ -278,7 +307,33 @@ static void on_http(void *ctx, const struct http_request *req, struct http_respo
 		resp->content_type = "text/plain; version=0.0.4";
 		return;
 	}
-	http_error(resp, 404, "no such endpoint");
+	if (ep == EP_OTHER) {
+		http_error(resp, 404, "no such endpoint");
+		return;
+	}
+	if (strcmp(req->method, "POST") != 0) {
+		http_error(resp, 405, "POST only");
+		return;
+	}
+	switch (auth_check(c->auth, req->authorization, req->signature, req->body, req->body_len)) {
+	case AUTH_MISSING:
+		http_error(resp, 401, "credentials required");
+		return;
+	case AUTH_DENIED:
+		http_error(resp, 403, "wrong credentials");
+		return;
+	case AUTH_OK:
+		break;
+	}
+	webhook(c, ep, req, resp);
+}
+
+static void on_http(void *ctx, const struct http_request *req, struct http_response *resp)
+{
+	struct control *c = ctx;
+	enum endpoint ep = endpoint_of(req->path);
+	route(c, ep, req, resp);
+	count_request(c, ep, resp->status);
 }
 
 struct control *control_start(uv_loop_t *loop, const struct control_host *host, char *err, size_t errlen)
@@ -294,6 +349,8 @@ struct control *control_start(uv_loop_t *loop, const struct control_host *host, 
 	c->host = *host;
 	c->started = time(NULL);
 	c->last_reload_ok = 1;
+	if (switching_open(&c->sw, loop, cfg, err, errlen) < 0)
+		goto fail;
 	c->ctl = ctl_start(loop, cfg->control_socket, cfg->control_mode, on_ctl, c, err, errlen);
 	if (c->ctl == NULL)
 		goto fail;
@@ -312,6 +369,8 @@ fail:
 
 void control_reloaded(struct control *c, int ok)
 {
+	if (ok && switching_reload(c->sw, cfg_of(c)) < 0)
+		log_error("the switch state could not take the new configuration");
 	c->last_reload_ok = ok;
 	c->reloads++;
 	c->reload_failures += !ok;
@@ -323,6 +382,7 @@ void control_stop(struct control *c)
 		return;
 	ctl_stop(c->ctl);
 	http_stop(c->http);
+	switching_close(c->sw);
 	auth_free(c->auth);
 	free(c);
 }

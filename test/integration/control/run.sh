@@ -27,8 +27,8 @@ expect_eq "the socket has the configured mode" "$(stat -c %a "$T_DIR/ctl.sock")"
 out=$($CTL status); expect_eq "status exits 0" "$?" "0"
 expect_match "status shows the switch count" "$out" "switches +1"
 out=$($CTL list)
-expect_match "list is a table with a header" "$out" "^switch +side +armed"
-expect_match "list shows the switch on the CDN" "$out" "sw.t.test. +cdn +false"
+expect_match "list is a table with a header" "$out" "^switch +side +cause +pinned +armed"
+expect_match "list shows the switch on the CDN" "$out" "sw.t.test. +cdn +initial +false"
 out=$($CTL --json list 'sw.*')
 expect_match "--json gives the reply line" "$out" '^\{"ok":true,"data":\[\{"switch":"sw.t.test."'
 expect_eq "a glob that matches nothing: empty list" "$($CTL --json list 'nothing.*')" '{"ok":true,"data":[]}'
