@@ -187,6 +187,18 @@ CONF
 	wait_answer 127.0.0.2 53 example.com || { fail "routerd did not answer on 127.0.0.2:53"; finish; }
 }
 
+# write_t_zone FILE [SERIAL]: a minimal zone t.test (SOA, NS, ns A) for
+# tests whose subject is not the zone itself.
+write_t_zone() {
+	cat >"$1" <<Z
+\$ORIGIN t.test.
+\$TTL 300
+@ SOA ns hostmaster ${2:-1} 14400 3600 1209600 300
+@ NS ns
+ns A 192.0.2.1
+Z
+}
+
 finish() {
 	if [ "$T_FAILS" -eq 0 ]; then
 		echo "all checks passed"

@@ -3,14 +3,8 @@
 # be up with no scrape error, and routerd's series must be queryable.
 . "$(dirname "$0")/../lib.sh"
 P=15351 H=15352 PROM=15353
-cat >"$T_DIR/t.zone" <<'Z'
-$ORIGIN t.test.
-$TTL 300
-@ SOA ns hostmaster 1 14400 3600 1209600 300
-@ NS ns
-ns A 192.0.2.1
-www A 192.0.2.80
-Z
+write_t_zone "$T_DIR/t.zone" 1
+echo "www A 192.0.2.80" >>"$T_DIR/t.zone"
 cat >"$T_DIR/routerd.yaml" <<CONF
 server: { listen: ["127.0.0.1:$P"], workers: 1 }
 state_dir: $T_DIR/state

@@ -6,13 +6,7 @@
 . "$(dirname "$0")/../lib.sh"
 P=15361 H=15362
 CTL="$TOP/build/routerctl -s $T_DIR/ctl.sock"
-cat >"$T_DIR/t.zone" <<'Z'
-$ORIGIN t.test.
-$TTL 300
-@ SOA ns hostmaster 10 14400 3600 1209600 300
-@ NS ns
-ns A 192.0.2.1
-Z
+write_t_zone "$T_DIR/t.zone" 10
 cat >"$T_DIR/routerd.yaml" <<CONF
 server: { listen: ["127.0.0.1:$P"], workers: 2 }
 state_dir: $T_DIR/state
