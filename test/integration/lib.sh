@@ -172,21 +172,6 @@ q() { kdig +time=2 +retry=0 "$@"; }
 # port_listening PORT: something on this host listens on PORT (UDP or TCP).
 port_listening() { ss -Hlnut "( sport = :$1 )" 2>/dev/null | grep -q .; }
 
-# serve_example_zones: routerd with zones/ on port 53 of 127.0.0.2 and
-# 127.0.0.3, the addresses the example zones give ns1 and ns2.
-serve_example_zones() {
-	cat >"$T_DIR/routerd.yaml" <<CONF
-server: { listen: ["127.0.0.2:53", "127.0.0.3:53"], workers: 1 }
-state_dir: $T_DIR/state
-control: { socket: $T_DIR/ctl.sock }
-zones:
-  - { name: example.com, file: $TOP/zones/example.com.zone }
-  - { name: example.org, file: $TOP/zones/example.org.zone }
-CONF
-	start_routerd "$T_DIR/routerd.yaml"
-	wait_answer 127.0.0.2 53 example.com || { fail "routerd did not answer on 127.0.0.2:53"; finish; }
-}
-
 # write_t_zone FILE [SERIAL]: a minimal zone t.test (SOA, NS, ns A) for
 # tests whose subject is not the zone itself.
 write_t_zone() {
