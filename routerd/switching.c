@@ -61,7 +61,10 @@ static void publish(struct switching *s, int64_t now)
 		return;
 	for (size_t i = 0; i < s->st->n; i++) {
 		const struct st_switch *sw = s->st->sw[i];
-		long idx = view_switch_find(v, sw->name);
+		/* Both lists follow the config's order: look up by name only when
+		 * a reload has made them differ, so publishing stays linear. */
+		const char *same = i < view_switch_count(v) ? view_switch_name(v, i) : NULL;
+		long idx = same && strcmp(same, sw->name) == 0 ? (long)i : view_switch_find(v, sw->name);
 		unsigned sel;
 		if (idx < 0)
 			continue;
