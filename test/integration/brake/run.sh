@@ -33,5 +33,12 @@ $CTL brake clear >/dev/null; expect_eq "brake clear exits 0" "$?" "0"
 expect_eq "after the clear the policy moves the next share" "$(on_origin)" "5"
 expect_match "and the brake holds the rest again" "$($CTL --json status)" '"engaged":true'
 expect_match "the clear is in the history, with its actor" "$($CTL --json history)" '"event":"brake_clear"[^}]*"actor":"[^"]*uid'
+# A reload keeps state and pins; a switch gone from the config is dropped
+# with a history record.
+grep -v ' a.t.test,' "$T_DIR/routerd.yaml" >"$T_DIR/r2.yaml" && mv "$T_DIR/r2.yaml" "$T_DIR/routerd.yaml"
+$CTL reload >/dev/null; expect_eq "reload exits 0" "$?" "0"
+expect_match "the removed switch has a history record" "$($CTL --json history)" '"event":"removed","switch":"a.t.test."'
+expect_match "the pin survived the reload" "$($CTL list --pinned)" "j.t.test. +origin +pin +true"
+expect_eq "and is still served" "$(q @127.0.0.1 -p $P j.t.test +short)" "192.0.2.9"
 stop_routerd
 finish
