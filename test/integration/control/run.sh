@@ -10,7 +10,7 @@ cat >"$T_DIR/routerd.yaml" <<CONF
 server: { listen: ["127.0.0.1:$P"], workers: 2 }
 state_dir: $T_DIR/state
 control: { socket: $T_DIR/ctl.sock, mode: "0600" }
-http: { listen: "127.0.0.1:$H", max_body: 2k, max_header: 1k }
+http: { listen: "127.0.0.1:$H", max_body: 2k, max_header: 1k, idle_timeout: 1s }
 zones: [ { name: t.test, file: $here/t.zone } ]
 switches:
   - name: sw.t.test
@@ -79,6 +79,18 @@ s = socket.create_connection(('127.0.0.1', $H), timeout=3)
 s.sendall(b'BLAH /\\x00 HTTP/9\\r\\n\\r\\n')
 print(s.recv(200).decode(errors='replace').split('\\r\\n')[0])")
 expect_match "malformed HTTP is 400" "$raw" "^HTTP/1.1 400"
+slow=$($PY -c "
+import socket, time
+s = socket.create_connection(('127.0.0.1', $H), timeout=5)
+s.sendall(b'POST /api/v1/signal HTTP/1.1\\r\\nHost: x\\r\\nContent-Length: 100\\r\\n\\r\\n{')
+t = time.time()
+try:
+    while s.recv(100):
+        pass
+except Exception:
+    pass
+print('closed after %.1f s' % (time.time() - t))")
+expect_match "a slow client is cut off at the idle timeout (1 s)" "$slow" "closed after (0\.[5-9]|1\.[0-9]|2\.[0-9])"
 expect_eq "still serving after bad requests" "$(code http://127.0.0.1:$H/-/healthy)" "200"
 stop_routerd
 [ ! -e "$T_DIR/ctl.sock" ] && ok "the socket is removed on exit" || fail "the socket is left behind"
