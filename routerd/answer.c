@@ -92,7 +92,7 @@ static const struct blob *node_blob(const struct view *v, const struct node *n, 
 		sel = atomic_load_explicit(&v->switches[n->sw].sel, memory_order_relaxed);
 		record(v, n, sel, q, peer, ctx);
 	}
-	a = n->ans[sel];
+	a = &n->ans[sel];
 	if (q->qtype == TYPE_ANY)
 		return proto == ANSWER_TCP ? a->any_tcp : a->any_udp;
 	return find_type(a, q->qtype);

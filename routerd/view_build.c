@@ -734,28 +734,34 @@ static int compile_node(struct build *b, struct bzone *z, struct bnode *n)
 		}
 		c.sets = ds;
 		c.n_sets = ds ? 1 : 0;
-		out->ans[0] = compile_answers(&c);
-		return out->ans[0] ? 0 : -1;
+		out->ans = compile_answers(&c);
+		return out->ans ? 0 : -1;
 	}
 	if (n->n_sets == 0 && n->sw < 0) {
-		out->ans[0] = b->empty;
+		out->ans = b->empty;
 		return 0;
 	}
 	if (n->sw < 0) {
-		out->ans[0] = compile_answers(&c);
-		return out->ans[0] ? 0 : -1;
+		out->ans = compile_answers(&c);
+		return out->ans ? 0 : -1;
 	}
+	struct answers *four = arena_alloc(b->arena, 4 * sizeof(*four));
+	if (four == NULL)
+		return -1;
 	for (unsigned sel = 0; sel < 4; sel++) {
 		struct bset sets[64];
 		size_t k = switched_sets(b, n, sel, sets, 64);
+		const struct answers *one;
 		if (k == (size_t)-1)
 			return -1;
 		c.sets = sets;
 		c.n_sets = k;
-		out->ans[sel] = compile_answers(&c);
-		if (out->ans[sel] == NULL)
+		one = compile_answers(&c);
+		if (one == NULL)
 			return -1;
+		four[sel] = *one;
 	}
+	out->ans = four;
 	return 0;
 }
 

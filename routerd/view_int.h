@@ -69,7 +69,10 @@ struct node {
 	const struct node *wild;  /* the "*" child, or NULL */
 	const struct blob *referral; /* set on delegation points */
 	int32_t sw;               /* switch index, -1 when not switched */
-	const struct answers *ans[4]; /* by switch selector; [0] when not switched */
+	/* What the node answers: one struct, or for a switched node an array
+	 * of four indexed by the switch's selector (a pointer, not four, keeps
+	 * the millions of plain nodes small). */
+	const struct answers *ans;
 	uint8_t name_len;
 	uint8_t name[];           /* lower-case wire format */
 };
