@@ -19,7 +19,7 @@
  *   such a zone but nobody can be delegated to it), data outside the zone,
  *   classes other than IN, TTLs above 2^31-1 (RFC 2181 8), a CNAME beside
  *   anything but RRSIG/NSEC/NSEC3 (RFC 2181 10.1, RFC 4035 2.5) or beside
- *   another CNAME, and DNAME (not implemented).
+ *   another CNAME, and DNAME (routerd does not synthesize from DNAME).
  */
 #ifndef ROUTERD_ZONE_H
 #define ROUTERD_ZONE_H
