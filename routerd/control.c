@@ -17,6 +17,7 @@
 #include "http.h"
 #include "log.h"
 #include "switching.h"
+#include "track.h"
 #include "webhook.h"
 #include "view.h"
 #include "worker.h"
@@ -30,6 +31,8 @@ struct control {
 	struct http_server *http;
 	struct auth *auth;
 	struct switching *sw;
+	struct track_table *track; /* who asked for switched names (propagation) */
+	uv_timer_t drain;
 	time_t started;
 	int last_reload_ok;
 	uint64_t reloads, reload_failures;
@@ -201,6 +204,23 @@ static void metrics(struct control *c, FILE *f)
 	fprintf(f, "# HELP routerd_zones Zones served.\n# TYPE routerd_zones gauge\nrouterd_zones %zu\n",
 	        view_zone_count(v));
 	switching_metrics(c->sw, f);
+	{
+		struct track_stats ts;
+		track_table_stats(c->track, &ts);
+		fprintf(f, "# HELP routerd_track_observations_total Queries for switched names taken from the workers.\n"
+		           "# TYPE routerd_track_observations_total counter\nrouterd_track_observations_total %llu\n",
+		        (unsigned long long)ts.observations);
+		fprintf(f, "# HELP routerd_track_ring_dropped_total Observations dropped because a worker's ring was full.\n"
+		           "# TYPE routerd_track_ring_dropped_total counter\nrouterd_track_ring_dropped_total %llu\n",
+		        (unsigned long long)workers_ring_dropped(c->host.workers));
+		fprintf(f, "# HELP routerd_track_evicted_total (switch, resolver) entries evicted to stay within the bound.\n"
+		           "# TYPE routerd_track_evicted_total counter\nrouterd_track_evicted_total %llu\n",
+		        (unsigned long long)ts.evicted);
+		fprintf(f, "# HELP routerd_track_entries (switch, resolver) entries held, and the bound.\n"
+		           "# TYPE routerd_track_entries gauge\nrouterd_track_entries %zu\n"
+		           "# TYPE routerd_track_entries_max gauge\nrouterd_track_entries_max %zu\n",
+		        ts.entries, ts.capacity);
+	}
 	fprintf(f, "# HELP routerd_webhook_requests_total HTTP requests, by endpoint and status code.\n"
 	           "# TYPE routerd_webhook_requests_total counter\n");
 	for (int e = 0; e < 7; e++)
@@ -336,6 +356,19 @@ static void on_http(void *ctx, const struct http_request *req, struct http_respo
 	count_request(c, ep, resp->status);
 }
 
+/* Drain the workers' rings often enough that a ring (65,536 slots) does
+ * not fill at any rate one worker can answer. */
+#define DRAIN_MS 100
+/* Resolver entries kept for the propagation estimate: about 100 bytes
+ * each, so 10 MiB at most, whatever sources a flood uses. */
+#define TRACK_MAX_ENTRIES 100000
+
+static void on_drain(uv_timer_t *t)
+{
+	struct control *c = t->data;
+	workers_drain(c->host.workers, c->track);
+}
+
 struct control *control_start(uv_loop_t *loop, const struct control_host *host, char *err, size_t errlen)
 {
 	struct control *c = calloc(1, sizeof(*c));
@@ -349,6 +382,15 @@ struct control *control_start(uv_loop_t *loop, const struct control_host *host, 
 	c->host = *host;
 	c->started = time(NULL);
 	c->last_reload_ok = 1;
+	c->track = track_table_new(TRACK_MAX_ENTRIES);
+	if (c->track == NULL) {
+		snprintf(err, errlen, "out of memory");
+		free(c);
+		return NULL;
+	}
+	uv_timer_init(loop, &c->drain);
+	c->drain.data = c;
+	uv_timer_start(&c->drain, on_drain, DRAIN_MS, DRAIN_MS);
 	if (switching_open(&c->sw, loop, cfg, err, errlen) < 0)
 		goto fail;
 	c->ctl = ctl_start(loop, cfg->control_socket, cfg->control_mode, on_ctl, c, err, errlen);
@@ -376,6 +418,13 @@ void control_reloaded(struct control *c, int ok)
 	c->reload_failures += !ok;
 }
 
+static void on_drain_closed(uv_handle_t *h)
+{
+	struct control *c = h->data;
+	track_table_free(c->track);
+	free(c);
+}
+
 void control_stop(struct control *c)
 {
 	if (c == NULL)
@@ -384,5 +433,7 @@ void control_stop(struct control *c)
 	http_stop(c->http);
 	switching_close(c->sw);
 	auth_free(c->auth);
-	free(c);
+	c->auth = NULL;
+	/* The timer's memory is ours: free only once libuv is done with it. */
+	uv_close((uv_handle_t *)&c->drain, on_drain_closed);
 }

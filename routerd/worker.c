@@ -15,6 +15,7 @@
 #include "rcu.h"
 #include "ring.h"
 #include "tcp.h"
+#include "track.h"
 #include "udp.h"
 
 /* Observations a worker can hold before the tracker drains them: at
@@ -225,6 +226,22 @@ void workers_destroy(struct worker_set *set)
 	}
 	free(set->w);
 	free(set);
+}
+
+size_t workers_drain(struct worker_set *set, struct track_table *t)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < set->n; i++)
+		n += track_drain(t, set->w[i].ctx.ring);
+	return n;
+}
+
+uint64_t workers_ring_dropped(const struct worker_set *set)
+{
+	uint64_t n = 0;
+	for (size_t i = 0; i < set->n; i++)
+		n += track_ring_dropped(set->w[i].ctx.ring);
+	return n;
 }
 
 void workers_stats(const struct worker_set *set, struct answer_stats *sum)

@@ -58,6 +58,13 @@ int workers_start(struct worker_set *set);
 /* Stop the threads, close every socket, free everything. */
 void workers_destroy(struct worker_set *set);
 
+/* Move every worker's tracking observations into T (control thread). */
+struct track_table;
+size_t workers_drain(struct worker_set *set, struct track_table *t);
+
+/* Observations the workers dropped because their ring was full. */
+uint64_t workers_ring_dropped(const struct worker_set *set);
+
 /* Sum of every worker's counters. */
 void workers_stats(const struct worker_set *set, struct answer_stats *sum);
 

@@ -86,5 +86,12 @@ m=$(curl -s http://127.0.0.1:$H/metrics)
 expect_match "metrics: the side" "$m" 'routerd_switch_side\{switch="www.t.test.",side="origin"\} 1'
 expect_match "metrics: active signals" "$m" '^routerd_signals_active 1'
 expect_match "metrics: webhook requests by code" "$m" 'routerd_webhook_requests_total\{endpoint="signal",code="400"\} 1'
+# The workers record every query for a switched name; the control thread
+# folds them into the (switch, resolver) table the propagation report reads.
+for i in 1 2 3; do answer >/dev/null; done
+sleep 0.5
+m=$(curl -s http://127.0.0.1:$H/metrics)
+expect_match "metrics: the tracker took the queries" "$m" '^routerd_track_observations_total [3-9]'
+expect_match "metrics: one resolver (127.0.0.1) for one switch" "$m" '^routerd_track_entries 1$'
 stop_routerd "$T_DIR/routerd2.log"
 finish

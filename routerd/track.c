@@ -1,0 +1,168 @@
+/* track.c -- see track.h. */
+#include "track.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* Entries a full table looks at to choose one to evict: enough to find an
+ * old one, few enough that an insert under a flood stays cheap. */
+#define EVICT_SAMPLE 8
+/* Observations popped from a ring per call: one stack buffer's worth. */
+#define DRAIN_BATCH 256
+
+struct track_table {
+	struct track_entry *slots;
+	size_t mask;          /* slots - 1; slots is a power of two, at least 2 x max */
+	size_t max, n;
+	size_t cursor;        /* where the next eviction sample starts */
+	uint64_t observations, evicted;
+};
+
+static uint64_t key_hash(uint32_t sw, uint8_t family, const uint8_t *addr)
+{
+	uint64_t h = 0x9e3779b97f4a7c15ull ^ ((uint64_t)sw << 8 | family);
+	for (int i = 0; i < 16; i++)
+		h = (h ^ addr[i]) * 0x100000001b3ull;
+	return h ^ (h >> 29);
+}
+
+struct track_table *track_table_new(size_t max_entries)
+{
+	struct track_table *t = calloc(1, sizeof(*t));
+	size_t n = 16;
+
+	if (t == NULL)
+		return NULL;
+	if (max_entries == 0)
+		max_entries = 1;
+	while (n < max_entries * 2) /* load at most one half: short probes */
+		n *= 2;
+	t->slots = calloc(n, sizeof(*t->slots));
+	if (t->slots == NULL) {
+		free(t);
+		return NULL;
+	}
+	t->mask = n - 1;
+	t->max = max_entries;
+	return t;
+}
+
+void track_table_free(struct track_table *t)
+{
+	if (t == NULL)
+		return;
+	free(t->slots);
+	free(t);
+}
+
+static size_t home_of(const struct track_table *t, const struct track_entry *e)
+{
+	return (size_t)key_hash(e->switch_id, e->family, e->addr) & t->mask;
+}
+
+/* Remove slot I by shifting later members of its probe run back (linear
+ * probing needs no tombstones this way). */
+static void remove_slot(struct track_table *t, size_t i)
+{
+	size_t j = i;
+	for (;;) {
+		j = (j + 1) & t->mask;
+		if (t->slots[j].family == 0)
+			break;
+		size_t h = home_of(t, &t->slots[j]);
+		/* Move J into the hole at I unless its home lies cyclically in (I, J]. */
+		if ((i <= j) ? (h <= i || h > j) : (h <= i && h > j)) {
+			t->slots[i] = t->slots[j];
+			i = j;
+		}
+	}
+	memset(&t->slots[i], 0, sizeof(t->slots[i]));
+	t->n--;
+}
+
+static void evict_one(struct track_table *t)
+{
+	size_t victim = SIZE_MAX, seen = 0;
+	uint64_t oldest = UINT64_MAX;
+	/* Walk from the cursor until EVICT_SAMPLE live entries were seen. */
+	for (size_t k = 0; k <= t->mask && seen < EVICT_SAMPLE; k++) {
+		size_t i = (t->cursor + k) & t->mask;
+		if (t->slots[i].family == 0)
+			continue;
+		seen++;
+		if (t->slots[i].last_ns < oldest) {
+			oldest = t->slots[i].last_ns;
+			victim = i;
+		}
+	}
+	t->cursor = (t->cursor + EVICT_SAMPLE * 2) & t->mask;
+	if (victim != SIZE_MAX) {
+		remove_slot(t, victim);
+		t->evicted++;
+	}
+}
+
+static size_t lookup(const struct track_table *t, uint32_t sw, uint8_t family, const uint8_t *addr)
+{
+	size_t i = (size_t)key_hash(sw, family, addr) & t->mask;
+	while (t->slots[i].family != 0 &&
+	       !(t->slots[i].switch_id == sw && t->slots[i].family == family && memcmp(t->slots[i].addr, addr, 16) == 0))
+		i = (i + 1) & t->mask;
+	return i;
+}
+
+void track_add(struct track_table *t, const struct track_obs *o)
+{
+	size_t i;
+	struct track_entry *e;
+
+	if (o->family == 0)
+		return;
+	t->observations++;
+	i = lookup(t, o->switch_id, o->family, o->addr);
+	e = &t->slots[i];
+	if (e->family == 0) {
+		if (t->n >= t->max) {
+			evict_one(t);
+			i = lookup(t, o->switch_id, o->family, o->addr);
+			e = &t->slots[i];
+		}
+		e->switch_id = o->switch_id;
+		e->family = o->family;
+		memcpy(e->addr, o->addr, 16);
+		e->first_ns = e->last_ns = o->time_ns;
+		t->n++;
+	} else if (o->time_ns > e->last_ns) {
+		e->gap_sum_ns += o->time_ns - e->last_ns;
+		e->last_ns = o->time_ns;
+	}
+	e->queries++;
+	e->last_side = o->side;
+}
+
+size_t track_drain(struct track_table *t, struct track_ring *r)
+{
+	struct track_obs buf[DRAIN_BATCH];
+	size_t total = 0, n;
+	while ((n = track_ring_pop(r, buf, DRAIN_BATCH)) > 0) {
+		for (size_t i = 0; i < n; i++)
+			track_add(t, &buf[i]);
+		total += n;
+	}
+	return total;
+}
+
+const struct track_entry *track_find(const struct track_table *t, uint32_t switch_id, uint8_t family,
+                                     const uint8_t addr[16])
+{
+	size_t i = lookup(t, switch_id, family, addr);
+	return t->slots[i].family ? &t->slots[i] : NULL;
+}
+
+void track_table_stats(const struct track_table *t, struct track_stats *out)
+{
+	out->observations = t->observations;
+	out->evicted = t->evicted;
+	out->entries = t->n;
+	out->capacity = t->max;
+}
