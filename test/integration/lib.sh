@@ -184,6 +184,19 @@ ns A 192.0.2.1
 Z
 }
 
+# write_t_config WORKERS: the head of a routerd.yaml serving t.test
+# ($T_DIR/t.zone) on 127.0.0.1:$P, with the admin socket and HTTP on $H;
+# the caller appends what its test is about.
+write_t_config() {
+	cat >"$T_DIR/routerd.yaml" <<CONF
+server: { listen: ["127.0.0.1:$P"], workers: $1 }
+state_dir: $T_DIR/state
+control: { socket: $T_DIR/ctl.sock }
+http: { listen: "127.0.0.1:$H" }
+zones: [ { name: t.test, file: $T_DIR/t.zone } ]
+CONF
+}
+
 finish() {
 	if [ "$T_FAILS" -eq 0 ]; then
 		echo "all checks passed"

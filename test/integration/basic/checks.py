@@ -8,6 +8,7 @@ what no DNS library would (QR set, bad opcodes, malformed questions).
 """
 import socket
 import struct
+import os
 import sys
 
 import dns.edns
@@ -19,18 +20,12 @@ import dns.query
 import dns.rcode
 import dns.rdatatype
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+import checklib  # noqa: E402
+from checklib import check  # noqa: E402
+
 PORT = int(sys.argv[1])
 TIMEOUT = 2.0
-fails = 0
-
-
-def check(what, cond, detail=""):
-    global fails
-    if cond:
-        print("ok: " + what)
-    else:
-        fails += 1
-        print("FAIL: " + what + (" (" + detail + ")" if detail else ""))
 
 
 def eq(what, got, want):
@@ -235,4 +230,4 @@ eq("still answering after all that", (rcode_of(raw), raw and raw[:2]), (0, b"\x1
 raw = raw_udp(good, "::1")
 eq("and over IPv6", rcode_of(raw), 0)
 
-sys.exit(1 if fails else 0)
+sys.exit(1 if checklib.failures else 0)

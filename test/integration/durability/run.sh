@@ -7,12 +7,8 @@ here=$(cd "$(dirname "$0")" && pwd)
 P=15391 H=15392
 CTL="$TOP/build/routerctl -s $T_DIR/ctl.sock"
 write_t_zone "$T_DIR/t.zone"
-cat >"$T_DIR/routerd.yaml" <<CONF
-server: { listen: ["127.0.0.1:$P"], workers: 1 }
-state_dir: $T_DIR/state
-control: { socket: $T_DIR/ctl.sock }
-http: { listen: "127.0.0.1:$H" }
-zones: [ { name: t.test, file: $T_DIR/t.zone } ]
+write_t_config 1
+cat >>"$T_DIR/routerd.yaml" <<CONF
 switch_defaults: { failback_hold: 0s }
 brake: { max_share: 1.0, min_switches: 1000000 }
 switches:

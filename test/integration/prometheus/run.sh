@@ -5,12 +5,8 @@
 P=15351 H=15352 PROM=15353
 write_t_zone "$T_DIR/t.zone" 1
 echo "www A 192.0.2.80" >>"$T_DIR/t.zone"
-cat >"$T_DIR/routerd.yaml" <<CONF
-server: { listen: ["127.0.0.1:$P"], workers: 1 }
-state_dir: $T_DIR/state
-control: { socket: $T_DIR/ctl.sock }
-http: { listen: "127.0.0.1:$H" }
-zones: [ { name: t.test, file: $T_DIR/t.zone } ]
+write_t_config 1
+cat >>"$T_DIR/routerd.yaml" <<CONF
 switches:
   - { name: www.t.test, cdn: { cname: cust.cdn.example.net }, origin: { a: [192.0.2.9] } }
 CONF

@@ -7,12 +7,8 @@
 P=15361 H=15362
 CTL="$TOP/build/routerctl -s $T_DIR/ctl.sock"
 write_t_zone "$T_DIR/t.zone" 10
-cat >"$T_DIR/routerd.yaml" <<CONF
-server: { listen: ["127.0.0.1:$P"], workers: 2 }
-state_dir: $T_DIR/state
-control: { socket: $T_DIR/ctl.sock }
-http: { listen: "127.0.0.1:$H" }
-zones: [ { name: t.test, file: $T_DIR/t.zone } ]
+write_t_config 2
+cat >>"$T_DIR/routerd.yaml" <<CONF
 switch_defaults: { ttl: 30s, ttl_armed: 5s, failback_hold: 2s }
 brake: { max_share: 1.0, min_switches: 10 }   # the brake has its own checks below
 switches:

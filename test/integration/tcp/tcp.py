@@ -7,24 +7,19 @@ Each check prints "ok: ..." or "FAIL: ..."; exit status 1 if any failed.
 """
 import socket
 import struct
+import os
 import sys
 import time
 
 import dns.message
 import dns.rcode
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+import checklib  # noqa: E402
+from checklib import check  # noqa: E402
+
 PORT = int(sys.argv[1])
 ADDR = ("127.0.0.1", PORT)
-fails = 0
-
-
-def check(what, cond, detail=""):
-    global fails
-    if cond:
-        print("ok: " + what)
-    else:
-        fails += 1
-        print("FAIL: " + what + (" (" + detail + ")" if detail else ""))
 
 
 def query(qid, name="www.example.com.", rdtype="A"):
@@ -234,4 +229,4 @@ check("TCP still answers after the garbage", r is not None and r.id == 31)
 s.close()
 check("UDP still answers after the garbage", udp_ok(32))
 
-sys.exit(1 if fails else 0)
+sys.exit(1 if checklib.failures else 0)
