@@ -297,6 +297,15 @@ static int h_uint(struct ctx *c, const struct key *k, yaml_node_t *node, const c
 	return 0;
 }
 
+static int h_bool(struct ctx *c, const struct key *k, yaml_node_t *node, const char *text, void *base)
+{
+	if (strcmp(text, "true") == 0 || strcmp(text, "false") == 0) {
+		*FIELD(base, k, uint32_t) = text[0] == 't';
+		return 0;
+	}
+	return error_at(c, node, "%s must be true or false, not \"%s\"", k->name, text);
+}
+
 /* "auto" is one thread per online CPU, capped by the key's range. */
 static int h_workers(struct ctx *c, const struct key *k, yaml_node_t *node, const char *text, void *base)
 {
@@ -652,6 +661,14 @@ static const struct key brake_keys[] = {
 	END,
 };
 
+static const struct key tracking_keys[] = {
+	KEY("enabled",     h_bool,     struct cfg_tracking, enabled,     0, 0,        "true",   0),
+	KEY("max_entries", h_uint,     struct cfg_tracking, max_entries, 16, 10000000, "100000", 0),
+	KEY("client_hold", h_duration, struct cfg_tracking, client_hold, 0, 3600,     "60s",    0),
+	KEY("reports",     h_uint,     struct cfg_tracking, reports,     1, 1000,     "16",     0),
+	END,
+};
+
 static const struct key armed_keys[] = {
 	KEY("label", h_string, struct config, armed_label, 0, 0, "severity", 0),
 	KEY("value", h_string, struct config, armed_value, 0, 0, "warning",  0),
@@ -703,6 +720,7 @@ static const struct key top_keys[] = {
 	MAP("http", h_http, offsetof(struct config, http), 0, http_keys),
 	MAP("brake", h_map, offsetof(struct config, brake), 0, brake_keys),
 	MAP("armed", h_map, 0, 0, armed_keys),
+	MAP("tracking", h_map, offsetof(struct config, tracking), 0, tracking_keys),
 	KEY("zones", h_zones, struct config, zones, 0, 0, NULL, F_REQ | F_NODE),
 	MAP("switch_defaults", h_defaults, offsetof(struct config, defaults), 0, defaults_keys),
 	KEY("switches", h_switches, struct config, switches, 0, 0, NULL, F_NODE),

@@ -76,6 +76,14 @@ struct cfg_brake {
 	uint32_t min_switches; /* flips always allowed below this count (2) */
 };
 
+/* The propagation tracker (track.h, prop.h). */
+struct cfg_tracking {
+	uint32_t enabled;     /* 1 (true): record queries for switched names */
+	uint32_t max_entries; /* (switch, resolver) pairs held (100000) */
+	uint32_t client_hold; /* seconds clients (browsers, stubs) keep an answer past their resolver (60s) */
+	uint32_t reports;     /* flip reports kept per switch (16) */
+};
+
 struct config {
 	char *path; /* as given on the command line */
 
@@ -93,6 +101,7 @@ struct config {
 
 	struct cfg_http http;
 	struct cfg_brake brake;
+	struct cfg_tracking tracking;
 	char *armed_label;    /* alert label that arms the low TTL ("severity") */
 	char *armed_value;    /* its value ("warning") */
 
