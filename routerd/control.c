@@ -17,7 +17,7 @@
 #include "http.h"
 #include "log.h"
 #include "switching.h"
-#include "track.h"
+#include "prop.h"
 #include "webhook.h"
 #include "view.h"
 #include "worker.h"
@@ -31,7 +31,7 @@ struct control {
 	struct http_server *http;
 	struct auth *auth;
 	struct switching *sw;
-	struct track_table *track; /* who asked for switched names (propagation) */
+	struct prop *prop; /* who asked for switched names, and what each flip did */
 	uv_timer_t drain;
 	time_t started;
 	int last_reload_ok;
@@ -57,6 +57,13 @@ static const char *rcode_name(int r)
 static struct config *cfg_of(struct control *c)
 {
 	return *c->host.cfg;
+}
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
 /* The control thread is the only one that frees views: it may read the
@@ -144,6 +151,26 @@ static json_t *cmd_stats(struct control *c)
 	                        (json_int_t)stat_get(&s.dropped), "truncated", (json_int_t)stat_get(&s.truncated)));
 }
 
+/* routerctl propagation SWITCH [--flip N]: the report of one flip. */
+static json_t *cmd_propagation(struct control *c, json_t *req)
+{
+	json_t *sw = json_object_get(req, "switch"), *flip = json_object_get(req, "flip");
+	char err[512];
+	const char *name;
+	json_t *r;
+
+	if (!json_is_string(sw))
+		return ctl_fail("propagation: which switch? (routerctl propagation SWITCH [--flip N])");
+	if (flip != NULL && !json_is_null(flip) && (!json_is_integer(flip) || json_integer_value(flip) < 1))
+		return ctl_fail("propagation: --flip takes a number from 1 (the oldest report kept)");
+	name = switching_name(c->sw, json_string_value(sw));
+	if (name == NULL)
+		return ctl_fail("no switch named %.300s", json_string_value(sw));
+	r = prop_report(c->prop, name, json_is_integer(flip) ? (long)json_integer_value(flip) : 0, now_ns(), err,
+	                sizeof(err));
+	return r ? ctl_ok(r) : ctl_fail("%s", err);
+}
+
 static json_t *on_ctl(void *ctx, json_t *req, const char *cmd, uid_t uid)
 {
 	struct control *c = ctx;
@@ -155,6 +182,8 @@ static json_t *on_ctl(void *ctx, json_t *req, const char *cmd, uid_t uid)
 		return cmd_show(c, req, uid);
 	if (strcmp(cmd, "stats") == 0)
 		return cmd_stats(c);
+	if (strcmp(cmd, "propagation") == 0)
+		return cmd_propagation(c, req);
 	if (strcmp(cmd, "reload") == 0) {
 		int ok = c->host.reload(c->host.arg, err, sizeof(err)) == 0;
 		control_reloaded(c, ok);
@@ -204,23 +233,10 @@ static void metrics(struct control *c, FILE *f)
 	fprintf(f, "# HELP routerd_zones Zones served.\n# TYPE routerd_zones gauge\nrouterd_zones %zu\n",
 	        view_zone_count(v));
 	switching_metrics(c->sw, f);
-	{
-		struct track_stats ts;
-		track_table_stats(c->track, &ts);
-		fprintf(f, "# HELP routerd_track_observations_total Queries for switched names taken from the workers.\n"
-		           "# TYPE routerd_track_observations_total counter\nrouterd_track_observations_total %llu\n",
-		        (unsigned long long)ts.observations);
-		fprintf(f, "# HELP routerd_track_ring_dropped_total Observations dropped because a worker's ring was full.\n"
-		           "# TYPE routerd_track_ring_dropped_total counter\nrouterd_track_ring_dropped_total %llu\n",
-		        (unsigned long long)workers_ring_dropped(c->host.workers));
-		fprintf(f, "# HELP routerd_track_evicted_total (switch, resolver) entries evicted to stay within the bound.\n"
-		           "# TYPE routerd_track_evicted_total counter\nrouterd_track_evicted_total %llu\n",
-		        (unsigned long long)ts.evicted);
-		fprintf(f, "# HELP routerd_track_entries (switch, resolver) entries held, and the bound.\n"
-		           "# TYPE routerd_track_entries gauge\nrouterd_track_entries %zu\n"
-		           "# TYPE routerd_track_entries_max gauge\nrouterd_track_entries_max %zu\n",
-		        ts.entries, ts.capacity);
-	}
+	fprintf(f, "# HELP routerd_track_ring_dropped_total Observations dropped because a worker's ring was full.\n"
+	           "# TYPE routerd_track_ring_dropped_total counter\nrouterd_track_ring_dropped_total %llu\n",
+	        (unsigned long long)workers_ring_dropped(c->host.workers));
+	prop_metrics(c->prop, f, now_ns());
 	fprintf(f, "# HELP routerd_webhook_requests_total HTTP requests, by endpoint and status code.\n"
 	           "# TYPE routerd_webhook_requests_total counter\n");
 	for (int e = 0; e < 7; e++)
@@ -263,10 +279,14 @@ static void webhook(struct control *c, enum endpoint ep, const struct http_reque
 			http_error(resp, 400, err);
 			return;
 		}
-		if (switching_error_report(c->sw, r.target, r.side, r.window_s, r.requests, r.errors, err, sizeof(err)) < 0) {
+		const char *name = switching_name(c->sw, r.target);
+		long idx = name ? view_switch_find(view_now(), name) : -1;
+		if (idx < 0) {
+			snprintf(err, sizeof(err), "no switch named %s", r.target);
 			http_error(resp, 422, err);
 			return;
 		}
+		prop_errors(c->prop, (uint32_t)idx, r.side, now_ns(), r.window_s, r.requests, r.errors);
 		json_reply(resp, 200, json_pack("{s:s}", "status", "stored"));
 		return;
 	}
@@ -359,14 +379,27 @@ static void on_http(void *ctx, const struct http_request *req, struct http_respo
 /* Drain the workers' rings often enough that a ring (65,536 slots) does
  * not fill at any rate one worker can answer. */
 #define DRAIN_MS 100
-/* Resolver entries kept for the propagation estimate: about 100 bytes
- * each, so 10 MiB at most, whatever sources a flood uses. */
-#define TRACK_MAX_ENTRIES 100000
-
 static void on_drain(uv_timer_t *t)
 {
 	struct control *c = t->data;
-	workers_drain(c->host.workers, c->track);
+	/* Reports of flips superseded since the last tick are frozen before
+	 * the queries that came after the new flip are folded in. */
+	prop_tick(c->prop, now_ns());
+	workers_drain(c->host.workers, c->prop);
+}
+
+static void on_flip(void *arg, uint32_t idx, int from, int to, uint32_t ttl_before)
+{
+	struct control *c = arg;
+	prop_flip(c->prop, idx, now_ns(), from, to, ttl_before);
+}
+
+/* Tell the tracker which switch each view index is (at start, after a reload). */
+static void name_switches(struct control *c)
+{
+	const struct view *v = view_now();
+	for (size_t i = 0; i < view_switch_count(v); i++)
+		prop_name_switch(c->prop, (uint32_t)i, view_switch_name(v, i));
 }
 
 struct control *control_start(uv_loop_t *loop, const struct control_host *host, char *err, size_t errlen)
@@ -382,17 +415,20 @@ struct control *control_start(uv_loop_t *loop, const struct control_host *host, 
 	c->host = *host;
 	c->started = time(NULL);
 	c->last_reload_ok = 1;
-	c->track = track_table_new(TRACK_MAX_ENTRIES);
-	if (c->track == NULL) {
-		snprintf(err, errlen, "out of memory");
+	struct prop_opts po = { cfg->tracking.max_entries, cfg->tracking.client_hold, cfg->tracking.reports,
+		                cfg->state_dir };
+	c->prop = prop_new(&po, err, errlen);
+	if (c->prop == NULL) {
 		free(c);
 		return NULL;
 	}
+	name_switches(c);
 	uv_timer_init(loop, &c->drain);
 	c->drain.data = c;
 	uv_timer_start(&c->drain, on_drain, DRAIN_MS, DRAIN_MS);
 	if (switching_open(&c->sw, loop, cfg, err, errlen) < 0)
 		goto fail;
+	switching_on_flip(c->sw, on_flip, c);
 	c->ctl = ctl_start(loop, cfg->control_socket, cfg->control_mode, on_ctl, c, err, errlen);
 	if (c->ctl == NULL)
 		goto fail;
@@ -411,6 +447,8 @@ fail:
 
 void control_reloaded(struct control *c, int ok)
 {
+	if (ok)
+		name_switches(c);
 	if (ok && switching_reload(c->sw, cfg_of(c)) < 0)
 		log_error("the switch state could not take the new configuration");
 	c->last_reload_ok = ok;
@@ -421,7 +459,7 @@ void control_reloaded(struct control *c, int ok)
 static void on_drain_closed(uv_handle_t *h)
 {
 	struct control *c = h->data;
-	track_table_free(c->track);
+	prop_free(c->prop);
 	free(c);
 }
 

@@ -19,15 +19,6 @@
 
 /* Never sleep longer than this: a clock step is noticed within a minute. */
 #define TIMER_MAX_MS 60000
-/* Error reports kept per switch and side for the propagation tracker. */
-#define ERROR_REPORTS_MAX 1440
-
-struct error_report_rec {
-	int64_t t;
-	unsigned window_s;
-	unsigned long long requests, errors;
-};
-
 struct switching {
 	uv_loop_t *loop;
 	uv_timer_t timer;
@@ -36,14 +27,10 @@ struct switching {
 	char *state_dir;
 	const struct config *cfg; /* the config in force: settings to sync after recovery */
 	uint64_t journal_failures;
-	/* Error reports, by switch name (a small list: tens of switches report). */
-	struct err_series {
-		char *sw;
-		int side;
-		struct error_report_rec *rec;
-		size_t n, head;
-	} *errs;
-	size_t n_errs;
+	/* Told about every flip once it is served (the propagation tracker). */
+	switching_flip_fn on_flip;
+	void *flip_arg;
+	int published; /* the first publish after recovery is not a flip */
 };
 
 static int64_t now_ms(void)
@@ -69,8 +56,13 @@ static void publish(struct switching *s, int64_t now)
 		if (idx < 0)
 			continue;
 		sel = (sw->side == SIDE_ORIGIN ? VIEW_SEL_ORIGIN : 0) | (state_armed(sw, now) ? VIEW_SEL_ARMED : 0);
+		unsigned old = view_switch_get(v, (size_t)idx);
 		view_switch_set(v, (size_t)idx, sel);
+		if (s->published && s->on_flip != NULL && ((old ^ sel) & VIEW_SEL_ORIGIN))
+			s->on_flip(s->flip_arg, (uint32_t)idx, (old & VIEW_SEL_ORIGIN) != 0, sw->side == SIDE_ORIGIN,
+			           (old & VIEW_SEL_ARMED) ? sw->p.ttl_armed : sw->p.ttl);
 	}
+	s->published = 1;
 }
 
 static int recover(struct switching *s, char *err, size_t errlen)
@@ -197,11 +189,6 @@ int switching_open(struct switching **out, uv_loop_t *loop, const struct config 
 static void on_timer_closed(uv_handle_t *h)
 {
 	struct switching *s = h->data;
-	for (size_t i = 0; i < s->n_errs; i++) {
-		free(s->errs[i].sw);
-		free(s->errs[i].rec);
-	}
-	free(s->errs);
 	free(s->state_dir);
 	free(s);
 }
@@ -269,42 +256,16 @@ int switching_signals(struct switching *s, const struct signal_event *ev, size_t
 	return rc;
 }
 
-int switching_error_report(struct switching *s, const char *sw, int side, unsigned window_s,
-                           unsigned long long requests, unsigned long long errors, char *err, size_t errlen)
+const char *switching_name(struct switching *s, const char *name)
 {
-	const struct st_switch *found = s->st ? state_lookup(s->st, sw) : NULL;
-	struct err_series *e = NULL;
+	const struct st_switch *found = s->st ? state_lookup(s->st, name) : NULL;
+	return found ? found->name : NULL;
+}
 
-	if (found == NULL) {
-		snprintf(err, errlen, "no switch named %s", sw);
-		return -ENOENT;
-	}
-	for (size_t i = 0; i < s->n_errs && e == NULL; i++)
-		if (strcmp(s->errs[i].sw, found->name) == 0 && s->errs[i].side == side)
-			e = &s->errs[i];
-	if (e == NULL) {
-		struct err_series *g = realloc(s->errs, (s->n_errs + 1) * sizeof(*g));
-		if (g == NULL)
-			return -ENOMEM;
-		s->errs = g;
-		e = &s->errs[s->n_errs];
-		memset(e, 0, sizeof(*e));
-		e->sw = strdup(found->name);
-		e->side = side;
-		e->rec = calloc(ERROR_REPORTS_MAX, sizeof(*e->rec));
-		if (e->sw == NULL || e->rec == NULL) {
-			free(e->sw);
-			free(e->rec);
-			return -ENOMEM;
-		}
-		s->n_errs++;
-	}
-	/* A bounded ring: a flood of reports costs memory once, not forever. */
-	e->rec[e->head] = (struct error_report_rec){ now_ms(), window_s, requests, errors };
-	e->head = (e->head + 1) % ERROR_REPORTS_MAX;
-	if (e->n < ERROR_REPORTS_MAX)
-		e->n++;
-	return 0;
+void switching_on_flip(struct switching *s, switching_flip_fn fn, void *arg)
+{
+	s->on_flip = fn;
+	s->flip_arg = arg;
 }
 
 /* ---- routerctl ------------------------------------------------------------------ */

@@ -9,6 +9,7 @@
 #define ROUTERD_SWITCHING_H
 
 #include <jansson.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <sys/types.h>
 #include <uv.h>
@@ -32,9 +33,14 @@ int switching_reload(struct switching *s, const struct config *cfg);
  */
 int switching_signals(struct switching *s, const struct signal_event *ev, size_t n, char *err, size_t errlen);
 
-/* Keep an error report for SWITCH (the propagation tracker reads them). */
-int switching_error_report(struct switching *s, const char *sw, int side, unsigned window_s,
-                           unsigned long long requests, unsigned long long errors, char *err, size_t errlen);
+/* The switch NAME (any case, with or without the final dot) as the state
+ * spells it, or NULL when there is none. */
+const char *switching_name(struct switching *s, const char *name);
+
+/* FN is called for every flip once it is served: the view's switch index,
+ * the sides (0 cdn, 1 origin) and the TTL served until then. */
+typedef void (*switching_flip_fn)(void *arg, uint32_t switch_idx, int from, int to, uint32_t ttl_before);
+void switching_on_flip(struct switching *s, switching_flip_fn fn, void *arg);
 
 /* Answer a routerctl command about switches (list, show, pin, unpin,
  * history, health, brake); NULL when CMD is not one of them. */

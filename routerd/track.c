@@ -16,6 +16,8 @@ struct track_table {
 	size_t max, n;
 	size_t cursor;        /* where the next eviction sample starts */
 	uint64_t observations, evicted;
+	uint64_t *flips;      /* latest flip time by switch id (0: none) */
+	size_t n_flips;
 };
 
 static uint64_t key_hash(uint32_t sw, uint8_t family, const uint8_t *addr)
@@ -52,6 +54,7 @@ void track_table_free(struct track_table *t)
 	if (t == NULL)
 		return;
 	free(t->slots);
+	free(t->flips);
 	free(t);
 }
 
@@ -111,10 +114,87 @@ static size_t lookup(const struct track_table *t, uint32_t sw, uint8_t family, c
 	return i;
 }
 
+void track_set_flip(struct track_table *t, uint32_t switch_id, uint64_t t_ns)
+{
+	if (switch_id >= t->n_flips) {
+		size_t n = t->n_flips ? t->n_flips : 64;
+		while (n <= switch_id)
+			n *= 2;
+		uint64_t *f = realloc(t->flips, n * sizeof(*f));
+		if (f == NULL)
+			return; /* this flip's report will say nobody re-fetched: noticed, not fatal */
+		memset(f + t->n_flips, 0, (n - t->n_flips) * sizeof(*f));
+		t->flips = f;
+		t->n_flips = n;
+	}
+	t->flips[switch_id] = t_ns;
+}
+
+uint64_t track_flip_of(const struct track_table *t, uint32_t switch_id)
+{
+	return switch_id < t->n_flips ? t->flips[switch_id] : 0;
+}
+
+static int slot_of(uint16_t qtype)
+{
+	return qtype == 1 ? TRACK_SLOT_A : qtype == 28 ? TRACK_SLOT_AAAA : TRACK_SLOT_OTHER;
+}
+
+/* A fetch at T_NS: a gap since the slot's previous fetch unless it is part
+ * of the same one, or older (rings are drained one worker at a time, so
+ * observations can come a little out of order). */
+static void learn_gap(struct track_slot *g, uint64_t t_ns)
+{
+	uint64_t ms;
+
+	g->queries++;
+	if (g->last_ns != 0 && t_ns <= g->last_ns + TRACK_EPISODE_NS)
+		return;
+	if (g->last_ns != 0) {
+		ms = (t_ns - g->last_ns) / 1000000u;
+		if (ms > UINT32_MAX - 1)
+			ms = UINT32_MAX - 1;
+		g->n++;
+		g->sum_ms += ms;
+		if (ms < g->min1_ms) {
+			g->min2_ms = g->min1_ms;
+			g->min1_ms = (uint32_t)ms;
+		} else if (ms < g->min2_ms) {
+			g->min2_ms = (uint32_t)ms;
+		}
+	}
+	g->last_ns = t_ns;
+}
+
+/* Place a fetch of slot G at T_NS around the switch's latest flip FLIP:
+ * each slot keeps its latest fetch before and its first at or after. */
+static void note_flip(struct track_entry *e, struct track_slot *g, uint64_t flip, uint64_t t_ns)
+{
+	if (flip == 0)
+		return;
+	if (e->flip_ns != flip) {
+		if (t_ns < flip)
+			return; /* still before it: last_ns says when */
+		e->flip_ns = flip;
+		for (int k = 0; k < TRACK_SLOTS; k++) {
+			struct track_slot *o = &e->slot[k];
+			o->before_ns = o->last_ns < flip ? o->last_ns : 0;
+			o->after_ns = 0;
+		}
+	}
+	if (t_ns < flip) {
+		if (t_ns > g->before_ns)
+			g->before_ns = t_ns;
+	} else if (g->after_ns == 0 || t_ns < g->after_ns) {
+		g->after_ns = t_ns;
+	}
+}
+
 void track_add(struct track_table *t, const struct track_obs *o)
 {
 	size_t i;
 	struct track_entry *e;
+	struct track_slot *g;
 
 	if (o->family == 0)
 		return;
@@ -127,17 +207,54 @@ void track_add(struct track_table *t, const struct track_obs *o)
 			i = lookup(t, o->switch_id, o->family, o->addr);
 			e = &t->slots[i];
 		}
+		memset(e, 0, sizeof(*e));
 		e->switch_id = o->switch_id;
 		e->family = o->family;
 		memcpy(e->addr, o->addr, 16);
 		e->first_ns = e->last_ns = o->time_ns;
+		for (int k = 0; k < TRACK_SLOTS; k++)
+			e->slot[k].min1_ms = e->slot[k].min2_ms = UINT32_MAX;
 		t->n++;
-	} else if (o->time_ns > e->last_ns) {
-		e->gap_sum_ns += o->time_ns - e->last_ns;
-		e->last_ns = o->time_ns;
 	}
+	g = &e->slot[slot_of(o->qtype)];
+	note_flip(e, g, track_flip_of(t, o->switch_id), o->time_ns);
+	learn_gap(g, o->time_ns);
+	if (o->time_ns > e->last_ns)
+		e->last_ns = o->time_ns;
+	if (o->time_ns < e->first_ns)
+		e->first_ns = o->time_ns;
 	e->queries++;
 	e->last_side = o->side;
+}
+
+/*
+ * The hold time is the shortest gap (the second shortest once there are a
+ * few, so one early re-fetch, say after a cache eviction, does not stick).
+ * A fetch happens at the first client query after the hold, so each gap is
+ * the hold plus a wait that, for Poisson clients at rate r, is exponential
+ * with mean 1/r: from n gaps, (n - 1) / (sum - n * min) estimates r.
+ */
+void track_learned(const struct track_slot *g, struct track_learned *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->gaps = g->n;
+	if (g->n == 0)
+		return;
+	out->hold_s = (g->n >= 4 ? g->min2_ms : g->min1_ms) / 1000.0;
+	if (g->n >= 2) {
+		double num = g->n - 1, den_ms = (double)g->sum_ms - (double)g->n * g->min1_ms;
+		out->qps = num / ((den_ms > num ? den_ms : num) / 1000.0); /* at most 1000/s: ms resolution */
+	}
+}
+
+void track_foreach(const struct track_table *t, uint32_t switch_id,
+                   void (*fn)(const struct track_entry *e, void *arg), void *arg)
+{
+	for (size_t i = 0; i <= t->mask; i++) {
+		const struct track_entry *e = &t->slots[i];
+		if (e->family != 0 && (switch_id == UINT32_MAX || e->switch_id == switch_id))
+			fn(e, arg);
+	}
 }
 
 size_t track_drain(struct track_table *t, struct track_ring *r)

@@ -13,16 +13,46 @@
 
 #include "ring.h"
 
+/* A resolver keeps each type's answer in its own cache entry: gaps are
+ * learned per type, and A, AAAA and the rest (HTTPS...) each have a slot. */
+enum { TRACK_SLOT_A, TRACK_SLOT_AAAA, TRACK_SLOT_OTHER, TRACK_SLOTS };
+
+/* Queries this close to the slot's previous one belong to the same fetch
+ * (retries, a burst of parallel cache misses): not a gap. */
+#define TRACK_EPISODE_NS 500000000ull
+
+/* One type's cache entry at the resolver, as its queries show it. */
+struct track_slot {
+	uint64_t last_ns;     /* start of its latest fetch */
+	uint64_t before_ns;   /* its latest fetch before the entry's flip_ns (0: none) */
+	uint64_t after_ns;    /* its first fetch at or after flip_ns (0: none yet) */
+	uint64_t sum_ms;      /* sum of the gaps: the excess over the hold is the wait for a client */
+	uint32_t min1_ms;     /* the two shortest gaps between fetches: the */
+	uint32_t min2_ms;     /* hold time (UINT32_MAX: none yet) */
+	uint32_t n;           /* gaps seen */
+	uint32_t queries;
+};
+
 struct track_entry {
 	uint32_t switch_id;
 	uint8_t family;       /* AF_INET, AF_INET6; 0: a free slot */
+	uint8_t last_side;    /* side answered to its latest query */
 	uint8_t addr[16];
 	uint64_t first_ns;    /* first query seen */
 	uint64_t last_ns;     /* latest query seen */
 	uint64_t queries;
-	uint64_t gap_sum_ns;  /* sum of gaps between queries: the mean gap hints the hold time */
-	uint8_t last_side;    /* side answered to its latest query */
+	uint64_t flip_ns;     /* the switch's flip the slots' before/after refer to (0: none) */
+	struct track_slot slot[TRACK_SLOTS];
 };
+
+/* What a slot's gaps say: the hold time in seconds (0: no gap yet) and
+ * the client query rate behind it (queries per second; 0: unknown). */
+struct track_learned {
+	double hold_s;
+	double qps;
+	uint32_t gaps;
+};
+void track_learned(const struct track_slot *s, struct track_learned *out);
 
 struct track_stats {
 	uint64_t observations; /* taken from the rings */
@@ -36,6 +66,15 @@ struct track_table;
 /* A table holding at most MAX_ENTRIES (resolver, switch) pairs. */
 struct track_table *track_table_new(size_t max_entries);
 void track_table_free(struct track_table *t);
+
+/* Switch SWITCH_ID flipped at T_NS: later queries are "after" it. */
+void track_set_flip(struct track_table *t, uint32_t switch_id, uint64_t t_ns);
+uint64_t track_flip_of(const struct track_table *t, uint32_t switch_id);
+
+/* Call FN for every entry of SWITCH_ID (every entry if SWITCH_ID is
+ * UINT32_MAX). The table must not change meanwhile. */
+void track_foreach(const struct track_table *t, uint32_t switch_id,
+                   void (*fn)(const struct track_entry *e, void *arg), void *arg);
 
 /* Fold one observation in. */
 void track_add(struct track_table *t, const struct track_obs *o);

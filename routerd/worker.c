@@ -15,7 +15,7 @@
 #include "rcu.h"
 #include "ring.h"
 #include "tcp.h"
-#include "track.h"
+#include "prop.h"
 #include "udp.h"
 
 /* Observations a worker can hold before the tracker drains them: at
@@ -80,8 +80,9 @@ static int worker_init(struct worker *w, int id, const struct config *cfg, char 
 	w->udp = calloc(cfg->n_listen, sizeof(*w->udp));
 	w->tcp = calloc(cfg->n_listen, sizeof(*w->tcp));
 	w->tcp_scratch = malloc(65535);
-	w->ctx.ring = track_ring_create(RING_SIZE);
-	if (w->udp == NULL || w->tcp == NULL || w->tcp_scratch == NULL || w->ctx.ring == NULL) {
+	/* Without tracking there is no ring, and answer_query records nothing. */
+	w->ctx.ring = cfg->tracking.enabled ? track_ring_create(RING_SIZE) : NULL;
+	if (w->udp == NULL || w->tcp == NULL || w->tcp_scratch == NULL || (cfg->tracking.enabled && w->ctx.ring == NULL)) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
@@ -228,11 +229,12 @@ void workers_destroy(struct worker_set *set)
 	free(set);
 }
 
-size_t workers_drain(struct worker_set *set, struct track_table *t)
+size_t workers_drain(struct worker_set *set, struct prop *p)
 {
 	size_t n = 0;
 	for (size_t i = 0; i < set->n; i++)
-		n += track_drain(t, set->w[i].ctx.ring);
+		if (set->w[i].ctx.ring != NULL)
+			n += prop_drain(p, set->w[i].ctx.ring);
 	return n;
 }
 
@@ -240,7 +242,8 @@ uint64_t workers_ring_dropped(const struct worker_set *set)
 {
 	uint64_t n = 0;
 	for (size_t i = 0; i < set->n; i++)
-		n += track_ring_dropped(set->w[i].ctx.ring);
+		if (set->w[i].ctx.ring != NULL)
+			n += track_ring_dropped(set->w[i].ctx.ring);
 	return n;
 }
 

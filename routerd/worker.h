@@ -59,8 +59,8 @@ int workers_start(struct worker_set *set);
 void workers_destroy(struct worker_set *set);
 
 /* Move every worker's tracking observations into T (control thread). */
-struct track_table;
-size_t workers_drain(struct worker_set *set, struct track_table *t);
+struct prop;
+size_t workers_drain(struct worker_set *set, struct prop *p);
 
 /* Observations the workers dropped because their ring was full. */
 uint64_t workers_ring_dropped(const struct worker_set *set);

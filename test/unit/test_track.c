@@ -20,6 +20,7 @@ static struct track_obs obs(uint32_t sw, uint32_t ip, uint64_t t_ms, uint8_t sid
 	memcpy(o.addr, &ip, 4);
 	o.time_ns = t_ms * 1000000ull;
 	o.side = side;
+	o.qtype = 1; /* A */
 	return o;
 }
 
@@ -39,7 +40,8 @@ static void test_fold(void **state)
 	assert_int_equal(e->queries, 2);
 	assert_int_equal(e->first_ns, 1000000000ull);
 	assert_int_equal(e->last_ns, 31000000000ull);
-	assert_int_equal(e->gap_sum_ns, 30000000000ull);
+	assert_int_equal(e->slot[TRACK_SLOT_A].n, 1);
+	assert_int_equal(e->slot[TRACK_SLOT_A].sum_ms, 30000);
 	assert_int_equal(e->last_side, 1);
 	/* The same resolver for another switch is another entry. */
 	assert_int_equal(track_find(t, 2, AF_INET, a.addr)->queries, 1);
