@@ -1,0 +1,228 @@
+/* test_prop.c -- the propagation estimate from known query timelines:
+ * hold times and demand learned, caches at risk, the band over time,
+ * laggards, report numbering, freezing and the journal across a restart. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <math.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "prop.h"
+
+#define T0 1700000000000000000ull /* a CLOCK_REALTIME origin in the past */
+#define SEC 1000000000ull
+
+static struct track_obs obs(uint32_t ip, double t_s, uint16_t qtype)
+{
+	struct track_obs o;
+	memset(&o, 0, sizeof(o));
+	o.family = AF_INET;
+	o.addr[0] = 10;
+	o.addr[3] = (uint8_t)ip;
+	o.qtype = qtype;
+	o.time_ns = T0 + (uint64_t)(t_s * 1e9);
+	return o;
+}
+
+static void feed(struct prop *p, uint32_t ip, double t_s)
+{
+	struct track_obs o = obs(ip, t_s, 1);
+	prop_observe(p, &o);
+}
+
+/* Resolver 10.0.0.1 holds 10 s and is busy (a fetch 0.1 s after each
+ * expiry); 10.0.0.2 clamps to 60 s and is as busy; 10.0.0.3 asked once,
+ * hours before the flip. The flip is at 1000 s. */
+static struct prop *scenario(const char *state_dir)
+{
+	struct prop_opts o = { 1000, 0, 4, state_dir };
+	char err[256];
+	struct prop *p = prop_new(&o, err, sizeof(err));
+	assert_non_null(p);
+	assert_int_equal(prop_name_switch(p, 0, "www.t.test."), 0);
+	feed(p, 3, 1);
+	for (double t = 7200; t < 7990; t += 10.2)
+		feed(p, 1, t);
+	for (double t = 7200; t < 7990; t += 60.2)
+		feed(p, 2, t);
+	return p;
+}
+
+static double at(const json_t *r, double t, const char *key)
+{
+	size_t i;
+	json_t *pt;
+	json_array_foreach(json_object_get(r, "curve"), i, pt)
+		if (fabs(json_number_value(json_object_get(pt, "t")) - t) < 1e-6)
+			return json_number_value(json_object_get(pt, key));
+	fail_msg("no curve point at t=%g", t);
+	return NAN;
+}
+
+static const json_t *resolver(const json_t *r, const char *addr)
+{
+	size_t i;
+	json_t *x;
+	json_array_foreach(json_object_get(r, "resolvers_top"), i, x)
+		if (strcmp(json_string_value(json_object_get(x, "resolver")), addr) == 0)
+			return x;
+	return NULL;
+}
+
+static void test_learning_and_band(void **state)
+{
+	(void)state;
+	struct prop *p = scenario(NULL);
+	uint64_t flip = T0 + 7990 * SEC;
+	char err[256];
+	json_t *r;
+
+	assert_null(prop_report(p, "www.t.test.", 0, flip, err, sizeof(err)));
+	assert_non_null(strstr(err, "no flip"));
+	prop_flip(p, 0, flip, 0, 1, 10);
+	/* 10.0.0.1 last fetched at 7985.4 (holds to 7995.6), 10.0.0.2 at
+	 * 7982.6 (holds to 8042.8). 10.0.0.1 re-fetches at 7996.6. */
+	feed(p, 1, 7996.6);
+	r = prop_report(p, "www.t.test.", 0, flip + 30 * SEC, err, sizeof(err));
+	assert_non_null(r);
+	assert_string_equal(json_string_value(json_object_get(r, "state")), "running");
+	assert_int_equal(json_integer_value(json_object_get(r, "at_risk")), 2);
+	assert_int_equal(json_integer_value(json_object_get(r, "refetched")), 1);
+	assert_int_equal(json_integer_value(json_object_get(r, "resolvers")), 2); /* 10.0.0.3 is long idle */
+
+	const json_t *a = resolver(r, "10.0.0.1"), *b = resolver(r, "10.0.0.2");
+	assert_non_null(a);
+	assert_non_null(b);
+	assert_null(resolver(r, "10.0.0.3"));
+	assert_true(fabs(json_number_value(json_object_get(a, "hold_s")) - 10.2) < 0.15);
+	assert_true(fabs(json_number_value(json_object_get(b, "hold_s")) - 60.2) < 0.15);
+	assert_string_equal(json_string_value(json_object_get(a, "class")), "ttl");
+	assert_string_equal(json_string_value(json_object_get(b, "class")), "floor");
+	assert_true(json_is_null(json_object_get(b, "first_after_s")));
+	assert_true(fabs(json_number_value(json_object_get(a, "first_after_s")) - 6.6) < 0.01);
+
+	/* Both at risk at first; once 10.0.0.1 re-fetched only 10.0.0.2's share remains. */
+	double wb = json_number_value(json_object_get(b, "weight"));
+	assert_true(at(r, 1, "lower") > 0.999 && at(r, 1, "upper") > 0.999);
+	assert_true(fabs(at(r, 10, "expected") - wb) < 1e-3);
+	assert_true(fabs(at(r, 10, "upper") - wb) < 1e-3);
+	assert_true(fabs(at(r, 10, "refetched") - (1 - wb)) < 1e-3);
+	/* The laggard is the floor resolver, and it is predicted to move near 52 s. */
+	assert_string_equal(json_string_value(json_object_get(json_array_get(json_object_get(r, "laggards"), 0), "resolver")),
+	                    "10.0.0.2");
+	double b1 = json_number_value(json_object_get(r, "below_1pct_s"));
+	assert_true(b1 > 51 && b1 < 54);
+	json_decref(r);
+
+	/* At 80 s 10.0.0.2 has not been seen: its hold ran out, so the lower
+	 * bound and the expectation let it go, the upper bound cannot. */
+	r = prop_report(p, "www.t.test.", 0, flip + 80 * SEC, err, sizeof(err));
+	assert_true(at(r, 75, "lower") < 1e-6);
+	assert_true(at(r, 75, "expected") < 1e-6);
+	assert_true(fabs(at(r, 75, "upper") - wb) < 0.02);
+	json_decref(r);
+	prop_free(p);
+}
+
+static void test_numbering_and_bad_requests(void **state)
+{
+	(void)state;
+	struct prop *p = scenario(NULL);
+	char err[256];
+	json_t *r;
+
+	prop_flip(p, 0, T0 + 7990 * SEC, 0, 1, 10);
+	prop_flip(p, 0, T0 + 7995 * SEC, 1, 0, 10);
+	prop_tick(p, T0 + 7995 * SEC);
+	r = prop_report(p, "www.t.test.", 1, T0 + 8000 * SEC, err, sizeof(err));
+	assert_non_null(r);
+	assert_string_equal(json_string_value(json_object_get(r, "state")), "done");
+	assert_int_equal(json_integer_value(json_object_get(r, "flips")), 2);
+	assert_true(fabs(json_number_value(json_object_get(r, "age_s")) - 5) < 1e-3);
+	json_decref(r);
+	r = prop_report(p, "www.t.test.", 2, T0 + 8000 * SEC, err, sizeof(err));
+	assert_string_equal(json_string_value(json_object_get(r, "from")), "origin");
+	json_decref(r);
+	assert_null(prop_report(p, "www.t.test.", 3, T0, err, sizeof(err)));
+	assert_non_null(strstr(err, "1 to 2"));
+	assert_null(prop_report(p, "www.t.test.", -1, T0, err, sizeof(err)));
+	assert_null(prop_report(p, "nope.t.test.", 0, T0, err, sizeof(err)));
+	assert_non_null(strstr(err, "no such switch"));
+	/* Unknown ids and sides are ignored, not stored. */
+	prop_flip(p, 99, T0, 0, 1, 10);
+	prop_errors(p, 99, 0, T0, 60, 10, 1);
+	prop_errors(p, 0, 7, T0, 60, 10, 1);
+	prop_free(p);
+}
+
+static void test_errors_per_minute(void **state)
+{
+	(void)state;
+	struct prop *p = scenario(NULL);
+	uint64_t flip = T0 + 7990 * SEC;
+	char err[256];
+
+	prop_errors(p, 0, 0, flip - 60 * SEC, 60, 1000, 5);   /* cdn, the minute before */
+	prop_flip(p, 0, flip, 0, 1, 10);
+	prop_errors(p, 0, 0, flip + 120 * SEC, 60, 100, 90);  /* cdn stragglers */
+	prop_errors(p, 0, 1, flip + 120 * SEC, 60, 900, 0);   /* origin */
+	json_t *r = prop_report(p, "www.t.test.", 0, flip + 200 * SEC, err, sizeof(err));
+	json_t *e = json_object_get(r, "errors");
+	uint64_t old_req = 0, old_err = 0, new_req = 0;
+	size_t i;
+	json_t *b;
+	assert_true(json_array_size(e) >= 2);
+	json_array_foreach(e, i, b) {
+		old_req += (uint64_t)json_integer_value(json_object_get(b, "old_requests"));
+		old_err += (uint64_t)json_integer_value(json_object_get(b, "old_errors"));
+		new_req += (uint64_t)json_integer_value(json_object_get(b, "new_requests"));
+	}
+	assert_int_equal(old_req, 1100);
+	assert_int_equal(old_err, 95);
+	assert_int_equal(new_req, 900);
+	json_decref(r);
+	prop_free(p);
+}
+
+static void test_reports_survive_restart(void **state)
+{
+	(void)state;
+	char dir[] = "/tmp/test_prop.XXXXXX", err[256];
+	assert_non_null(mkdtemp(dir));
+	struct prop *p = scenario(dir);
+	prop_flip(p, 0, T0 + 7990 * SEC, 0, 1, 10);
+	feed(p, 1, 7996.6);
+	prop_free(p); /* freezes the running report and writes it */
+
+	struct prop_opts o = { 1000, 0, 4, dir };
+	p = prop_new(&o, err, sizeof(err));
+	assert_non_null(p);
+	json_t *r = prop_report(p, "www.t.test.", 0, T0, err, sizeof(err));
+	assert_non_null(r);
+	assert_string_equal(json_string_value(json_object_get(r, "state")), "done");
+	assert_int_equal(json_integer_value(json_object_get(r, "at_risk")), 2);
+	assert_int_equal(json_integer_value(json_object_get(r, "refetched")), 1);
+	json_decref(r);
+	prop_free(p);
+	char cmd[256];
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	assert_int_equal(system(cmd), 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_learning_and_band),
+		cmocka_unit_test(test_numbering_and_bad_requests),
+		cmocka_unit_test(test_errors_per_minute),
+		cmocka_unit_test(test_reports_survive_restart),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
