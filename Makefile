@@ -49,8 +49,9 @@ $(B)/routerd: $(B)/obj/main.o $(OBJS)
 $(B)/routerd-san: routerd/main.c $(SAN_OBJS)
 	$(CC) $(CFLAGS) $(SAN_FLAGS) -o $@ $^ $(LDLIBS)
 
-$(B)/routerctl: tools/routerctl.c | $(B)/obj
-	$(CC) $(CFLAGS) -o $@ $< $(LDLIBS)
+# routerctl draws the propagation picture (--svg) with the daemon's svg.o.
+$(B)/routerctl: tools/routerctl.c $(B)/obj/svg.o | $(B)/obj
+	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 
 # Unit tests: one cmocka binary per test/unit/test_<module>.c, linked with every module.
 $(B)/unit/%: test/unit/%.c $(OBJS) | $(B)/unit

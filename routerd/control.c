@@ -18,6 +18,7 @@
 #include "log.h"
 #include "switching.h"
 #include "prop.h"
+#include "status_page.h"
 #include "webhook.h"
 #include "view.h"
 #include "worker.h"
@@ -307,6 +308,35 @@ static void webhook(struct control *c, enum endpoint ep, const struct http_reque
 		                                 (json_int_t)ignored, "flips", rc));
 }
 
+/* ---- HTTP: the status page at GET / (status_page.c draws it) ---------------- */
+
+/* Unauthenticated like /metrics: it shows what list and status show. */
+static void status_page(struct control *c, struct http_response *resp)
+{
+	json_t *req = json_object(), *list = switching_ctl(c->sw, "list", req, (uid_t)-1);
+	json_t *status = switching_status(c->sw), *report = NULL;
+	json_t *page = json_pack("{s:O?,s:O?}", "switches", json_object_get(list, "data"), "brake",
+	                         json_object_get(status, "brake"));
+	const char *latest = status_page_latest(page);
+	char err[256];
+
+	status_page_add_answers(json_object_get(page, "switches"), cfg_of(c));
+	if (latest != NULL)
+		report = prop_report(c->prop, latest, 0, now_ns(), err, sizeof(err));
+	resp->body = status_page_html(page, report, &resp->body_len);
+	if (resp->body == NULL)
+		http_error(resp, 500, "out of memory");
+	else {
+		resp->status = 200;
+		resp->content_type = "text/html; charset=utf-8";
+	}
+	json_decref(report);
+	json_decref(page);
+	json_decref(status);
+	json_decref(list);
+	json_decref(req);
+}
+
 static enum endpoint endpoint_of(const char *path)
 {
 	static const char *const paths[] = { "/api/v1/alertmanager", "/api/v1/grafana", "/api/v1/signal",
@@ -345,6 +375,13 @@ static void route(struct control *c, enum endpoint ep, const struct http_request
 		fclose(f);
 		resp->status = 200;
 		resp->content_type = "text/plain; version=0.0.4";
+		return;
+	}
+	if (ep == EP_OTHER && strcmp(req->path, "/") == 0) {
+		if (get)
+			status_page(c, resp);
+		else
+			http_error(resp, 405, "GET only");
 		return;
 	}
 	if (ep == EP_OTHER) {

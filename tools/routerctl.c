@@ -8,6 +8,7 @@
  * daemon refused or failed, 2 usage, 3 the daemon is not running.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +16,8 @@
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
+
+#include "svg.h"
 
 #define DEFAULT_SOCKET "/run/routerd/control.sock"
 #define EXIT_FAILED 1
@@ -32,7 +35,7 @@ static void usage(FILE *out)
 	        "  unpin SWITCH|GLOB\n"
 	        "  history [SWITCH] [--since 24h]\n"
 	        "  health [SWITCH]\n"
-	        "  propagation SWITCH [--flip N]\n"
+	        "  propagation SWITCH [--flip N] [--svg FILE] [--json]\n"
 	        "  brake clear\n"
 	        "  reload\n"
 	        "  stats\n"
@@ -214,10 +217,299 @@ static void print_data(json_t *data, int depth)
 	}
 }
 
+/* ---- propagation: a flip's report as tables, JSON or an SVG file ---- */
+
+struct prop_args {
+	int used;
+	int as_json;
+	const char *svg; /* --svg FILE */
+};
+
+#define PROP_USAGE "usage: routerctl propagation SWITCH [--flip N] [--svg FILE] [--json]"
+
+/* `propagation SWITCH [--flip N] [--svg FILE] [--json]`: the daemon takes
+ * {"cmd":"propagation","switch":NAME,"flip":N}; --svg and --json stay here. */
+static json_t *propagation_request(int argc, char **argv, struct prop_args *pa)
+{
+	const char *name = NULL;
+	long flip = -1;
+	json_t *req;
+
+	pa->used = 1;
+	for (int i = 1; i < argc; i++) {
+		int value = strcmp(argv[i], "--svg") == 0 || strcmp(argv[i], "--flip") == 0;
+		if (value && i + 1 >= argc) {
+			fprintf(stderr, "routerctl: %s needs a value\n", argv[i]);
+			return NULL;
+		}
+		if (strcmp(argv[i], "--json") == 0) {
+			pa->as_json = 1;
+		} else if (strcmp(argv[i], "--svg") == 0) {
+			pa->svg = argv[++i];
+		} else if (strcmp(argv[i], "--flip") == 0) {
+			char *end;
+			errno = 0;
+			flip = strtol(argv[++i], &end, 10);
+			if (errno || end == argv[i] || *end || flip < 0) {
+				fprintf(stderr, "routerctl: --flip takes a number: 1 the oldest flip kept, 0 the latest\n");
+				return NULL;
+			}
+		} else if (strncmp(argv[i], "--", 2) == 0 || name != NULL) {
+			fprintf(stderr, "routerctl: %s\n", PROP_USAGE);
+			return NULL;
+		} else {
+			name = argv[i];
+		}
+	}
+	if (name == NULL) {
+		fprintf(stderr, "routerctl: %s\n", PROP_USAGE);
+		return NULL;
+	}
+	req = json_pack("{s:i,s:s,s:[s],s:s}", "v", 1, "cmd", "propagation", "args", name, "switch", name);
+	/* The daemon counts from 1 (the oldest kept); no flip is the latest. */
+	if (req != NULL && flip > 0)
+		json_object_set_new(req, "flip", json_integer(flip));
+	return req;
+}
+
+/* Cells: a share (0..1) as a percentage, seconds as a duration, a number;
+ * NONE when the value is absent or null. */
+static const char *fmt_pct(char *b, size_t cap, const json_t *v, const char *none)
+{
+	double p;
+	if (!json_is_number(v))
+		return none;
+	p = json_number_value(v) * 100;
+	if (p > 0 && p < 0.001)
+		return "<0.001%";
+	snprintf(b, cap, "%.3g%%", p);
+	return b;
+}
+
+static const char *fmt_dur(char *b, size_t cap, const json_t *v, const char *none)
+{
+	return json_is_number(v) ? svg_duration(json_number_value(v), b, cap) : none;
+}
+
+static const char *fmt_num(char *b, size_t cap, const json_t *v, const char *none)
+{
+	if (!json_is_number(v))
+		return none;
+	snprintf(b, cap, "%.6g", json_number_value(v));
+	return b;
+}
+
+static const char *fmt_rate(char *b, size_t cap, const json_t *errors, const json_t *requests)
+{
+	json_t *share;
+	if (!json_is_number(requests) || json_number_value(requests) <= 0 || !json_is_number(errors))
+		return "-";
+	share = json_real(json_number_value(errors) / json_number_value(requests));
+	fmt_pct(b, cap, share, "-");
+	json_decref(share);
+	return b;
+}
+
+static const char *str_of(const json_t *o, const char *key)
+{
+	json_t *v = json_object_get(o, key);
+	return json_is_string(v) ? json_string_value(v) : "-";
+}
+
+static void print_prop_header(const json_t *r)
+{
+	const json_t *now = json_object_get(r, "now");
+	char a[32], b[32], c[32];
+
+	printf("%-12s %s\n", "switch", str_of(r, "switch"));
+	printf("%-12s %s of %s, %s\n", "flip", fmt_num(a, 32, json_object_get(r, "flip"), "-"),
+	       fmt_num(b, 32, json_object_get(r, "flips"), "-"), str_of(r, "state"));
+	printf("%-12s %s, %s -> %s\n", "flipped", str_of(r, "flip_time"), str_of(r, "from"), str_of(r, "to"));
+	printf("%-12s %s (clients hold %s)\n", "TTL", fmt_dur(a, 32, json_object_get(r, "ttl_s"), "-"),
+	       fmt_dur(b, 32, json_object_get(r, "client_hold_s"), "-"));
+	printf("%-12s %s\n", "age", fmt_dur(a, 32, json_object_get(r, "age_s"), "-"));
+	printf("%-12s %s active, %s at risk, %s re-fetched\n", "resolvers",
+	       fmt_num(a, 32, json_object_get(r, "resolvers"), "-"), fmt_num(b, 32, json_object_get(r, "at_risk"), "-"),
+	       fmt_num(c, 32, json_object_get(r, "refetched"), "-"));
+	printf("%-12s lower %s, expected %s, upper %s of the traffic still on the old side\n", "now",
+	       fmt_pct(a, 32, json_object_get(now, "lower"), "-"), fmt_pct(b, 32, json_object_get(now, "expected"), "-"),
+	       fmt_pct(c, 32, json_object_get(now, "upper"), "-"));
+	if (json_is_number(json_object_get(r, "below_1pct_s")))
+		printf("%-12s at %s after the flip\n", "below 1%", fmt_dur(a, 32, json_object_get(r, "below_1pct_s"), "-"));
+	else
+		printf("%-12s not expected yet\n", "below 1%");
+}
+
+/* The curve at a few times, up to the report's age, and its last point. */
+static void print_prop_curve(const json_t *r)
+{
+	static const double at[] = { 0, 5, 10, 15, 30, 60, 120, 300, 600, 1800, 3600, 7200, 14400, 43200, 86400 };
+	const json_t *curve = json_object_get(r, "curve"), *age = json_object_get(r, "age_s");
+	json_t *rows = json_array();
+	size_t k = 0, n = json_array_size(curve);
+	double shown = -1;
+
+	for (size_t i = 0; i < n; i++) {
+		const json_t *p = json_array_get(curve, i), *t = json_object_get(p, "t");
+		double tv;
+		char b[5][32];
+		if (!json_is_number(t))
+			continue;
+		tv = json_number_value(t);
+		while (k < sizeof(at) / sizeof(at[0]) && at[k] < tv)
+			k++;
+		/* A listed time, or the last point: where the report is now. */
+		if (!(k < sizeof(at) / sizeof(at[0]) && at[k] == tv) && i + 1 < n)
+			continue;
+		if (json_is_number(age) && tv > json_number_value(age) + 0.5)
+			break;
+		if (tv <= shown)
+			continue;
+		shown = tv;
+		json_array_append_new(
+			rows, json_pack("{s:s,s:s,s:s,s:s,s:s}", "after", fmt_dur(b[0], 32, t, "-"), "lower",
+		                        fmt_pct(b[1], 32, json_object_get(p, "lower"), "-"), "expected",
+		                        fmt_pct(b[2], 32, json_object_get(p, "expected"), "-"), "upper",
+		                        fmt_pct(b[3], 32, json_object_get(p, "upper"), "-"), "re-fetched",
+		                        fmt_pct(b[4], 32, json_object_get(p, "refetched"), "-")));
+	}
+	printf("\nshare of the traffic still on the old side\n");
+	if (json_array_size(rows))
+		print_table(rows);
+	else
+		printf("(no curve yet)\n");
+	json_decref(rows);
+}
+
+static void print_prop_laggards(const json_t *r)
+{
+	const json_t *lag = json_object_get(r, "laggards"), *e;
+	json_t *rows = json_array();
+	size_t i;
+
+	json_array_foreach(lag, i, e) {
+		char b[5][32];
+		json_array_append_new(
+			rows, json_pack("{s:s,s:s,s:s,s:s,s:s,s:s}", "resolver", str_of(e, "resolver"), "weight",
+		                        fmt_pct(b[0], 32, json_object_get(e, "weight"), "-"), "hold",
+		                        fmt_dur(b[1], 32, json_object_get(e, "hold_s"), "-"), "class", str_of(e, "class"),
+		                        "last before", fmt_dur(b[2], 32, json_object_get(e, "last_before_s"), "-"),
+		                        "first after", fmt_dur(b[3], 32, json_object_get(e, "first_after_s"), "not yet")));
+	}
+	printf("\nlaggards (at-risk resolvers not re-fetched, or the last to re-fetch; times from the flip)\n");
+	if (json_array_size(rows))
+		print_table(rows);
+	else
+		printf("(none)\n");
+	json_decref(rows);
+}
+
+static void print_prop_errors(const json_t *r)
+{
+	const json_t *errs = json_object_get(r, "errors"), *e;
+	json_t *rows = json_array();
+	size_t i;
+
+	json_array_foreach(errs, i, e) {
+		char b[7][32];
+		json_array_append_new(
+			rows, json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s}", "minute from",
+		                        fmt_dur(b[0], 32, json_object_get(e, "t"), "-"), "old requests",
+		                        fmt_num(b[1], 32, json_object_get(e, "old_requests"), "-"), "old errors",
+		                        fmt_num(b[2], 32, json_object_get(e, "old_errors"), "-"), "old rate",
+		                        fmt_rate(b[3], 32, json_object_get(e, "old_errors"), json_object_get(e, "old_requests")),
+		                        "new requests", fmt_num(b[4], 32, json_object_get(e, "new_requests"), "-"),
+		                        "new errors", fmt_num(b[5], 32, json_object_get(e, "new_errors"), "-"), "new rate",
+		                        fmt_rate(b[6], 32, json_object_get(e, "new_errors"), json_object_get(e, "new_requests"))));
+	}
+	printf("\nerrors per minute (POST /api/v1/errors), old and new side\n");
+	if (json_array_size(rows))
+		print_table(rows);
+	else
+		printf("(no error reports)\n");
+	json_decref(rows);
+}
+
+/* Write the picture to PATH atomically: a temporary file beside it, then
+ * rename, so a browser or a scraper never reads half a file. */
+static int write_svg(const char *path, const json_t *report)
+{
+	size_t n, off = 0;
+	char *svg = svg_propagation(report, &n), *tmp = NULL;
+	int fd = -1;
+
+	if (svg == NULL || asprintf(&tmp, "%s.tmp.%ld", path, (long)getpid()) < 0) {
+		fprintf(stderr, "routerctl: out of memory\n");
+		free(svg);
+		return -1;
+	}
+	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+	if (fd < 0)
+		goto fail;
+	while (off < n) {
+		ssize_t w = write(fd, svg + off, n - off);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			goto fail;
+		off += (size_t)w;
+	}
+	if (fsync(fd) < 0 || close(fd) < 0) {
+		fd = -1;
+		goto fail;
+	}
+	fd = -1;
+	if (rename(tmp, path) < 0)
+		goto fail;
+	free(svg);
+	free(tmp);
+	return 0;
+fail:
+	fprintf(stderr, "routerctl: cannot write %s: %s\n", path, strerror(errno));
+	if (fd >= 0)
+		close(fd);
+	unlink(tmp);
+	free(svg);
+	free(tmp);
+	return -1;
+}
+
+/* Print the reply to `propagation` and write --svg; the exit status. */
+static int propagation_reply(json_t *resp, const struct prop_args *pa, int as_json)
+{
+	json_t *data = json_object_get(resp, "data"), *e = json_object_get(resp, "error");
+
+	if (!json_is_true(json_object_get(resp, "ok"))) {
+		fprintf(stderr, "routerctl: %s\n", json_is_string(e) ? json_string_value(e) : "request failed");
+		return EXIT_FAILED;
+	}
+	if (as_json || pa->as_json) {
+		/* 15 digits: the shares as computed, without binary noise. */
+		char *text = json_dumps(data, JSON_COMPACT | JSON_ENCODE_ANY | JSON_REAL_PRECISION(15));
+		if (text)
+			puts(text);
+		free(text);
+	} else {
+		print_prop_header(data);
+		print_prop_curve(data);
+		print_prop_laggards(data);
+		print_prop_errors(data);
+	}
+	if (pa->svg != NULL) {
+		if (write_svg(pa->svg, data) < 0)
+			return EXIT_FAILED;
+		/* On stderr under --json: stdout stays one JSON document. */
+		fprintf(as_json || pa->as_json ? stderr : stdout, "%swrote the picture to %s\n",
+		        as_json || pa->as_json ? "routerctl: " : "\n", pa->svg);
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	const char *sock = getenv("ROUTERD_SOCKET") ? getenv("ROUTERD_SOCKET") : DEFAULT_SOCKET;
-	int as_json = 0, i = 1, fd, ok;
+	int as_json = 0, i = 1, fd, ok, rc;
+	struct prop_args pa = { 0 };
 	json_t *req, *resp;
 	char *text, *line;
 	json_error_t jerr;
@@ -239,7 +531,10 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return EXIT_USAGE;
 	}
-	req = build_request(argc - i, argv + i);
+	if (strcmp(argv[i], "propagation") == 0)
+		req = propagation_request(argc - i, argv + i, &pa);
+	else
+		req = build_request(argc - i, argv + i);
 	if (req == NULL)
 		return EXIT_USAGE;
 	fd = connect_socket(sock);
@@ -266,7 +561,10 @@ int main(int argc, char **argv)
 		return EXIT_FAILED;
 	}
 	ok = json_is_true(json_object_get(resp, "ok"));
-	if (as_json) {
+	rc = ok ? 0 : EXIT_FAILED;
+	if (pa.used) {
+		rc = propagation_reply(resp, &pa, as_json);
+	} else if (as_json) {
 		fputs(line, stdout);
 	} else if (ok) {
 		print_data(json_object_get(resp, "data"), 0);
@@ -276,5 +574,5 @@ int main(int argc, char **argv)
 	}
 	free(line);
 	json_decref(resp);
-	return ok ? 0 : EXIT_FAILED;
+	return rc;
 }
