@@ -5,7 +5,7 @@ set -eu
 
 PKGS="build-essential pkg-config clang libclang-rt-14-dev
 libldns-dev libuv1-dev libyaml-dev libcmocka-dev libjansson-dev libssl-dev libsystemd-dev node-llhttp
-knot-dnsutils dnsutils ldnsutils python3 python3-dnspython
+knot-dnsutils dnsutils ldnsutils python3 python3-dnspython chromium chromium-driver
 nsd knot gdnsd dnsperf zonemaster-cli dnsviz bind9 bind9-utils prometheus prometheus-alertmanager curl iproute2 procps"
 
 missing=""
