@@ -166,6 +166,11 @@ static void collect(const struct track_entry *e, void *arg)
 	const struct flip_meta *m = us->m;
 	int same_flip = e->flip_ns == m->flip_ns;
 	double span = ((double)e->last_ns - (double)e->first_ns) / NS;
+	double busiest = 1;
+
+	for (int k = 0; k < TRACK_SLOTS; k++)
+		if (e->slot[k].queries > busiest)
+			busiest = e->slot[k].queries;
 
 	for (int k = 0; k < TRACK_SLOTS; k++) {
 		const struct track_slot *g = &e->slot[k];
@@ -173,7 +178,7 @@ static void collect(const struct track_entry *e, void *arg)
 		struct unit u;
 		if (g->queries == 0)
 			continue;
-		track_learned(g, &l);
+		track_learned(e, k, &l);
 		memset(&u, 0, sizeof(u));
 		u.e = e;
 		u.hold = l.hold_s;
@@ -186,8 +191,10 @@ static void collect(const struct track_entry *e, void *arg)
 		if (isnan(u.after) && (isnan(u.before) || -u.before > (hold > ACTIVE_BEFORE_S ? hold : ACTIVE_BEFORE_S)))
 			continue;
 		u.measured = l.qps > 0;
-		/* Each fetch stands for at least one client query. */
-		u.w = u.measured ? l.qps : g->queries / (span + hold > 1 ? span + hold : 1);
+		/* The rate is the resolver's, learned from every type: a type it
+		 * fetches less often than its busiest gets a share of it. Without
+		 * gaps, each fetch stands for at least one client query. */
+		u.w = u.measured ? l.qps * g->queries / busiest : g->queries / (span + hold > 1 ? span + hold : 1);
 		u.at_risk = !isnan(u.before) && u.before + hold > 0;
 		if (u.at_risk) {
 			double expiry = u.before + hold;

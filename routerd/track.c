@@ -230,20 +230,35 @@ void track_add(struct track_table *t, const struct track_obs *o)
 /*
  * The hold time is the shortest gap (the second shortest once there are a
  * few, so one early re-fetch, say after a cache eviction, does not stick).
- * A fetch happens at the first client query after the hold, so each gap is
- * the hold plus a wait that, for Poisson clients at rate r, is exponential
- * with mean 1/r: from n gaps, (n - 1) / (sum - n * min) estimates r.
+ *
+ * A resolver fetches at the first client query after its copy expired, so
+ * each gap is the hold, plus up to a second because resolvers keep time in
+ * whole seconds (half a second on average), plus a wait that for Poisson
+ * clients at rate r is exponential with mean 1/r. Over n gaps the mean
+ * excess over the shortest, less that half second, estimates 1/r; pooled
+ * over the record types, since the same clients ask for both. A resolver
+ * whose clients ask more often than the clock's grain shows looks the same
+ * at any rate: demand saturates at 1/TRACK_MIN_WAIT_S.
  */
-void track_learned(const struct track_slot *g, struct track_learned *out)
+void track_learned(const struct track_entry *e, int slot, struct track_learned *out)
 {
+	const struct track_slot *g = &e->slot[slot];
+	double num = 0, den_s = 0;
+
 	memset(out, 0, sizeof(*out));
 	out->gaps = g->n;
-	if (g->n == 0)
-		return;
-	out->hold_s = (g->n >= 4 ? g->min2_ms : g->min1_ms) / 1000.0;
-	if (g->n >= 2) {
-		double num = g->n - 1, den_ms = (double)g->sum_ms - (double)g->n * g->min1_ms;
-		out->qps = num / ((den_ms > num ? den_ms : num) / 1000.0); /* at most 1000/s: ms resolution */
+	if (g->n > 0)
+		out->hold_s = (g->n >= 4 ? g->min2_ms : g->min1_ms) / 1000.0;
+	for (int k = 0; k < TRACK_SLOTS; k++) {
+		const struct track_slot *o = &e->slot[k];
+		if (o->n < 2)
+			continue;
+		num += o->n - 1;
+		den_s += ((double)o->sum_ms - (double)o->n * o->min1_ms) / 1000.0;
+	}
+	if (num > 0) {
+		double wait = den_s / num - TRACK_CLOCK_GRAIN_S;
+		out->qps = 1 / (wait > TRACK_MIN_WAIT_S ? wait : TRACK_MIN_WAIT_S);
 	}
 }
 

@@ -45,14 +45,21 @@ struct track_entry {
 	struct track_slot slot[TRACK_SLOTS];
 };
 
-/* What a slot's gaps say: the hold time in seconds (0: no gap yet) and
- * the client query rate behind it (queries per second; 0: unknown). */
+/* Resolvers expire answers on whole seconds: half a second of each gap is
+ * the clock's, not a wait for a client (track.c says more). */
+#define TRACK_CLOCK_GRAIN_S 0.5
+/* Shorter mean waits than this cannot be told apart: demand saturates. */
+#define TRACK_MIN_WAIT_S 0.25
+
+/* What an entry's gaps say about its record type SLOT: the hold time in
+ * seconds (0: no gap yet), and the client query rate behind the resolver
+ * (queries per second, from every type's gaps; 0: unknown). */
 struct track_learned {
 	double hold_s;
 	double qps;
 	uint32_t gaps;
 };
-void track_learned(const struct track_slot *s, struct track_learned *out);
+void track_learned(const struct track_entry *e, int slot, struct track_learned *out);
 
 struct track_stats {
 	uint64_t observations; /* taken from the rings */
