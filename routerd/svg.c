@@ -285,7 +285,7 @@ static void headline(FILE *f, const json_t *r)
 	if (num(r, "client_hold_s", &v))
 		fprintf(f, "client hold %s \xC2\xB7 ", svg_duration(v, d, sizeof(d)));
 	if (num(r, "resolvers", &v)) {
-		fprintf(f, "%.6g resolvers", v);
+		fprintf(f, "%.6g resolver%s", v, v == 1 ? "" : "s");
 		if (num(r, "at_risk", &m))
 			fprintf(f, ", %.6g at risk", m);
 		if (num(r, "refetched", &m))
