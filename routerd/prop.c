@@ -430,31 +430,77 @@ static const char *side_name(int side)
 	return side ? "origin" : "cdn";
 }
 
-/* Gather the units of flip M of switch S as of AGE seconds after it. */
-static int gather(struct prop *p, const struct flip_meta *m, double age, struct units *us)
+/* Gather, in one pass over the table, the units of N flips: US[i].m and
+ * US[i].age say which flip and as of when. A mass flip of thousands of
+ * switches costs one pass, not one per switch. Free with units_free(). */
+struct many {
+	struct units *us;
+	const uint32_t *job; /* switch id -> index into us + 1 (0: not wanted) */
+	size_t n_id;
+};
+
+static void collect_many(const struct track_entry *e, void *arg)
 {
-	memset(us, 0, sizeof(*us));
-	us->m = m;
-	us->age = age;
-	track_foreach(p->t, m->id, collect, us);
-	if (us->failed) {
-		free(us->u);
+	const struct many *m = arg;
+	if (e->switch_id < m->n_id && m->job[e->switch_id])
+		collect(e, &m->us[m->job[e->switch_id] - 1]);
+}
+
+static void units_free(struct units *us, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(us[i].u);
+		us[i].u = NULL;
+	}
+}
+
+static int gather_many(struct prop *p, struct units *us, size_t n)
+{
+	size_t n_id = 1;
+	for (size_t i = 0; i < n; i++)
+		if (us[i].m->id != UINT32_MAX && us[i].m->id >= n_id)
+			n_id = us[i].m->id + 1;
+	uint32_t *job = calloc(n_id, sizeof(*job));
+	struct many m = { us, job, n_id };
+	int failed = 0;
+
+	if (job == NULL)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		us[i].u = NULL;
+		us[i].n = us[i].cap = 0;
+		us[i].failed = 0;
+		if (us[i].m->id != UINT32_MAX)
+			job[us[i].m->id] = (uint32_t)i + 1;
+	}
+	track_foreach(p->t, UINT32_MAX, collect_many, &m);
+	free(job);
+	for (size_t i = 0; i < n; i++)
+		failed |= us[i].failed;
+	if (failed) {
+		units_free(us, n);
 		return -ENOMEM;
 	}
 	return 0;
 }
 
-/* The report of flip M of S as of AGE seconds after it. */
-static json_t *build_report(struct prop *p, const struct pswitch *s, const struct flip_meta *m, double age, int done)
+static int gather(struct prop *p, const struct flip_meta *m, double age, struct units *us)
 {
-	struct units us;
-	double ch = p->o.client_hold_s;
+	us->m = m;
+	us->age = age;
+	return gather_many(p, us, 1);
+}
+
+/* The report of flip M of S as of AGE seconds after it. */
+static json_t *report_of(struct prop *p, const struct pswitch *s, struct units *u, int done)
+{
+	struct units us = *u;
+	const struct flip_meta *m = us.m;
+	double age = us.age, ch = p->o.client_hold_s;
 	char when[40];
 	json_t *r, *curve;
 	size_t risk = 0, refetched = 0;
 
-	if (gather(p, m, age, &us) < 0)
-		return NULL;
 	for (size_t i = 0; i < us.n; i++) {
 		risk += us.u[i].at_risk;
 		refetched += us.u[i].at_risk && !isnan(us.u[i].after);
@@ -469,10 +515,8 @@ static json_t *build_report(struct prop *p, const struct pswitch *s, const struc
 	              (json_int_t)risk, "refetched", (json_int_t)refetched, "now", "lower", round4(now.lower),
 	              "expected", round4(now.expected), "upper", round4(now.upper), "refetched", round4(now.refetched),
 	              "below_1pct_s", b1 < 0 ? json_null() : json_real(round3(b1)));
-	if (r == NULL) {
-		free(us.u);
+	if (r == NULL)
 		return NULL;
-	}
 	curve = json_array();
 	for (double t = 0; t <= age; t = next_t(t)) {
 		struct shares sh = shares_at(&us, t, ch);
@@ -483,7 +527,18 @@ static json_t *build_report(struct prop *p, const struct pswitch *s, const struc
 	json_object_set_new(r, "curve", curve);
 	json_object_set_new(r, "errors", errors_json(s, m, age));
 	resolver_tables(&us, m->ttl_s, r);
-	free(us.u);
+	return r;
+}
+
+/* The report of flip M of S as of AGE seconds after it. */
+static json_t *build_report(struct prop *p, const struct pswitch *s, const struct flip_meta *m, double age, int done)
+{
+	struct units us;
+	json_t *r;
+	if (gather(p, m, age, &us) < 0)
+		return NULL;
+	r = report_of(p, s, &us, done);
+	units_free(&us, 1);
 	return r;
 }
 
@@ -562,18 +617,49 @@ struct freeze_job {
 	double age;
 };
 
+/* Gathers nothing: no entry has this switch id. */
+static const struct flip_meta no_flip = { .id = UINT32_MAX };
+
 static void freeze_all(struct prop *p, struct freeze_job *jobs, size_t n)
 {
 	json_t *out = json_array();
+	struct units *us = calloc(n ? n : 1, sizeof(*us));
+	if (us == NULL || out == NULL)
+		goto done;
 	for (size_t i = 0; i < n; i++) {
-		json_t *r = build_report(p, jobs[i].s, &jobs[i].m, jobs[i].age, 1);
+		us[i].m = &jobs[i].m;
+		us[i].age = jobs[i].age;
+	}
+	/* Two flips of one switch in a batch (rare): the older alone first. */
+	for (size_t i = 0; i < n; i++)
+		for (size_t k = i + 1; k < n; k++)
+			if (jobs[i].s == jobs[k].s) {
+				json_t *r = build_report(p, jobs[i].s, &jobs[i].m, jobs[i].age, 1);
+				if (r != NULL) {
+					keep_done(p, jobs[i].s, r);
+					json_array_append(out, r);
+					p->frozen++;
+				}
+				jobs[i].s = NULL;
+				us[i].m = &no_flip;
+				break;
+			}
+	if (gather_many(p, us, n) < 0)
+		goto done;
+	for (size_t i = 0; i < n; i++) {
+		if (jobs[i].s == NULL)
+			continue;
+		json_t *r = report_of(p, jobs[i].s, &us[i], 1);
 		if (r == NULL)
 			continue;
 		keep_done(p, jobs[i].s, r);
 		json_array_append(out, r);
 		p->frozen++;
 	}
+	units_free(us, n);
 	persist(p, out);
+done:
+	free(us);
 	json_decref(out);
 }
 
@@ -696,44 +782,67 @@ void prop_errors(struct prop *p, uint32_t switch_id, int side, uint64_t t_ns, ui
 	b->err[side] += errors;
 }
 
+/* Append J to *JOBS (growing it); false when out of memory. */
+static int push_job(struct freeze_job **jobs, size_t *n, size_t *cap, struct freeze_job j)
+{
+	if (*n == *cap) {
+		size_t c2 = *cap ? *cap * 2 : 16;
+		struct freeze_job *nj = realloc(*jobs, c2 * sizeof(*nj));
+		if (nj == NULL)
+			return 0;
+		*jobs = nj;
+		*cap = c2;
+	}
+	(*jobs)[(*n)++] = j;
+	return 1;
+}
+
+/* Running flips whose upper bound is under DONE_UPPER (or a day old) are done. */
+static void find_done(struct prop *p, uint64_t now_ns, struct freeze_job **jobs, size_t *n, size_t *cap)
+{
+	struct freeze_job *cand = NULL;
+	size_t nc = 0, cc = 0;
+	struct units *us;
+
+	for (size_t i = 0; i < p->n_sw; i++) {
+		struct pswitch *s = &p->sw[i];
+		double age = age_of(&s->cur, now_ns);
+		if (s->running && age > s->cur.ttl_s + p->o.client_hold_s &&
+		    !push_job(&cand, &nc, &cc, (struct freeze_job){ s, s->cur, age }))
+			break;
+	}
+	us = calloc(nc ? nc : 1, sizeof(*us));
+	for (size_t i = 0; us != NULL && i < nc; i++) {
+		us[i].m = &cand[i].m;
+		us[i].age = cand[i].age;
+	}
+	if (us != NULL && gather_many(p, us, nc) == 0) {
+		for (size_t i = 0; i < nc; i++) {
+			if (cand[i].age < MAX_AGE_S && shares_at(&us[i], cand[i].age, p->o.client_hold_s).upper >= DONE_UPPER)
+				continue;
+			if (push_job(jobs, n, cap, cand[i]))
+				cand[i].s->running = 0;
+		}
+		units_free(us, nc);
+	}
+	free(us);
+	free(cand);
+}
+
 void prop_tick(struct prop *p, uint64_t now_ns)
 {
 	struct freeze_job *jobs = NULL;
 	size_t n = 0, cap = 0;
-	int check = now_ns >= p->next_check_ns;
 
-	if (check)
-		p->next_check_ns = now_ns + CHECK_NS;
 	for (size_t i = 0; i < p->n_sw; i++) {
 		struct pswitch *s = &p->sw[i];
-		struct freeze_job j;
-		if (s->freeze_pending) {
-			j = (struct freeze_job){ s, s->pending, age_of(&s->pending, s->cur.flip_ns) };
+		if (s->freeze_pending &&
+		    push_job(&jobs, &n, &cap, (struct freeze_job){ s, s->pending, age_of(&s->pending, s->cur.flip_ns) }))
 			s->freeze_pending = 0;
-		} else if (check && s->running) {
-			double age = age_of(&s->cur, now_ns);
-			struct units us;
-			int done = age >= MAX_AGE_S;
-			if (!done && age > s->cur.ttl_s + p->o.client_hold_s && gather(p, &s->cur, age, &us) == 0) {
-				done = shares_at(&us, age, p->o.client_hold_s).upper < DONE_UPPER;
-				free(us.u);
-			}
-			if (!done)
-				continue;
-			j = (struct freeze_job){ s, s->cur, age };
-			s->running = 0;
-		} else {
-			continue;
-		}
-		if (n == cap) {
-			size_t c2 = cap ? cap * 2 : 16;
-			struct freeze_job *nj = realloc(jobs, c2 * sizeof(*nj));
-			if (nj == NULL)
-				break;
-			jobs = nj;
-			cap = c2;
-		}
-		jobs[n++] = j;
+	}
+	if (now_ns >= p->next_check_ns) {
+		p->next_check_ns = now_ns + CHECK_NS;
+		find_done(p, now_ns, &jobs, &n, &cap);
 	}
 	if (n > 0)
 		freeze_all(p, jobs, n);
@@ -776,7 +885,8 @@ json_t *prop_report(struct prop *p, const char *name, long flip, uint64_t now_ns
 	return r;
 }
 
-/* Running flips: the shares now, per switch. */
+/* Per switch, its latest flip: the shares now while it is followed, the
+ * ones it ended with once done. */
 void prop_metrics(struct prop *p, FILE *f, uint64_t now_ns)
 {
 	struct track_stats ts;
@@ -803,31 +913,46 @@ void prop_metrics(struct prop *p, FILE *f, uint64_t now_ns)
 		"Lower bound of that share: caches certainly still holding the old answer.",
 		"Upper bound of that share: caches not yet seen re-fetching, and their clients.",
 		"Demand-weighted share of the caches at risk that have re-fetched since the flip.",
-		"Seconds since the flip being followed.",
+		"Seconds since the switch's latest flip.",
 	};
-	/* One pass per running switch; a scrape is rare and the table bounded. */
-	struct { const char *name; struct shares sh; double age; } *rows = NULL;
-	size_t n = 0;
-	for (size_t i = 0; i < p->n_sw; i++) {
-		struct pswitch *s = &p->sw[i];
-		struct units us;
-		if (!s->running || s->id == UINT32_MAX)
-			continue;
-		double age = age_of(&s->cur, now_ns);
-		if (gather(p, &s->cur, age, &us) < 0)
-			continue;
-		void *nr = realloc(rows, (n + 1) * sizeof(*rows));
-		if (nr == NULL) {
-			free(us.u);
-			break;
+	/* Running flips: one pass over the table for all of them. */
+	struct { const char *name; struct shares sh; double age; } *rows = calloc(p->n_sw ? p->n_sw : 1, sizeof(*rows));
+	struct units *us = calloc(p->n_sw ? p->n_sw : 1, sizeof(*us));
+	size_t n = 0, nr = 0;
+	if (rows == NULL || us == NULL)
+		goto out;
+	for (size_t i = 0; i < p->n_sw; i++)
+		if (p->sw[i].running && p->sw[i].id != UINT32_MAX) {
+			us[nr].m = &p->sw[i].cur;
+			us[nr++].age = age_of(&p->sw[i].cur, now_ns);
 		}
-		rows = nr;
+	if (gather_many(p, us, nr) < 0)
+		nr = 0;
+	for (size_t i = 0, k = 0; i < p->n_sw; i++) {
+		struct pswitch *s = &p->sw[i];
+		if (s->id == UINT32_MAX || (!s->running && s->n_done == 0))
+			continue;
 		rows[n].name = s->name;
-		rows[n].sh = shares_at(&us, age, p->o.client_hold_s);
-		rows[n].age = age;
+		if (s->running) {
+			if (k >= nr)
+				continue;
+			rows[n].sh = shares_at(&us[k], us[k].age, p->o.client_hold_s);
+			rows[n].age = us[k].age;
+			k++;
+		} else {
+			/* Done: the shares it ended with (under 0.1%, unless cut short).
+			 * The report may come from the journal, from before a restart. */
+			json_t *last = s->done[s->n_done - 1], *now = json_object_get(last, "now");
+			double flip_ms = json_number_value(json_object_get(last, "flip_time_ms"));
+			rows[n].sh.lower = json_number_value(json_object_get(now, "lower"));
+			rows[n].sh.expected = json_number_value(json_object_get(now, "expected"));
+			rows[n].sh.upper = json_number_value(json_object_get(now, "upper"));
+			rows[n].sh.refetched = json_number_value(json_object_get(now, "refetched"));
+			rows[n].age = (double)now_ns / 1e6 > flip_ms ? ((double)now_ns / 1e6 - flip_ms) / 1000 : 0;
+		}
 		n++;
-		free(us.u);
 	}
+	units_free(us, nr);
 	for (int m = 0; m < 5; m++) {
 		fprintf(f, "# HELP routerd_propagation_%s %s\n# TYPE routerd_propagation_%s gauge\n", names[m], help[m],
 		        names[m]);
@@ -837,6 +962,8 @@ void prop_metrics(struct prop *p, FILE *f, uint64_t now_ns)
 			fprintf(f, "routerd_propagation_%s{switch=\"%s\"} %.6g\n", names[m], rows[i].name, v);
 		}
 	}
+out:
+	free(us);
 	free(rows);
 }
 
