@@ -6,7 +6,8 @@ set -eu
 PKGS="build-essential pkg-config clang libclang-rt-14-dev
 libldns-dev libuv1-dev libyaml-dev libcmocka-dev libjansson-dev libssl-dev libsystemd-dev node-llhttp
 knot-dnsutils dnsutils ldnsutils python3 python3-dnspython chromium chromium-driver
-nsd knot gdnsd dnsperf zonemaster-cli dnsviz bind9 bind9-utils prometheus prometheus-alertmanager curl iproute2 procps"
+nsd knot gdnsd dnsperf zonemaster-cli dnsviz bind9 bind9-utils prometheus prometheus-alertmanager curl iproute2 procps
+unbound knot-resolver pdns-recursor dnsmasq-base"
 
 missing=""
 for p in $PKGS; do
@@ -26,3 +27,24 @@ fi
 echo "install-deps: installing:$missing"
 $SUDO apt-get update -qq
 $SUDO apt-get install -y -q --no-install-recommends $missing
+
+# The recursive resolvers (unbound, knot-resolver, pdns-recursor; bind9 as
+# named) are test subjects only: test/integration/propagation runs its own
+# instances on 127.0.0.21-25 with configs in build/. policy-rc.d kept them
+# from starting now, but on a host booted with systemd the packages enable
+# their units, and at the next boot they would take port 53 on loopback
+# (named on every address, 127.0.0.2 and .3 included, which the dnsviz and
+# zonemaster cases serve on). Disable the units of what was just installed.
+# dnsmasq-base is the bare binary: no service to disable.
+if [ -d /run/systemd/system ]; then
+	units=""
+	for p in $missing; do
+		case $p in
+		unbound) units="$units unbound.service unbound-resolvconf.service" ;;
+		knot-resolver) units="$units kresd.target kresd@1.service kres-cache-gc.service" ;;
+		pdns-recursor) units="$units pdns-recursor.service" ;;
+		bind9) units="$units named.service" ;;
+		esac
+	done
+	[ -z "$units" ] || $SUDO systemctl disable --now $units 2>/dev/null || true
+fi
