@@ -350,7 +350,8 @@ static json_t *resolver_tables(struct units *us, uint32_t ttl, json_t *report)
 	double all = 0;
 	json_t *top = json_array(), *lag = json_array();
 
-	qsort(us->u, us->n, sizeof(*us->u), by_entry);
+	if (us->n > 1)
+		qsort(us->u, us->n, sizeof(*us->u), by_entry);
 	rs = calloc(us->n ? us->n : 1, sizeof(*rs));
 	if (rs == NULL)
 		return NULL;
@@ -378,10 +379,12 @@ static json_t *resolver_tables(struct units *us, uint32_t ttl, json_t *report)
 			r->refetched_all &= !isnan(u->after);
 		}
 	}
-	qsort(rs, n, sizeof(*rs), by_weight);
+	if (n > 1)
+		qsort(rs, n, sizeof(*rs), by_weight);
 	for (size_t i = 0; i < n && i < TOP_N; i++)
 		json_array_append_new(top, resolver_json(&rs[i], all, ttl));
-	qsort(rs, n, sizeof(*rs), by_lag);
+	if (n > 1)
+		qsort(rs, n, sizeof(*rs), by_lag);
 	for (size_t i = 0, k = 0; i < n && k < LAGGARDS_N; i++) {
 		if (!rs[i].at_risk)
 			continue;

@@ -155,6 +155,14 @@ static void test_numbering_and_bad_requests(void **state)
 	assert_null(prop_report(p, "www.t.test.", -1, T0, err, sizeof(err)));
 	assert_null(prop_report(p, "nope.t.test.", 0, T0, err, sizeof(err)));
 	assert_non_null(strstr(err, "no such switch"));
+	/* A switch nobody asked for: a report with nothing at risk. */
+	assert_int_equal(prop_name_switch(p, 1, "quiet.t.test."), 0);
+	prop_flip(p, 1, T0 + 7990 * SEC, 0, 1, 10);
+	r = prop_report(p, "quiet.t.test.", 0, T0 + 8000 * SEC, err, sizeof(err));
+	assert_non_null(r);
+	assert_int_equal(json_integer_value(json_object_get(r, "at_risk")), 0);
+	assert_int_equal(json_array_size(json_object_get(r, "resolvers_top")), 0);
+	json_decref(r);
 	/* Unknown ids and sides are ignored, not stored. */
 	prop_flip(p, 99, T0, 0, 1, 10);
 	prop_errors(p, 99, 0, T0, 60, 10, 1);
