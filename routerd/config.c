@@ -665,6 +665,7 @@ static const struct key tracking_keys[] = {
 	KEY("enabled",     h_bool,     struct cfg_tracking, enabled,     0, 0,        "true",   0),
 	KEY("max_entries", h_uint,     struct cfg_tracking, max_entries, 16, 10000000, "100000", 0),
 	KEY("client_hold", h_duration, struct cfg_tracking, client_hold, 0, 3600,     "60s",    0),
+	KEY("client_share", h_share,   struct cfg_tracking, client_share, 0, 0,       "0.3",    0),
 	KEY("reports",     h_uint,     struct cfg_tracking, reports,     1, 1000,     "16",     0),
 	END,
 };

@@ -80,7 +80,8 @@ struct cfg_brake {
 struct cfg_tracking {
 	uint32_t enabled;     /* 1 (true): record queries for switched names */
 	uint32_t max_entries; /* (switch, resolver) pairs held (100000) */
-	uint32_t client_hold; /* seconds clients (browsers, stubs) keep an answer past their resolver (60s) */
+	uint32_t client_hold; /* seconds some clients (browsers) keep an answer past their resolver (60s) */
+	double client_share;  /* the share of traffic from such clients (0.3) */
 	uint32_t reports;     /* flip reports kept per switch (16) */
 };
 

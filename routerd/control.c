@@ -452,7 +452,8 @@ struct control *control_start(uv_loop_t *loop, const struct control_host *host, 
 	c->host = *host;
 	c->started = time(NULL);
 	c->last_reload_ok = 1;
-	struct prop_opts po = { cfg->tracking.max_entries, cfg->tracking.client_hold, cfg->tracking.reports,
+	struct prop_opts po = { cfg->tracking.max_entries, cfg->tracking.client_hold, cfg->tracking.client_share,
+		                cfg->tracking.reports,
 		                cfg->state_dir };
 	c->prop = prop_new(&po, err, errlen);
 	if (c->prop == NULL) {

@@ -143,7 +143,9 @@ struct unit {
 	double before;   /* latest fetch before the flip; NAN: none */
 	double after;    /* first fetch after it; NAN: none yet */
 	int at_risk;
-	double lower_end, move, upper_end; /* when it leaves each bound */
+	double move;      /* when it leaves the expected share */
+	double lower_end; /* the lower: expiry by the TTL or a shorter hold */
+	double upper_end; /* and the upper: its re-fetch, if it may hold the old answer */
 	int measured;    /* w learned from gaps, not guessed */
 };
 
@@ -160,48 +162,119 @@ static double rel_s(uint64_t t_ns, uint64_t flip_ns)
 	return t_ns == 0 ? NAN : ((double)t_ns - (double)flip_ns) / NS;
 }
 
+/* Resolvers keep time in whole seconds: a cached answer expires on a
+ * second boundary, so half a second of a gap, on average, is the clock's
+ * and not a wait for a client. */
+#define CLOCK_GRAIN_S 0.5
+/* Mean waits shorter than this cannot be told apart: demand saturates at
+ * its inverse. */
+#define MIN_WAIT_S 0.25
+
+/* The prior odds that a resolver clamps TTLs to a floor: Bhowmick et al.
+ * (PAM 2023) saw 8.74% of resolvers extend TTLs. */
+#define FLOOR_PRIOR 0.0874
+
+/*
+ * The hold time of one cache from its gaps, knowing the TTL served. A
+ * resolver fetches again at the first client query after its copy
+ * expired, so a gap is the hold plus a wait that for Poisson clients is
+ * exponential. The shortest gap overshoots the hold by the shortest wait,
+ * which for a resolver asked once an hour is long: a few long gaps do not
+ * make a floor. The gaps say "floor" when they sit tightly above a shift
+ * beyond the TTL, the shift estimated as for a shifted exponential,
+ * S = min - (mean - min) / (n - 1): the likelihood ratio of that against
+ * the TTL, ((mean - TTL) / (mean - S))^n, discounted by sqrt(n) for the
+ * extra parameter, must beat the prior odds. A gap well under the TTL is a
+ * re-fetch before expiry (prefetch, or a cap below our TTL): the shortest
+ * is then the hold.
+ */
+static double hold_of(const struct track_learned *l, double ttl)
+{
+	if (l->gaps == 0)
+		return 0;
+	if (l->min_s < 0.95 * ttl)
+		return l->min_s;
+	if (l->gaps < 2 || l->min_s <= ttl)
+		return ttl;
+	double n = l->gaps, shift = l->min_s - (l->mean_s - l->min_s) / (n - 1);
+	if (shift <= ttl)
+		return ttl;
+	double log_lr = n * log((l->mean_s - ttl) / (l->mean_s - shift)) - 0.5 * log(n);
+	return log_lr > log((1 - FLOOR_PRIOR) / FLOOR_PRIOR) ? shift : ttl;
+}
+
+/*
+ * Client queries per second behind a resolver: the mean wait after the
+ * hold (less the clock's grain), pooled over the record types, since the
+ * same clients ask for both. 0: no gap yet.
+ */
+static double demand_of(const struct track_entry *e, double ttl)
+{
+	double gaps = 0, wait = 0;
+	for (int k = 0; k < TRACK_SLOTS; k++) {
+		struct track_learned l;
+		track_learned(&e->slot[k], &l);
+		if (l.gaps == 0)
+			continue;
+		gaps += l.gaps;
+		wait += l.gaps * (l.mean_s - hold_of(&l, ttl));
+	}
+	if (gaps == 0)
+		return 0;
+	wait = wait / gaps - CLOCK_GRAIN_S;
+	return 1 / (wait > MIN_WAIT_S ? wait : MIN_WAIT_S);
+}
+
 static void collect(const struct track_entry *e, void *arg)
 {
 	struct units *us = arg;
 	const struct flip_meta *m = us->m;
 	int same_flip = e->flip_ns == m->flip_ns;
 	double span = ((double)e->last_ns - (double)e->first_ns) / NS;
-	double busiest = 1;
+	double busiest = 1, qps = demand_of(e, m->ttl_s);
 
 	for (int k = 0; k < TRACK_SLOTS; k++)
 		if (e->slot[k].queries > busiest)
 			busiest = e->slot[k].queries;
-
 	for (int k = 0; k < TRACK_SLOTS; k++) {
 		const struct track_slot *g = &e->slot[k];
 		struct track_learned l;
 		struct unit u;
 		if (g->queries == 0)
 			continue;
-		track_learned(e, k, &l);
+		track_learned(g, &l);
 		memset(&u, 0, sizeof(u));
 		u.e = e;
-		u.hold = l.hold_s;
+		u.hold = hold_of(&l, m->ttl_s);
 		u.before = rel_s(same_flip ? g->before_ns : (g->last_ns < m->flip_ns ? g->last_ns : 0), m->flip_ns);
 		u.after = same_flip ? rel_s(g->after_ns, m->flip_ns) : NAN;
 		if (!isnan(u.after) && u.after > us->age)
 			u.after = NAN; /* after the moment this report describes */
 		double hold = u.hold > 0 ? u.hold : m->ttl_s;
+		/* Every gap is at least the hold: the shortest is the longest hold
+		 * the gaps allow, which the upper bound assumes. */
+		double longest = l.gaps > 0 && l.min_s > hold ? l.min_s : hold;
 		/* Idle since long before the flip and not back: not traffic. */
-		if (isnan(u.after) && (isnan(u.before) || -u.before > (hold > ACTIVE_BEFORE_S ? hold : ACTIVE_BEFORE_S)))
+		if (isnan(u.after) && (isnan(u.before) || -u.before > (longest > ACTIVE_BEFORE_S ? longest : ACTIVE_BEFORE_S)))
 			continue;
-		u.measured = l.qps > 0;
-		/* The rate is the resolver's, learned from every type: a type it
-		 * fetches less often than its busiest gets a share of it. Without
-		 * gaps, each fetch stands for at least one client query. */
-		u.w = u.measured ? l.qps * g->queries / busiest : g->queries / (span + hold > 1 ? span + hold : 1);
+		u.measured = qps > 0;
+		/* The rate is the resolver's: a type it fetches less often than its
+		 * busiest gets a share of it. Without gaps, each fetch stands for
+		 * at least one client query. */
+		u.w = u.measured ? qps * g->queries / busiest : g->queries / (span + hold > 1 ? span + hold : 1);
 		u.at_risk = !isnan(u.before) && u.before + hold > 0;
-		if (u.at_risk) {
-			double expiry = u.before + hold;
-			double predicted = expiry + (u.measured ? 1 / u.w : 0);
-			u.lower_end = isnan(u.after) || u.after > expiry ? expiry : u.after;
-			u.move = isnan(u.after) ? predicted : u.after;
+		if (!isnan(u.before) && u.before + longest > 0)
 			u.upper_end = isnan(u.after) ? INFINITY : u.after;
+		if (u.at_risk) {
+			/* A cache serves the old answer until it expires or re-fetches,
+			 * whichever comes first; after expiry the next client query
+			 * gets the new one. Only the upper bound waits for the re-fetch
+			 * itself: a serve-stale resolver answers old until then. */
+			double expiry = u.before + hold;
+			u.move = isnan(u.after) || u.after > expiry ? expiry : u.after;
+			/* The lower bound does not trust a learned floor: the TTL. */
+			double sure = u.before + (hold < m->ttl_s ? hold : m->ttl_s);
+			u.lower_end = isnan(u.after) || u.after > sure ? sure : u.after;
 		}
 		if (us->n == us->cap) {
 			size_t cap = us->cap ? us->cap * 2 : 256;
@@ -221,31 +294,36 @@ struct shares {
 	double lower, expected, upper, refetched;
 };
 
-/* The demand-weighted shares at T seconds after the flip. */
-static struct shares shares_at(const struct units *us, double t, double ch)
+/* The demand-weighted shares at T seconds after the flip. Clients that
+ * keep an answer (C->client_share of the traffic, for client_hold_s) hold
+ * on after their resolver moved; a resolver whose copy had expired before
+ * the flip moved at the flip. */
+static struct shares shares_at(const struct units *us, double t, const struct prop_opts *c)
 {
 	double all = 0, lo = 0, ex = 0, up = 0, risk = 0, ref = 0;
+	double ch = c->client_hold_s, cs = ch > 0 ? c->client_share : 0;
 	struct shares s;
 
 	for (size_t i = 0; i < us->n; i++) {
 		const struct unit *u = &us->u[i];
+		double move = u->at_risk ? u->move : 0, upper_end = u->upper_end;
 		all += u->w;
 		if (u->at_risk) {
 			risk += u->w;
 			if (!isnan(u->after) && u->after <= t)
 				ref += u->w;
-			if (t < u->lower_end)
-				lo += u->w;
 		}
-		/* Clients keep what they got up to CH after their resolver moved
-		 * (at the flip, for a resolver whose cache had expired). */
-		double move = u->at_risk ? u->move : 0, upper_end = u->at_risk ? u->upper_end : 0;
-		if (t < move)
+		if (u->at_risk && t < u->lower_end)
+			lo += u->w;
+		if (t < move) {
 			ex += u->w;
-		else if (ch > 0 && t < move + ch)
-			ex += u->w * (1 - (t - move) / ch);
-		if (t < upper_end + ch)
+		} else if (t < move + ch) {
+			ex += u->w * cs * (1 - (t - move) / ch);
+		}
+		if (t < upper_end)
 			up += u->w;
+		else if (t < upper_end + ch)
+			up += u->w * cs;
 	}
 	s.lower = all > 0 ? lo / all : 0;
 	s.expected = all > 0 ? ex / all : 0;
@@ -256,7 +334,7 @@ static struct shares shares_at(const struct units *us, double t, double ch)
 
 /* The expected share never rises with time: bisect for where it falls
  * under 1%. Negative: never (within a day). */
-static double below_1pct(const struct units *us, double ch)
+static double below_1pct(const struct units *us, const struct prop_opts *ch)
 {
 	double lo = 0, hi = MAX_AGE_S;
 	if (shares_at(us, 0, ch).expected < 0.01)
@@ -499,7 +577,8 @@ static json_t *report_of(struct prop *p, const struct pswitch *s, struct units *
 {
 	struct units us = *u;
 	const struct flip_meta *m = us.m;
-	double age = us.age, ch = p->o.client_hold_s;
+	double age = us.age;
+	const struct prop_opts *ch = &p->o;
 	char when[40];
 	json_t *r, *curve;
 	size_t risk = 0, refetched = 0;
@@ -511,10 +590,10 @@ static json_t *report_of(struct prop *p, const struct pswitch *s, struct units *
 	rfc3339(m->flip_ns, when, sizeof(when));
 	struct shares now = shares_at(&us, age, ch);
 	double b1 = below_1pct(&us, ch);
-	r = json_pack("{s:s, s:s, s:s, s:I, s:s, s:s, s:i, s:i, s:f, s:I, s:I, s:{s:f, s:f, s:f, s:f}, s:o}", "switch",
+	r = json_pack("{s:s, s:s, s:s, s:I, s:s, s:s, s:i, s:i, s:f, s:f, s:I, s:I, s:{s:f, s:f, s:f, s:f}, s:o}", "switch",
 	              s->name, "state", done ? "done" : "running", "flip_time", when, "flip_time_ms",
 	              (json_int_t)(m->flip_ns / 1000000u), "from", side_name(m->from), "to", side_name(m->to), "ttl_s",
-	              (int)m->ttl_s, "client_hold_s", (int)p->o.client_hold_s, "age_s", round3(age), "at_risk",
+	              (int)m->ttl_s, "client_hold_s", (int)p->o.client_hold_s, "client_share", p->o.client_share, "age_s", round3(age), "at_risk",
 	              (json_int_t)risk, "refetched", (json_int_t)refetched, "now", "lower", round4(now.lower),
 	              "expected", round4(now.expected), "upper", round4(now.upper), "refetched", round4(now.refetched),
 	              "below_1pct_s", b1 < 0 ? json_null() : json_real(round3(b1)));
@@ -821,7 +900,7 @@ static void find_done(struct prop *p, uint64_t now_ns, struct freeze_job **jobs,
 	}
 	if (us != NULL && gather_many(p, us, nc) == 0) {
 		for (size_t i = 0; i < nc; i++) {
-			if (cand[i].age < MAX_AGE_S && shares_at(&us[i], cand[i].age, p->o.client_hold_s).upper >= DONE_UPPER)
+			if (cand[i].age < MAX_AGE_S && shares_at(&us[i], cand[i].age, &p->o).upper >= DONE_UPPER)
 				continue;
 			if (push_job(jobs, n, cap, cand[i]))
 				cand[i].s->running = 0;
@@ -939,7 +1018,7 @@ void prop_metrics(struct prop *p, FILE *f, uint64_t now_ns)
 		if (s->running) {
 			if (k >= nr)
 				continue;
-			rows[n].sh = shares_at(&us[k], us[k].age, p->o.client_hold_s);
+			rows[n].sh = shares_at(&us[k], us[k].age, &p->o);
 			rows[n].age = us[k].age;
 			k++;
 		} else {

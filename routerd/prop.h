@@ -8,11 +8,14 @@
  * hold time before the flip), sees each one's first query after it, and
  * estimates the share of traffic still on the old side as a band:
  *
- *   lower     caches certainly still holding the old answer: not re-fetched
- *             and within their learned hold time;
- *   expected  what the learned hold times and demand predict, plus clients
- *             (browsers, stubs) that keep an answer up to client_hold;
- *   upper     every at-risk cache not yet seen re-fetching, plus client_hold.
+ *   lower     caches still holding the old answer: not re-fetched and
+ *             within their learned hold time;
+ *   expected  the same, plus the clients (client_share of the traffic,
+ *             browsers) that keep an answer up to client_hold after their
+ *             resolver moved;
+ *   upper     every at-risk cache not yet seen re-fetching (one that serves
+ *             stale answers after expiry looks like any other), plus those
+ *             clients for all of client_hold.
  *
  * Each share is demand-weighted over the resolvers active around the flip.
  * A report for a flip is frozen (and written to state_dir/propagation, a
@@ -22,7 +25,7 @@
  * The report, as JSON (routerctl propagation SWITCH [--flip N] --json):
  *   switch, flip (1 = oldest kept), flips (reports kept), state
  *   ("running" | "done"), flip_time (RFC 3339), flip_time_ms, from, to,
- *   ttl_s (served before the flip), client_hold_s, age_s (seconds since
+ *   ttl_s (served before the flip), client_hold_s, client_share, age_s (seconds since
  *   the flip the report covers), resolvers (active), at_risk, refetched
  *   (how many at-risk re-fetched), now {lower, expected, upper, refetched}
  *   (shares, 0..1, at age_s), below_1pct_s (seconds after the flip at which
@@ -51,7 +54,8 @@ struct prop;
 
 struct prop_opts {
 	size_t max_entries;        /* bound of the (switch, resolver) table */
-	uint32_t client_hold_s;    /* how long clients keep an answer */
+	uint32_t client_hold_s;    /* how long some clients (browsers) keep an answer */
+	double client_share;       /* the share of traffic from those clients */
 	uint32_t reports;          /* reports kept per switch */
 	const char *state_dir;     /* NULL: reports are not durable (tests, propsim) */
 };

@@ -156,12 +156,8 @@ static void learn_gap(struct track_slot *g, uint64_t t_ns)
 			ms = UINT32_MAX - 1;
 		g->n++;
 		g->sum_ms += ms;
-		if (ms < g->min1_ms) {
-			g->min2_ms = g->min1_ms;
-			g->min1_ms = (uint32_t)ms;
-		} else if (ms < g->min2_ms) {
-			g->min2_ms = (uint32_t)ms;
-		}
+		if (ms < g->min_ms)
+			g->min_ms = (uint32_t)ms;
 	}
 	g->last_ns = t_ns;
 }
@@ -213,7 +209,7 @@ void track_add(struct track_table *t, const struct track_obs *o)
 		memcpy(e->addr, o->addr, 16);
 		e->first_ns = e->last_ns = o->time_ns;
 		for (int k = 0; k < TRACK_SLOTS; k++)
-			e->slot[k].min1_ms = e->slot[k].min2_ms = UINT32_MAX;
+			e->slot[k].min_ms = UINT32_MAX;
 		t->n++;
 	}
 	g = &e->slot[slot_of(o->qtype)];
@@ -227,39 +223,14 @@ void track_add(struct track_table *t, const struct track_obs *o)
 	e->last_side = o->side;
 }
 
-/*
- * The hold time is the shortest gap (the second shortest once there are a
- * few, so one early re-fetch, say after a cache eviction, does not stick).
- *
- * A resolver fetches at the first client query after its copy expired, so
- * each gap is the hold, plus up to a second because resolvers keep time in
- * whole seconds (half a second on average), plus a wait that for Poisson
- * clients at rate r is exponential with mean 1/r. Over n gaps the mean
- * excess over the shortest, less that half second, estimates 1/r; pooled
- * over the record types, since the same clients ask for both. A resolver
- * whose clients ask more often than the clock's grain shows looks the same
- * at any rate: demand saturates at 1/TRACK_MIN_WAIT_S.
- */
-void track_learned(const struct track_entry *e, int slot, struct track_learned *out)
+void track_learned(const struct track_slot *g, struct track_learned *out)
 {
-	const struct track_slot *g = &e->slot[slot];
-	double num = 0, den_s = 0;
-
 	memset(out, 0, sizeof(*out));
 	out->gaps = g->n;
-	if (g->n > 0)
-		out->hold_s = (g->n >= 4 ? g->min2_ms : g->min1_ms) / 1000.0;
-	for (int k = 0; k < TRACK_SLOTS; k++) {
-		const struct track_slot *o = &e->slot[k];
-		if (o->n < 2)
-			continue;
-		num += o->n - 1;
-		den_s += ((double)o->sum_ms - (double)o->n * o->min1_ms) / 1000.0;
-	}
-	if (num > 0) {
-		double wait = den_s / num - TRACK_CLOCK_GRAIN_S;
-		out->qps = 1 / (wait > TRACK_MIN_WAIT_S ? wait : TRACK_MIN_WAIT_S);
-	}
+	if (g->n == 0)
+		return;
+	out->min_s = g->min_ms / 1000.0;
+	out->mean_s = (double)g->sum_ms / g->n / 1000.0;
 }
 
 void track_foreach(const struct track_table *t, uint32_t switch_id,

@@ -27,8 +27,7 @@ struct track_slot {
 	uint64_t before_ns;   /* its latest fetch before the entry's flip_ns (0: none) */
 	uint64_t after_ns;    /* its first fetch at or after flip_ns (0: none yet) */
 	uint64_t sum_ms;      /* sum of the gaps: the excess over the hold is the wait for a client */
-	uint32_t min1_ms;     /* the two shortest gaps between fetches: the */
-	uint32_t min2_ms;     /* hold time (UINT32_MAX: none yet) */
+	uint32_t min_ms;      /* the shortest gap (UINT32_MAX: none yet) */
 	uint32_t n;           /* gaps seen */
 	uint32_t queries;
 };
@@ -45,21 +44,15 @@ struct track_entry {
 	struct track_slot slot[TRACK_SLOTS];
 };
 
-/* Resolvers expire answers on whole seconds: half a second of each gap is
- * the clock's, not a wait for a client (track.c says more). */
-#define TRACK_CLOCK_GRAIN_S 0.5
-/* Shorter mean waits than this cannot be told apart: demand saturates. */
-#define TRACK_MIN_WAIT_S 0.25
-
-/* What an entry's gaps say about its record type SLOT: the hold time in
- * seconds (0: no gap yet), and the client query rate behind the resolver
- * (queries per second, from every type's gaps; 0: unknown). */
+/* What a slot's gaps say: how many, the shortest and the mean, in
+ * seconds. prop.c turns them into a hold time and a demand, knowing the
+ * TTL that was served. */
 struct track_learned {
-	double hold_s;
-	double qps;
 	uint32_t gaps;
+	double min_s;
+	double mean_s;
 };
-void track_learned(const struct track_entry *e, int slot, struct track_learned *out);
+void track_learned(const struct track_slot *g, struct track_learned *out);
 
 struct track_stats {
 	uint64_t observations; /* taken from the rings */

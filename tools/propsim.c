@@ -416,6 +416,7 @@ static int run(const struct opts *o, struct pop *p, struct result *res)
 		struct prop_opts po = {
 			.max_entries = pp->n + 16,
 			.client_hold_s = (uint32_t)lround(pp->browser > 0 ? pp->client_hold : 0),
+			.client_share = pp->browser,
 			.reports = 4,
 			.state_dir = NULL,
 		};

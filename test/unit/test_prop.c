@@ -42,7 +42,7 @@ static void feed(struct prop *p, uint32_t ip, double t_s)
  * hours before the flip. The flip is at 1000 s. */
 static struct prop *scenario(const char *state_dir)
 {
-	struct prop_opts o = { 1000, 0, 4, state_dir };
+	struct prop_opts o = { 1000, 0, 0, 4, state_dir };
 	char err[256];
 	struct prop *p = prop_new(&o, err, sizeof(err));
 	assert_non_null(p);
@@ -131,6 +131,71 @@ static void test_learning_and_band(void **state)
 	prop_free(p);
 }
 
+/* A resolver with a whole-second clock: an answer fetched at F expires
+ * at floor(F) + HOLD + 1 (or, prefetching, is fetched again by the first
+ * client query after 90% of it), and the next fetch is the first client
+ * query after that; clients arrive as a Poisson process at RATE from a
+ * fixed generator, so the test is repeatable. FETCHES fetches, ending
+ * before 7990 s. */
+static void simulate(struct prop *p, uint32_t ip, double hold, double rate, int prefetch, int fetches)
+{
+	uint64_t x = 0x9e3779b97f4a7c15ull ^ ip;
+	double now = 0, expiry = 0, fetched = 0, *at = calloc((size_t)fetches, sizeof(*at));
+	int n = 0;
+
+	while (n < fetches) {
+		x = x * 6364136223846793005ull + 1442695040888963407ull;
+		now += -log(((x >> 11) + 0.5) / 9007199254740992.0) / rate;
+		if (now < (prefetch ? fetched + 0.9 * hold : expiry))
+			continue; /* a cache hit */
+		at[n++] = now;
+		fetched = now;
+		expiry = floor(now) + hold + 1;
+	}
+	for (int i = 0; i < n; i++)
+		feed(p, ip, 7989 - (now - at[i]));
+	free(at);
+}
+
+static void test_learned_holds_and_demand(void **state)
+{
+	(void)state;
+	struct prop_opts o = { 1000, 0, 0, 4, NULL };
+	char err[256];
+	struct prop *p = prop_new(&o, err, sizeof(err));
+	const json_t *x;
+
+	prop_name_switch(p, 0, "www.t.test.");
+	simulate(p, 11, 10, 0.5, 0, 100);   /* honours the TTL, a query every 2 s */
+	simulate(p, 12, 10, 0.02, 0, 40);   /* honours the TTL, a query every 50 s */
+	simulate(p, 13, 60, 0.1, 0, 60);    /* a 60 s floor */
+	simulate(p, 14, 10, 50, 0, 300);    /* busy: saturated */
+	simulate(p, 15, 10, 2, 1, 200);     /* prefetches */
+	prop_flip(p, 0, T0 + 7990 * SEC, 0, 1, 10);
+	json_t *r = prop_report(p, "www.t.test.", 0, T0 + 8000 * SEC, err, sizeof(err));
+	assert_non_null(r);
+#define HOLD(x) json_number_value(json_object_get(x, "hold_s"))
+#define QPS(x) json_number_value(json_object_get(x, "qps"))
+#define CLASS(x) json_string_value(json_object_get(x, "class"))
+	x = resolver(r, "10.0.0.11");
+	assert_true(HOLD(x) >= 10 && HOLD(x) < 10.5 && QPS(x) > 0.4 && QPS(x) < 0.7);
+	assert_string_equal(CLASS(x), "ttl");
+	/* The shortest of its gaps is far above the TTL, but so are all its waits. */
+	x = resolver(r, "10.0.0.12");
+	assert_true(HOLD(x) == 10 && QPS(x) > 0.015 && QPS(x) < 0.025);
+	x = resolver(r, "10.0.0.13");
+	assert_true(HOLD(x) > 60 && HOLD(x) < 62 && QPS(x) > 0.08 && QPS(x) < 0.12);
+	assert_string_equal(CLASS(x), "floor");
+	x = resolver(r, "10.0.0.14");
+	assert_true(HOLD(x) >= 10 && HOLD(x) < 11.2);
+	assert_true(fabs(QPS(x) - 4) < 1e-9); /* saturated: 1 / 0.25 s */
+	x = resolver(r, "10.0.0.15");
+	assert_true(HOLD(x) >= 9 && HOLD(x) < 9.5);
+	assert_string_equal(CLASS(x), "prefetch");
+	json_decref(r);
+	prop_free(p);
+}
+
 static void test_numbering_and_bad_requests(void **state)
 {
 	(void)state;
@@ -209,7 +274,7 @@ static void test_reports_survive_restart(void **state)
 	feed(p, 1, 7996.6);
 	prop_free(p); /* freezes the running report and writes it */
 
-	struct prop_opts o = { 1000, 0, 4, dir };
+	struct prop_opts o = { 1000, 0, 0, 4, dir };
 	p = prop_new(&o, err, sizeof(err));
 	assert_non_null(p);
 	json_t *r = prop_report(p, "www.t.test.", 0, T0, err, sizeof(err));
@@ -228,6 +293,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_learning_and_band),
+		cmocka_unit_test(test_learned_holds_and_demand),
 		cmocka_unit_test(test_numbering_and_bad_requests),
 		cmocka_unit_test(test_errors_per_minute),
 		cmocka_unit_test(test_reports_survive_restart),
