@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# make bench: see bench.py and BENCHMARKS.md.
+# make bench: see bench.py, tracking.py, flips.py and BENCHMARKS.md.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 /usr/bin/python3 test/bench/bench.py
+/usr/bin/python3 test/bench/tracking.py
 exec /usr/bin/python3 test/bench/flips.py
