@@ -4,6 +4,8 @@
 #include <errno.h>
 #include <arpa/inet.h>
 #include <jansson.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,7 +35,9 @@ struct control {
 	struct auth *auth;
 	struct switching *sw;
 	struct prop *prop; /* who asked for switched names, and what each flip did */
-	uv_timer_t drain;
+	pthread_t tracker;      /* drains the workers' rings into prop */
+	int tracker_running;
+	atomic_int stopping;
 	time_t started;
 	int last_reload_ok;
 	uint64_t reloads, reload_failures;
@@ -162,8 +166,8 @@ static json_t *cmd_propagation(struct control *c, json_t *req)
 
 	if (!json_is_string(sw))
 		return ctl_fail("propagation: which switch? (routerctl propagation SWITCH [--flip N])");
-	if (flip != NULL && !json_is_null(flip) && (!json_is_integer(flip) || json_integer_value(flip) < 1))
-		return ctl_fail("propagation: --flip takes a number from 1 (the oldest report kept)");
+	if (flip != NULL && !json_is_null(flip) && (!json_is_integer(flip) || json_integer_value(flip) < 0))
+		return ctl_fail("propagation: --flip takes a number from 1 (the oldest report kept), or 0 (the latest)");
 	name = switching_name(c->sw, json_string_value(sw));
 	if (name == NULL)
 		return ctl_fail("no switch named %.300s", json_string_value(sw));
@@ -416,13 +420,24 @@ static void on_http(void *ctx, const struct http_request *req, struct http_respo
 /* Drain the workers' rings often enough that a ring (65,536 slots) does
  * not fill at any rate one worker can answer. */
 #define DRAIN_MS 100
-static void on_drain(uv_timer_t *t)
+/*
+ * The tracker's own thread drains the rings every DRAIN_MS, so a reload
+ * that holds the control thread for seconds (a big zone) does not let
+ * the rings fill and drop observations. Reports of flips superseded since
+ * the last tick are frozen before the queries after the new flip are
+ * folded in.
+ */
+static void *tracker_main(void *arg)
 {
-	struct control *c = t->data;
-	/* Reports of flips superseded since the last tick are frozen before
-	 * the queries that came after the new flip are folded in. */
-	prop_tick(c->prop, now_ns());
-	workers_drain(c->host.workers, c->prop);
+	struct control *c = arg;
+	pthread_setname_np(pthread_self(), "routerd-track");
+	while (!atomic_load(&c->stopping)) {
+		struct timespec pause = { 0, DRAIN_MS * 1000000L };
+		nanosleep(&pause, NULL);
+		prop_tick(c->prop, now_ns());
+		workers_drain(c->host.workers, c->prop);
+	}
+	return NULL;
 }
 
 static void on_flip(void *arg, uint32_t idx, int from, int to, uint32_t ttl_before)
@@ -461,9 +476,13 @@ struct control *control_start(uv_loop_t *loop, const struct control_host *host, 
 		return NULL;
 	}
 	name_switches(c);
-	uv_timer_init(loop, &c->drain);
-	c->drain.data = c;
-	uv_timer_start(&c->drain, on_drain, DRAIN_MS, DRAIN_MS);
+	if (pthread_create(&c->tracker, NULL, tracker_main, c) != 0) {
+		snprintf(err, errlen, "cannot start the tracker thread");
+		prop_free(c->prop);
+		free(c);
+		return NULL;
+	}
+	c->tracker_running = 1;
 	if (switching_open(&c->sw, loop, cfg, err, errlen) < 0)
 		goto fail;
 	switching_on_flip(c->sw, on_flip, c);
@@ -494,22 +513,19 @@ void control_reloaded(struct control *c, int ok)
 	c->reload_failures += !ok;
 }
 
-static void on_drain_closed(uv_handle_t *h)
-{
-	struct control *c = h->data;
-	prop_free(c->prop);
-	free(c);
-}
-
 void control_stop(struct control *c)
 {
 	if (c == NULL)
 		return;
+	if (c->tracker_running) {
+		atomic_store(&c->stopping, 1);
+		pthread_join(c->tracker, NULL);
+	}
 	ctl_stop(c->ctl);
 	http_stop(c->http);
 	switching_close(c->sw);
 	auth_free(c->auth);
-	c->auth = NULL;
-	/* The timer's memory is ours: free only once libuv is done with it. */
-	uv_close((uv_handle_t *)&c->drain, on_drain_closed);
+	/* Running flips are frozen into reports (and the journal) here. */
+	prop_free(c->prop);
+	free(c);
 }

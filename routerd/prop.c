@@ -4,6 +4,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -57,6 +58,9 @@ struct pswitch {
 };
 
 struct prop {
+	/* The tracker thread drains and ticks; the control thread flips,
+	 * reports and scrapes: every entry point holds the lock. */
+	pthread_mutex_t lock;
 	struct prop_opts o;
 	struct track_table *t;
 	struct pswitch *sw;
@@ -105,7 +109,7 @@ static struct pswitch *add_switch(struct prop *p, const char *name)
 	return s;
 }
 
-int prop_name_switch(struct prop *p, uint32_t switch_id, const char *name)
+static int prop_name_switch_locked(struct prop *p, uint32_t switch_id, const char *name)
 {
 	struct pswitch *s;
 	if (switch_id >= p->n_id) {
@@ -476,6 +480,12 @@ static json_t *resolver_tables(struct units *us, uint32_t ttl, json_t *report)
 	return report;
 }
 
+/* JSON integers are signed: a saturated sum shows as the largest one. */
+static json_int_t count(uint64_t v)
+{
+	return v > (uint64_t)INT64_MAX ? INT64_MAX : (json_int_t)v;
+}
+
 static json_t *errors_json(const struct pswitch *s, const struct flip_meta *m, double age)
 {
 	json_t *a = json_array();
@@ -490,9 +500,8 @@ static json_t *errors_json(const struct pswitch *s, const struct flip_meta *m, d
 			continue;
 		double t = (double)(k * 60) - (double)m->flip_ns / NS;
 		json_array_append_new(a, json_pack("{s:f, s:I, s:I, s:I, s:I}", "t", round3(t), "old_requests",
-		                                   (json_int_t)b->req[m->from], "old_errors", (json_int_t)b->err[m->from],
-		                                   "new_requests", (json_int_t)b->req[m->to], "new_errors",
-		                                   (json_int_t)b->err[m->to]));
+		                                   count(b->req[m->from]), "old_errors", count(b->err[m->from]),
+		                                   "new_requests", count(b->req[m->to]), "new_errors", count(b->err[m->to])));
 	}
 	return a;
 }
@@ -750,6 +759,8 @@ done:
 struct prop *prop_new(const struct prop_opts *opts, char *err, size_t errlen)
 {
 	struct prop *p = calloc(1, sizeof(*p));
+	if (p != NULL)
+		pthread_mutex_init(&p->lock, NULL);
 	if (p == NULL || (p->t = track_table_new(opts->max_entries)) == NULL ||
 	    (p->by_name = json_object()) == NULL) {
 		snprintf(err, errlen, "out of memory");
@@ -814,20 +825,26 @@ void prop_free(struct prop *p)
 	free(p->by_id);
 	json_decref(p->by_name);
 	track_table_free(p->t);
+	pthread_mutex_destroy(&p->lock);
 	free(p);
 }
 
 void prop_observe(struct prop *p, const struct track_obs *o)
 {
+	pthread_mutex_lock(&p->lock);
 	track_add(p->t, o);
+	pthread_mutex_unlock(&p->lock);
 }
 
 size_t prop_drain(struct prop *p, struct track_ring *r)
 {
-	return track_drain(p->t, r);
+	pthread_mutex_lock(&p->lock);
+	size_t n = track_drain(p->t, r);
+	pthread_mutex_unlock(&p->lock);
+	return n;
 }
 
-void prop_flip(struct prop *p, uint32_t switch_id, uint64_t t_ns, int from, int to, uint32_t ttl_s)
+static void prop_flip_locked(struct prop *p, uint32_t switch_id, uint64_t t_ns, int from, int to, uint32_t ttl_s)
 {
 	struct pswitch *s = by_id(p, switch_id);
 	if (s == NULL)
@@ -847,7 +864,7 @@ void prop_flip(struct prop *p, uint32_t switch_id, uint64_t t_ns, int from, int 
 	track_set_flip(p->t, switch_id, t_ns);
 }
 
-void prop_errors(struct prop *p, uint32_t switch_id, int side, uint64_t t_ns, uint32_t window_s, uint64_t requests,
+static void prop_errors_locked(struct prop *p, uint32_t switch_id, int side, uint64_t t_ns, uint32_t window_s, uint64_t requests,
                  uint64_t errors)
 {
 	struct pswitch *s = by_id(p, switch_id);
@@ -860,8 +877,9 @@ void prop_errors(struct prop *p, uint32_t switch_id, int side, uint64_t t_ns, ui
 	struct ebin *b = &s->bins[minute % ERR_BINS];
 	if (b->minute != minute)
 		*b = (struct ebin){ .minute = minute };
-	b->req[side] += requests;
-	b->err[side] += errors;
+	/* Saturate: a flood of reports must not wrap a sum round. */
+	b->req[side] = requests > UINT64_MAX - b->req[side] ? UINT64_MAX : b->req[side] + requests;
+	b->err[side] = errors > UINT64_MAX - b->err[side] ? UINT64_MAX : b->err[side] + errors;
 }
 
 /* Append J to *JOBS (growing it); false when out of memory. */
@@ -911,7 +929,7 @@ static void find_done(struct prop *p, uint64_t now_ns, struct freeze_job **jobs,
 	free(cand);
 }
 
-void prop_tick(struct prop *p, uint64_t now_ns)
+static void prop_tick_locked(struct prop *p, uint64_t now_ns)
 {
 	struct freeze_job *jobs = NULL;
 	size_t n = 0, cap = 0;
@@ -931,7 +949,7 @@ void prop_tick(struct prop *p, uint64_t now_ns)
 	free(jobs);
 }
 
-json_t *prop_report(struct prop *p, const char *name, long flip, uint64_t now_ns, char *err, size_t errlen)
+static json_t *prop_report_locked(struct prop *p, const char *name, long flip, uint64_t now_ns, char *err, size_t errlen)
 {
 	struct pswitch *s = by_name(p, name);
 	size_t total;
@@ -969,7 +987,7 @@ json_t *prop_report(struct prop *p, const char *name, long flip, uint64_t now_ns
 
 /* Per switch, its latest flip: the shares now while it is followed, the
  * ones it ended with once done. */
-void prop_metrics(struct prop *p, FILE *f, uint64_t now_ns)
+static void prop_metrics_locked(struct prop *p, FILE *f, uint64_t now_ns)
 {
 	struct track_stats ts;
 	track_table_stats(p->t, &ts);
@@ -1052,4 +1070,51 @@ out:
 const struct track_table *prop_table(const struct prop *p)
 {
 	return p->t;
+}
+
+/* ---- the same, under the lock ------------------------------------------------------ */
+
+int prop_name_switch(struct prop *p, uint32_t switch_id, const char *name)
+{
+	pthread_mutex_lock(&p->lock);
+	int r = prop_name_switch_locked(p, switch_id, name);
+	pthread_mutex_unlock(&p->lock);
+	return r;
+}
+
+void prop_flip(struct prop *p, uint32_t switch_id, uint64_t t_ns, int from, int to, uint32_t ttl_s)
+{
+	pthread_mutex_lock(&p->lock);
+	prop_flip_locked(p, switch_id, t_ns, from, to, ttl_s);
+	pthread_mutex_unlock(&p->lock);
+}
+
+void prop_errors(struct prop *p, uint32_t switch_id, int side, uint64_t t_ns, uint32_t window_s, uint64_t requests,
+                 uint64_t errors)
+{
+	pthread_mutex_lock(&p->lock);
+	prop_errors_locked(p, switch_id, side, t_ns, window_s, requests, errors);
+	pthread_mutex_unlock(&p->lock);
+}
+
+void prop_tick(struct prop *p, uint64_t now_ns)
+{
+	pthread_mutex_lock(&p->lock);
+	prop_tick_locked(p, now_ns);
+	pthread_mutex_unlock(&p->lock);
+}
+
+json_t *prop_report(struct prop *p, const char *name, long flip, uint64_t now_ns, char *err, size_t errlen)
+{
+	pthread_mutex_lock(&p->lock);
+	json_t * r = prop_report_locked(p, name, flip, now_ns, err, errlen);
+	pthread_mutex_unlock(&p->lock);
+	return r;
+}
+
+void prop_metrics(struct prop *p, FILE *f, uint64_t now_ns)
+{
+	pthread_mutex_lock(&p->lock);
+	prop_metrics_locked(p, f, now_ns);
+	pthread_mutex_unlock(&p->lock);
 }

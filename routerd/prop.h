@@ -18,6 +18,8 @@
  *             clients for all of client_hold.
  *
  * Each share is demand-weighted over the resolvers active around the flip.
+ * Every function takes the tracker's lock: one thread drains the workers'
+ * rings into it while the control thread flips, reports and scrapes.
  * A report for a flip is frozen (and written to state_dir/propagation, a
  * journal of its own) when the next flip of its switch starts, when its
  * upper bound stays under 0.1%, after a day, or at shutdown.

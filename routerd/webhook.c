@@ -192,13 +192,15 @@ int webhook_parse_signals(enum webhook_source source, const char *body, size_t l
 }
 
 /* JSON numbers are doubles to many senders: 2^53 is where they stop being exact. */
-#define COUNT_MAX (1ull << 53)
+/* A trillion requests in one report is no real log: above it a count is
+ * garbage (and sums of many could overflow). */
+#define COUNT_MAX 1000000000000ull
 
 static int get_count(json_t *root, const char *key, uint64_t *out, char *err, size_t errlen)
 {
 	json_t *v = json_object_get(root, key);
-	if (!json_is_integer(v) || json_integer_value(v) < 0 || (uint64_t)json_integer_value(v) >= COUNT_MAX)
-		return fail(err, errlen, "\"%s\" must be a non-negative integer below 2^53", key);
+	if (!json_is_integer(v) || json_integer_value(v) < 0 || (uint64_t)json_integer_value(v) > COUNT_MAX)
+		return fail(err, errlen, "\"%s\" must be an integer from 0 to 10^12", key);
 	*out = (uint64_t)json_integer_value(v);
 	return 0;
 }

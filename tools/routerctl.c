@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -511,6 +512,10 @@ int main(int argc, char **argv)
 	int as_json = 0, i = 1, fd, ok, rc;
 	struct prop_args pa = { 0 };
 	json_t *req, *resp;
+
+	/* A daemon that refuses a request closes the socket while we may still
+	 * be writing: that must be an error message, not a silent death. */
+	signal(SIGPIPE, SIG_IGN);
 	char *text, *line;
 	json_error_t jerr;
 
@@ -545,8 +550,11 @@ int main(int argc, char **argv)
 	}
 	text = json_dumps(req, JSON_COMPACT);
 	json_decref(req);
-	if (text == NULL || write_all(fd, text, strlen(text)) < 0 || write_all(fd, "\n", 1) < 0 ||
-	    (line = read_line(fd)) == NULL) {
+	/* Read the reply even if the write broke off: a daemon that refuses
+	 * an oversized request says why before it closes. */
+	if (text != NULL && write_all(fd, text, strlen(text)) == 0)
+		write_all(fd, "\n", 1);
+	if (text == NULL || (line = read_line(fd)) == NULL) {
 		fprintf(stderr, "routerctl: lost the connection to routerd\n");
 		free(text);
 		close(fd);

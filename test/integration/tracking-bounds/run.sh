@@ -211,7 +211,8 @@ ctl_bad() {
 }
 ctl_bad "without a switch" 'usage|switch'
 ctl_bad "of an unknown switch" 'nosuch\.t\.test|no (such )?switch|unknown' nosuch.t.test
-ctl_bad "--flip 0" 'flip' www.t.test --flip 0
+expect_eq "--flip 0 is the latest flip, as without --flip" "$($CTL --json propagation www.t.test --flip 0 | $PY -c 'import json,sys; print(json.load(sys.stdin)["data"]["flip"])')" \
+	"$($CTL --json propagation www.t.test | $PY -c 'import json,sys; print(json.load(sys.stdin)["data"]["flip"])')"
 ctl_bad "--flip -1" 'flip' www.t.test --flip -1
 ctl_bad "--flip 999999" 'flip' www.t.test --flip 999999
 ctl_bad "--flip 99999999999999999999" 'flip' www.t.test --flip 99999999999999999999
