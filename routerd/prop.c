@@ -166,13 +166,9 @@ static double rel_s(uint64_t t_ns, uint64_t flip_ns)
 	return t_ns == 0 ? NAN : ((double)t_ns - (double)flip_ns) / NS;
 }
 
-/* Resolvers keep time in whole seconds: a cached answer expires on a
- * second boundary, so half a second of a gap, on average, is the clock's
- * and not a wait for a client. */
-#define CLOCK_GRAIN_S 0.5
-/* Mean waits shorter than this cannot be told apart: demand saturates at
- * its inverse. */
-#define MIN_WAIT_S 0.25
+/* Mean waits shorter than this are within the noise of network delay:
+ * demand saturates at its inverse (50 queries a second per resolver). */
+#define MIN_WAIT_S 0.02
 
 /* The prior odds that a resolver clamps TTLs to a floor: Bhowmick et al.
  * (PAM 2023) saw 8.74% of resolvers extend TTLs. */
@@ -208,25 +204,33 @@ static double hold_of(const struct track_learned *l, double ttl)
 }
 
 /*
- * Client queries per second behind a resolver: the mean wait after the
- * hold (less the clock's grain), pooled over the record types, since the
- * same clients ask for both. 0: no gap yet.
+ * Client queries per second behind a resolver. Resolvers keep time in
+ * whole seconds and are synchronised to UTC, so a copy expires on a
+ * second's boundary (a whole number of seconds after the previous fetch's
+ * second) and the next fetch comes at the first client query after it:
+ * measured from the previous fetch's second, a gap is a constant plus an
+ * exponential wait of mean 1/rate (plus the network's delay, constant
+ * too). As for any shifted exponential, the excess over the shortest,
+ * sum - n * min over n gaps, is Gamma(n - 1, rate): (n - 2) / excess
+ * estimates the rate without bias (n - 1 would overstate a resolver seen
+ * a few times, and a floor of an hour shows only a few gaps). Pooled over
+ * A, AAAA and other types, since the same clients ask for both. 0: too
+ * few gaps.
  */
-static double demand_of(const struct track_entry *e, double ttl)
+static double demand_of(const struct track_entry *e)
 {
-	double gaps = 0, wait = 0;
+	double num = 0, den = 0;
 	for (int k = 0; k < TRACK_SLOTS; k++) {
 		struct track_learned l;
 		track_learned(&e->slot[k], &l);
-		if (l.gaps == 0)
+		if (l.gaps < 2)
 			continue;
-		gaps += l.gaps;
-		wait += l.gaps * (l.mean_s - hold_of(&l, ttl));
+		num += l.gaps - 1;
+		den += l.gaps * (l.mean_from_second_s - l.min_from_second_s);
 	}
-	if (gaps == 0)
+	if (num < 2)
 		return 0;
-	wait = wait / gaps - CLOCK_GRAIN_S;
-	return 1 / (wait > MIN_WAIT_S ? wait : MIN_WAIT_S);
+	return (num - 1) / (den > (num - 1) * MIN_WAIT_S ? den : (num - 1) * MIN_WAIT_S);
 }
 
 static void collect(const struct track_entry *e, void *arg)
@@ -235,7 +239,7 @@ static void collect(const struct track_entry *e, void *arg)
 	const struct flip_meta *m = us->m;
 	int same_flip = e->flip_ns == m->flip_ns;
 	double span = ((double)e->last_ns - (double)e->first_ns) / NS;
-	double busiest = 1, qps = demand_of(e, m->ttl_s);
+	double busiest = 1, qps = demand_of(e);
 
 	for (int k = 0; k < TRACK_SLOTS; k++)
 		if (e->slot[k].queries > busiest)
@@ -250,7 +254,7 @@ static void collect(const struct track_entry *e, void *arg)
 		memset(&u, 0, sizeof(u));
 		u.e = e;
 		u.hold = hold_of(&l, m->ttl_s);
-		u.before = rel_s(same_flip ? g->before_ns : (g->last_ns < m->flip_ns ? g->last_ns : 0), m->flip_ns);
+		u.before = rel_s(same_flip ? g->before_ns : g->last_ns, m->flip_ns);
 		u.after = same_flip ? rel_s(g->after_ns, m->flip_ns) : NAN;
 		if (!isnan(u.after) && u.after > us->age)
 			u.after = NAN; /* after the moment this report describes */
@@ -270,12 +274,12 @@ static void collect(const struct track_entry *e, void *arg)
 		if (!isnan(u.before) && u.before + longest > 0)
 			u.upper_end = isnan(u.after) ? INFINITY : u.after;
 		if (u.at_risk) {
-			/* A cache serves the old answer until it expires or re-fetches,
-			 * whichever comes first; after expiry the next client query
-			 * gets the new one. Only the upper bound waits for the re-fetch
-			 * itself: a serve-stale resolver answers old until then. */
+			/* A cache serves the old answer until it is seen re-fetching
+			 * (the first client query after expiry makes it fetch; one that
+			 * serves stale answers old until then), or, not seen yet, until
+			 * its predicted expiry. */
 			double expiry = u.before + hold;
-			u.move = isnan(u.after) || u.after > expiry ? expiry : u.after;
+			u.move = isnan(u.after) ? expiry : u.after;
 			/* The lower bound does not trust a learned floor: the TTL. */
 			double sure = u.before + (hold < m->ttl_s ? hold : m->ttl_s);
 			u.lower_end = isnan(u.after) || u.after > sure ? sure : u.after;
@@ -861,7 +865,7 @@ static void prop_flip_locked(struct prop *p, uint32_t switch_id, uint64_t t_ns, 
 	}
 	s->cur = (struct flip_meta){ t_ns, from, to, ttl_s, switch_id };
 	s->running = 1;
-	track_set_flip(p->t, switch_id, t_ns);
+	track_set_flip(p->t, switch_id, t_ns, to);
 }
 
 static void prop_errors_locked(struct prop *p, uint32_t switch_id, int side, uint64_t t_ns, uint32_t window_s, uint64_t requests,

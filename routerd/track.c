@@ -16,7 +16,7 @@ struct track_table {
 	size_t max, n;
 	size_t cursor;        /* where the next eviction sample starts */
 	uint64_t observations, evicted;
-	uint64_t *flips;      /* latest flip time by switch id (0: none) */
+	struct flip { uint64_t ns; int to; } *flips; /* latest flip by switch id (ns 0: none) */
 	size_t n_flips;
 };
 
@@ -114,25 +114,25 @@ static size_t lookup(const struct track_table *t, uint32_t sw, uint8_t family, c
 	return i;
 }
 
-void track_set_flip(struct track_table *t, uint32_t switch_id, uint64_t t_ns)
+void track_set_flip(struct track_table *t, uint32_t switch_id, uint64_t t_ns, int to)
 {
 	if (switch_id >= t->n_flips) {
 		size_t n = t->n_flips ? t->n_flips : 64;
 		while (n <= switch_id)
 			n *= 2;
-		uint64_t *f = realloc(t->flips, n * sizeof(*f));
+		struct flip *f = realloc(t->flips, n * sizeof(*f));
 		if (f == NULL)
 			return; /* this flip's report will say nobody re-fetched: noticed, not fatal */
 		memset(f + t->n_flips, 0, (n - t->n_flips) * sizeof(*f));
 		t->flips = f;
 		t->n_flips = n;
 	}
-	t->flips[switch_id] = t_ns;
+	t->flips[switch_id] = (struct flip){ t_ns, to };
 }
 
 uint64_t track_flip_of(const struct track_table *t, uint32_t switch_id)
 {
-	return switch_id < t->n_flips ? t->flips[switch_id] : 0;
+	return switch_id < t->n_flips ? t->flips[switch_id].ns : 0;
 }
 
 static int slot_of(uint16_t qtype)
@@ -151,34 +151,43 @@ static void learn_gap(struct track_slot *g, uint64_t t_ns)
 	if (g->last_ns != 0 && t_ns <= g->last_ns + TRACK_EPISODE_NS)
 		return;
 	if (g->last_ns != 0) {
+		uint64_t second = g->last_ns / 1000000000u * 1000000000u, qs;
 		ms = (t_ns - g->last_ns) / 1000000u;
-		if (ms > UINT32_MAX - 1)
-			ms = UINT32_MAX - 1;
+		qs = (t_ns - second) / 1000000u;
+		if (qs > UINT32_MAX - 1)
+			qs = ms = UINT32_MAX - 1;
 		g->n++;
 		g->sum_ms += ms;
+		g->sum_from_second_ms += qs;
 		if (ms < g->min_ms)
 			g->min_ms = (uint32_t)ms;
+		if (qs < g->min_from_second_ms)
+			g->min_from_second_ms = (uint32_t)qs;
 	}
 	g->last_ns = t_ns;
 }
 
-/* Place a fetch of slot G at T_NS around the switch's latest flip FLIP:
- * each slot keeps its latest fetch before and its first at or after. */
-static void note_flip(struct track_entry *e, struct track_slot *g, uint64_t flip, uint64_t t_ns)
+/* Place a fetch of slot G, answered from SIDE at T_NS, around the switch's
+ * latest flip F: each slot keeps its latest fetch before and its first
+ * after. A query answered from the new side up to FLIP_SLACK_NS before
+ * F's timestamp is after it (the workers' coarse clock lags). */
+#define FLIP_SLACK_NS 50000000ull
+static void note_flip(struct track_entry *e, struct track_slot *g, const struct flip *f, uint64_t t_ns, int side)
 {
-	if (flip == 0)
+	int after;
+	if (f == NULL || f->ns == 0)
 		return;
-	if (e->flip_ns != flip) {
-		if (t_ns < flip)
+	after = side == f->to && t_ns + FLIP_SLACK_NS >= f->ns;
+	if (e->flip_ns != f->ns) {
+		if (!after)
 			return; /* still before it: last_ns says when */
-		e->flip_ns = flip;
+		e->flip_ns = f->ns;
 		for (int k = 0; k < TRACK_SLOTS; k++) {
-			struct track_slot *o = &e->slot[k];
-			o->before_ns = o->last_ns < flip ? o->last_ns : 0;
-			o->after_ns = 0;
+			e->slot[k].before_ns = e->slot[k].last_ns;
+			e->slot[k].after_ns = 0;
 		}
 	}
-	if (t_ns < flip) {
+	if (!after) {
 		if (t_ns > g->before_ns)
 			g->before_ns = t_ns;
 	} else if (g->after_ns == 0 || t_ns < g->after_ns) {
@@ -209,11 +218,11 @@ void track_add(struct track_table *t, const struct track_obs *o)
 		memcpy(e->addr, o->addr, 16);
 		e->first_ns = e->last_ns = o->time_ns;
 		for (int k = 0; k < TRACK_SLOTS; k++)
-			e->slot[k].min_ms = UINT32_MAX;
+			e->slot[k].min_ms = e->slot[k].min_from_second_ms = UINT32_MAX;
 		t->n++;
 	}
 	g = &e->slot[slot_of(o->qtype)];
-	note_flip(e, g, track_flip_of(t, o->switch_id), o->time_ns);
+	note_flip(e, g, o->switch_id < t->n_flips ? &t->flips[o->switch_id] : NULL, o->time_ns, o->side);
 	learn_gap(g, o->time_ns);
 	if (o->time_ns > e->last_ns)
 		e->last_ns = o->time_ns;
@@ -231,6 +240,8 @@ void track_learned(const struct track_slot *g, struct track_learned *out)
 		return;
 	out->min_s = g->min_ms / 1000.0;
 	out->mean_s = (double)g->sum_ms / g->n / 1000.0;
+	out->min_from_second_s = g->min_from_second_ms / 1000.0;
+	out->mean_from_second_s = (double)g->sum_from_second_ms / g->n / 1000.0;
 }
 
 void track_foreach(const struct track_table *t, uint32_t switch_id,

@@ -26,10 +26,15 @@ struct track_slot {
 	uint64_t last_ns;     /* start of its latest fetch */
 	uint64_t before_ns;   /* its latest fetch before the entry's flip_ns (0: none) */
 	uint64_t after_ns;    /* its first fetch at or after flip_ns (0: none yet) */
-	uint64_t sum_ms;      /* sum of the gaps: the excess over the hold is the wait for a client */
+	uint64_t sum_ms;      /* sum of the gaps */
 	uint32_t min_ms;      /* the shortest gap (UINT32_MAX: none yet) */
 	uint32_t n;           /* gaps seen */
 	uint32_t queries;
+	/* The same from the whole second of the previous fetch: resolvers
+	 * keep time in whole seconds, so a copy expires on a second's
+	 * boundary and what follows it is the wait for a client alone. */
+	uint32_t min_from_second_ms;
+	uint64_t sum_from_second_ms;
 };
 
 struct track_entry {
@@ -44,13 +49,14 @@ struct track_entry {
 	struct track_slot slot[TRACK_SLOTS];
 };
 
-/* What a slot's gaps say: how many, the shortest and the mean, in
- * seconds. prop.c turns them into a hold time and a demand, knowing the
+/* What a slot's gaps say, in seconds: how many, the shortest and the
+ * mean, and the shortest and mean time from the previous fetch's whole
+ * second. prop.c turns them into a hold time and a demand, knowing the
  * TTL that was served. */
 struct track_learned {
 	uint32_t gaps;
-	double min_s;
-	double mean_s;
+	double min_s, mean_s;
+	double min_from_second_s, mean_from_second_s;
 };
 void track_learned(const struct track_slot *g, struct track_learned *out);
 
@@ -67,8 +73,11 @@ struct track_table;
 struct track_table *track_table_new(size_t max_entries);
 void track_table_free(struct track_table *t);
 
-/* Switch SWITCH_ID flipped at T_NS: later queries are "after" it. */
-void track_set_flip(struct track_table *t, uint32_t switch_id, uint64_t t_ns);
+/* Switch SWITCH_ID flipped at T_NS to side TO: queries answered from TO
+ * (and not long before T_NS) are "after" it. The side, not the time,
+ * decides: the workers' clock is coarse, and a worker may answer from the
+ * old side a moment after the flip's timestamp. */
+void track_set_flip(struct track_table *t, uint32_t switch_id, uint64_t t_ns, int to);
 uint64_t track_flip_of(const struct track_table *t, uint32_t switch_id);
 
 /* Call FN for every entry of SWITCH_ID (every entry if SWITCH_ID is

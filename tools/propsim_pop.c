@@ -106,7 +106,7 @@ static void steady_state(struct pop *p, struct resolver *x)
 
 	if (uniform(p) <= in_cycle) {
 		x->last = -uniform(p) * x->cycle;
-		x->next = x->last + x->cycle + expo(p, x->rate);
+		x->next = ceil(x->last + x->cycle) + expo(p, x->rate);
 	} else {
 		/* Waiting: memoryless both ways, so the time since the cycle
 		 * ended and the time to the next query are independent Exp. */
@@ -235,8 +235,10 @@ bool pop_next(struct pop *p, size_t *i, double *t)
 	}
 	/* A prefetch and a miss alike: the next fetch is a cycle plus an
 	 * Exp(rate) wait away (a prefetch comes in the window's first query,
-	 * a miss with the first query after expiry; the same wait either way). */
-	x->next += x->cycle + expo(p, x->rate);
+	 * a miss with the first query after expiry; the same wait either way).
+	 * Resolvers keep time in whole seconds: the cycle ends on a second's
+	 * boundary. */
+	x->next = ceil(x->next + x->cycle) + expo(p, x->rate);
 	heap_down(p, 0);
 	return true;
 }
@@ -263,7 +265,7 @@ static double old_until(const struct resolver *x, double flip)
 
 	if (x->cls == PC_STALE)
 		return x->after;
-	fresh = x->last + x->hold;
+	fresh = ceil(x->last + x->hold);
 	if (fresh <= flip)
 		return flip;
 	return fresh < x->after ? fresh : x->after;

@@ -138,17 +138,22 @@ static void test_flip_marks(void **state)
 	aaaa.qtype = 28;
 	track_add(t, &a);
 	track_add(t, &aaaa);
-	track_set_flip(t, 3, 5000000000ull);
+	track_set_flip(t, 3, 5000000000ull, 1);
+	a.side = 1;
 	a.time_ns = 7000000000ull;
 	track_add(t, &a);
-	a.time_ns = 4500000000ull; /* drained late, from another worker's ring */
+	a.side = 0; /* answered from the old side, drained late from another worker's ring */
+	a.time_ns = 4500000000ull;
 	track_add(t, &a);
-	a.time_ns = 6000000000ull;
+	a.time_ns = 5001000000ull; /* and one a moment after the flip's timestamp */
+	track_add(t, &a);
+	a.side = 1;
+	a.time_ns = 4990000000ull; /* the new side, stamped by a lagging coarse clock */
 	track_add(t, &a);
 	e = track_find(t, 3, AF_INET, a.addr);
 	assert_int_equal(e->flip_ns, 5000000000ull);
-	assert_int_equal(e->slot[TRACK_SLOT_A].before_ns, 4500000000ull);
-	assert_int_equal(e->slot[TRACK_SLOT_A].after_ns, 6000000000ull);
+	assert_int_equal(e->slot[TRACK_SLOT_A].before_ns, 5001000000ull);
+	assert_int_equal(e->slot[TRACK_SLOT_A].after_ns, 4990000000ull);
 	assert_int_equal(e->slot[TRACK_SLOT_AAAA].before_ns, 4000000000ull);
 	assert_int_equal(e->slot[TRACK_SLOT_AAAA].after_ns, 0);
 	assert_int_equal(track_flip_of(t, 3), 5000000000ull);
