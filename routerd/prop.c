@@ -233,6 +233,14 @@ static double demand_of(const struct track_entry *e)
 	return (num - 1) / (den > (num - 1) * MIN_WAIT_S ? den : (num - 1) * MIN_WAIT_S);
 }
 
+/* Resolvers expire copies on whole UTC seconds: T seconds after the flip
+ * at FLIP_NS, rounded up to the next whole second. */
+static double on_whole_second(uint64_t flip_ns, double t)
+{
+	double flip_frac = (double)(flip_ns % 1000000000u) / NS;
+	return ceil(flip_frac + t) - flip_frac;
+}
+
 static void collect(const struct track_entry *e, void *arg)
 {
 	struct units *us = arg;
@@ -278,7 +286,7 @@ static void collect(const struct track_entry *e, void *arg)
 			 * (the first client query after expiry makes it fetch; one that
 			 * serves stale answers old until then), or, not seen yet, until
 			 * its predicted expiry. */
-			double expiry = u.before + hold;
+			double expiry = on_whole_second(m->flip_ns, u.before + hold);
 			u.move = isnan(u.after) ? expiry : u.after;
 			/* The lower bound does not trust a learned floor: the TTL. */
 			double sure = u.before + (hold < m->ttl_s ? hold : m->ttl_s);

@@ -9,10 +9,10 @@
 #
 #   source      software        setting                               hold  measured  class
 #   127.0.0.21  unbound 1.17    prefetch: yes, serve-expired: yes     9 s   9.0       prefetch (0.9 x TTL)
-#   127.0.0.22  kresd 5.6       cache.min_ttl(30), serve_stale        30 s  31.0      floor
-#   127.0.0.23  named 9.18      min-cache-ttl 60, prefetch 0,         60 s  59.8-60.3 floor
+#   127.0.0.22  kresd 5.6       cache.min_ttl(20), serve_stale        20 s  21.0      floor
+#   127.0.0.23  named 9.18      min-cache-ttl 30, prefetch 0,         30 s  30.0      floor
 #                               stale-answer-enable, client-timeout 0
-#   127.0.0.24  pdns_recursor   minimum-ttl-override=20,              20 s  19.9-20.1 floor
+#   127.0.0.24  pdns_recursor   minimum-ttl-override=15,              15 s  15.0      floor
 #               4.8             serve-stale-extensions
 #   127.0.0.25  dnsmasq 2.90    the TTL as served, --use-stale-cache  10 s  10.7-11.1 ttl
 #
@@ -20,7 +20,11 @@
 # in the runs of November 2026. Whole-second clocks add up to a second:
 # dnsmasq expires an entry only once the second after its TTL has begun.
 # kresd hands out the floor on the answer that fetched, then the served
-# TTL counting down to 0, and holds on to 30 s.)
+# TTL counting down to 0, and holds on to the floor.)
+#
+# The floors are short so that each resolver shows many gaps in ten
+# minutes: a resolver's weight is estimated from its waits, whose
+# relative error is about 1 / sqrt(gaps).
 #
 # None validates DNSSEC for t.test (validation off, or a stub mode). Every
 # outgoing socket is bound to a 127.0.0.x source, which the kernel never
@@ -41,7 +45,7 @@
 . "$(dirname "$0")/../lib.sh"
 here=$(cd "$(dirname "$0")" && pwd)
 P=15411 H=15412 RP=15413
-LEARN_S=${PROP_LEARN_S:-200} AFTER_S=${PROP_AFTER_S:-300}
+LEARN_S=${PROP_LEARN_S:-300} AFTER_S=${PROP_AFTER_S:-300}
 NAMES=(unbound kresd named pdns dnsmasq)
 # SRC: the address each one queries routerd from (routerd's view of it);
 # LISTEN: where the load generator asks it. named listens only on addresses
@@ -52,7 +56,7 @@ declare -A ADDR=([unbound]=127.0.0.21 [kresd]=127.0.0.22 [named]=127.0.0.23 [pdn
 declare -A LISTEN=([unbound]=127.0.0.21:15413 [kresd]=127.0.0.22:15413 [named]=127.0.0.1:15414 [pdns]=127.0.0.24:15413 [dnsmasq]=127.0.0.25:15413)
 # The hold each one's configuration implies (the table above).
 declare -A CLASS=([unbound]=prefetch [kresd]=floor [named]=floor [pdns]=floor [dnsmasq]=ttl)
-declare -A HOLD=([unbound]=9 [kresd]=30 [named]=60 [pdns]=20 [dnsmasq]=10)
+declare -A HOLD=([unbound]=9 [kresd]=20 [named]=30 [pdns]=15 [dnsmasq]=10)
 declare -A BIN=([unbound]=unbound [kresd]=kresd [named]=named [pdns]=pdns_recursor [dnsmasq]=dnsmasq)
 
 $PY -c 'import dns.asyncquery' 2>/dev/null || { fail "no dnspython for $PY (tools/install-deps.sh)"; finish; }
@@ -135,7 +139,7 @@ forward-zone:
 CONF
 
 # Knot Resolver: a stub to routerd for t.test (STUB never validates), and
-# no trust anchor anyway; a 30 s TTL floor; serve_stale. The root priming
+# no trust anchor anyway; a 20 s TTL floor; serve_stale. The root priming
 # and the trust anchor updater would only send queries nowhere.
 d=$T_DIR/kresd
 mkdir -p "$d/cache"
@@ -148,12 +152,12 @@ modules.unload('ta_update')
 modules.unload('detect_time_skew')
 trust_anchors.remove('.')
 cache.open(20 * MB, 'lmdb://$d/cache')
-cache.min_ttl(30)
+cache.min_ttl(20)
 modules.load('serve_stale < cache')
 policy.add(policy.suffix(policy.STUB({'127.0.0.1@$P'}), { todname('t.test.') }))
 CONF
 
-# BIND: a forward-only zone, no validation; a 60 s floor (min-cache-ttl,
+# BIND: a forward-only zone, no validation; a 30 s floor (min-cache-ttl,
 # at most 90); its default prefetch ("2 9") off, so the floor alone is the
 # hold; stale answers at once (client timeout 0) while it refreshes.
 d=$T_DIR/named
@@ -172,7 +176,7 @@ options {
 	allow-recursion { 127.0.0.0/8; };
 	dnssec-validation no;
 	notify no;
-	min-cache-ttl 60;
+	min-cache-ttl 30;
 	prefetch 0;
 	stale-cache-enable yes;
 	stale-answer-enable yes;
@@ -184,7 +188,7 @@ zone "t.test" { type forward; forward only; forwarders { 127.0.0.1 port $P; }; }
 CONF
 
 # PowerDNS Recursor: forward-zones to routerd, no DNSSEC processing, a
-# 20 s floor (minimum-ttl-override), serve-stale-extensions.
+# 15 s floor (minimum-ttl-override), serve-stale-extensions.
 d=$T_DIR/pdns
 mkdir -p "$d"
 cat >"$d/recursor.conf" <<CONF
@@ -194,7 +198,7 @@ query-local-address=${ADDR[pdns]}
 allow-from=127.0.0.0/8
 forward-zones=t.test=127.0.0.1:$P
 dnssec=off
-minimum-ttl-override=20
+minimum-ttl-override=15
 serve-stale-extensions=10
 security-poll-suffix=
 socket-dir=$d
