@@ -20,6 +20,7 @@
 #include "log.h"
 #include "switching.h"
 #include "prop.h"
+#include "state.h"
 #include "status_page.h"
 #include "webhook.h"
 #include "view.h"
@@ -81,26 +82,6 @@ static const struct view *view_now(void)
 
 
 
-static json_t *answer_json(const struct cfg_answer *a)
-{
-	char buf[64];
-	json_t *o = json_object();
-	if (a->cname)
-		json_object_set_new(o, "cname", json_string(a->cname));
-	if (a->n_a) {
-		json_t *l = json_array();
-		for (size_t i = 0; i < a->n_a; i++)
-			json_array_append_new(l, json_string(inet_ntop(AF_INET, &a->a[i], buf, sizeof(buf))));
-		json_object_set_new(o, "a", l);
-	}
-	if (a->n_aaaa) {
-		json_t *l = json_array();
-		for (size_t i = 0; i < a->n_aaaa; i++)
-			json_array_append_new(l, json_string(inet_ntop(AF_INET6, &a->aaaa[i], buf, sizeof(buf))));
-		json_object_set_new(o, "aaaa", l);
-	}
-	return o;
-}
 
 /* `show`: the switch's state, and both of its answers from the config. */
 static json_t *cmd_show(struct control *c, json_t *req, uid_t uid)
@@ -113,8 +94,8 @@ static json_t *cmd_show(struct control *c, json_t *req, uid_t uid)
 		const struct cfg_switch *s = &cfg->switches[k];
 		if (strcmp(s->name, json_string_value(name)) != 0)
 			continue;
-		json_object_set_new(data, "cdn_answer", answer_json(&s->cdn));
-		json_object_set_new(data, "origin_answer", answer_json(&s->origin));
+		json_object_set_new(data, "cdn_answer", state_answer_json(&s->cdn));
+		json_object_set_new(data, "origin_answer", state_answer_json(&s->origin));
 	}
 	return reply;
 }

@@ -278,4 +278,8 @@ json_t *state_history_to_json(const struct state *st, const char *pattern, int64
 int state_replay_cb(const json_t *rec, int is_snapshot, void *arg);
 json_t *state_snapshot_cb(void *arg);
 
+/* One side of a switch as configured ({"cname"} or {"a", "aaaa"}), for
+ * `routerctl show` and the status page. */
+json_t *state_answer_json(const struct cfg_answer *a);
+
 #endif

@@ -1,5 +1,6 @@
 /* state_json.c -- the state as JSON: snapshots (save, load) and the views
  * routerctl shows (show, list, status, history). See state.h. */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -319,4 +320,26 @@ int state_load_json(struct state *st, const json_t *snap)
 		             json_string_value(json_array_get(v, 6)), json_string_value(json_array_get(v, 7)));
 	}
 	return 0;
+}
+
+json_t *state_answer_json(const struct cfg_answer *a)
+{
+	char buf[INET6_ADDRSTRLEN];
+	json_t *o = json_object();
+
+	if (a->cname)
+		json_object_set_new(o, "cname", json_string(a->cname));
+	if (a->n_a) {
+		json_t *l = json_array();
+		for (size_t i = 0; i < a->n_a; i++)
+			json_array_append_new(l, json_string(inet_ntop(AF_INET, &a->a[i], buf, sizeof(buf))));
+		json_object_set_new(o, "a", l);
+	}
+	if (a->n_aaaa) {
+		json_t *l = json_array();
+		for (size_t i = 0; i < a->n_aaaa; i++)
+			json_array_append_new(l, json_string(inet_ntop(AF_INET6, &a->aaaa[i], buf, sizeof(buf))));
+		json_object_set_new(o, "aaaa", l);
+	}
+	return o;
 }

@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "config.h"
+#include "state.h"
 #include "svg.h"
 
 /* No script; the page reloads itself so that a screen left open follows
@@ -376,27 +377,6 @@ static int by_name(const void *a, const void *b)
 	return strcmp((*(const struct cfg_switch *const *)a)->name, (*(const struct cfg_switch *const *)b)->name);
 }
 
-static json_t *answer_json(const struct cfg_answer *a)
-{
-	char buf[INET6_ADDRSTRLEN];
-	json_t *o = json_object();
-
-	if (a->cname)
-		json_object_set_new(o, "cname", json_string(a->cname));
-	if (a->n_a) {
-		json_t *l = json_array();
-		for (size_t i = 0; i < a->n_a; i++)
-			json_array_append_new(l, json_string(inet_ntop(AF_INET, &a->a[i], buf, sizeof(buf))));
-		json_object_set_new(o, "a", l);
-	}
-	if (a->n_aaaa) {
-		json_t *l = json_array();
-		for (size_t i = 0; i < a->n_aaaa; i++)
-			json_array_append_new(l, json_string(inet_ntop(AF_INET6, &a->aaaa[i], buf, sizeof(buf))));
-		json_object_set_new(o, "aaaa", l);
-	}
-	return o;
-}
 
 void status_page_add_answers(json_t *rows, const struct config *cfg)
 {
@@ -421,8 +401,8 @@ void status_page_add_answers(json_t *rows, const struct config *cfg)
 		hit = bsearch(&kp, byname, cfg->n_switches, sizeof(*byname), by_name);
 		if (hit == NULL)
 			continue;
-		json_object_set_new(row, "cdn_answer", answer_json(&(*hit)->cdn));
-		json_object_set_new(row, "origin_answer", answer_json(&(*hit)->origin));
+		json_object_set_new(row, "cdn_answer", state_answer_json(&(*hit)->cdn));
+		json_object_set_new(row, "origin_answer", state_answer_json(&(*hit)->origin));
 	}
 	free(byname);
 }
