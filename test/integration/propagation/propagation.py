@@ -41,7 +41,8 @@ keep whole-second clocks), or the premise of the test is wrong.
 
 Checks (checklib): every resolver answered; its measured hold as
 configured; the report's flip time; curve.expected within 0.15 of the
-truth at every 5 s from 5 to 300 s after the flip, and whether it is within
+truth (somewhere within a second of the point) at every 5 s from 5 to 300 s
+after the flip, and whether it is within
 the issue's 0.05 (a note: see GROSS_TOL); each live sample's now.expected
 within 0.15 of the truth somewhere in [age - 1, age + 1]; the learned
 weights ordering the resolvers as the load does;
@@ -421,7 +422,12 @@ def main():
             missing.append(k)
             print("  %3d  %.3f   (no curve point)" % (k, tr))
             continue
-        e = abs(p["expected"] - tr)
+        # The truth steps when a resolver's clients first get the new
+        # answer, one client query after its re-fetch (a prefetching or
+        # serve-stale resolver answers the query that triggered it from the
+        # old copy): hold the curve to the truth anywhere within a second
+        # of the point, as the live samples are.
+        e = min(abs(p["expected"] - v) for v in truth.window(t0 + k - 1, t0 + k + 1))
         if e > worst[0]:
             worst = (e, k)
         flag = tail + ("  <-- off by more than %.2f" % TOL if e > TOL else "")
