@@ -74,15 +74,6 @@ static char *time_ms(double ms, char *out, size_t cap)
 	return out;
 }
 
-static void put_pct(FILE *f, double share)
-{
-	double p = share * 100;
-	if (p > 0 && p < 0.001)
-		fputs("&lt;0.001%", f);
-	else
-		fprintf(f, "%.3g%%", p);
-}
-
 static int has_string(const json_t *arr, const char *s)
 {
 	size_t i;
@@ -277,7 +268,7 @@ static void report_numbers(FILE *f, const json_t *r)
 		fprintf(f, "%s%s ", k ? " \xC2\xB7 " : "", keys[k]);
 		if (jnum(now, keys[k], &v)) {
 			fputs(k == 1 ? "<b>" : "", f);
-			put_pct(f, v);
+			svg_put_pct(f, v);
 			fputs(k == 1 ? "</b>" : "", f);
 		} else {
 			fputs("-", f);

@@ -142,8 +142,7 @@ char *svg_duration(double s, char *out, size_t cap)
 	return out;
 }
 
-/* A share as a percentage for a label. */
-static void put_pct(FILE *f, double share)
+void svg_put_pct(FILE *f, double share)
 {
 	double p = share * 100;
 	/* Below a thousandth of a percent %g turns to exponents: not news. */
@@ -304,7 +303,7 @@ static void headline(FILE *f, const json_t *r)
 		for (int k = 0; k < 4; k++)
 			if (num(now, keys[k], &v)) {
 				fprintf(f, "%s%s ", any++ ? " \xC2\xB7 " : "now: ", names[k]);
-				put_pct(f, v);
+				svg_put_pct(f, v);
 			}
 		if (any)
 			fputs(" \xC2\xB7 ", f);
@@ -389,7 +388,7 @@ static void error_marks(FILE *f, const struct frame *fr, const struct errmin *e,
 		fprintf(f, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\"><title>minute from %s: %.6g of %.6g old-side requests failed (",
 		        x1, ERR_B - h, x2 - x1 > 1 ? x2 - x1 : 1, h, svg_duration(e[i].t, d, sizeof(d)), e[i].old_err,
 		        e[i].old_req);
-		put_pct(f, r);
+		svg_put_pct(f, r);
 		fputs(")</title></rect>\n", f);
 	}
 	fputs("</g>\n<g class=\"errors-new\" fill=\"" C_NEWERR "\">\n", f);
@@ -400,7 +399,7 @@ static void error_marks(FILE *f, const struct frame *fr, const struct errmin *e,
 		fprintf(f, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"3\"><title>minute from %s: %.6g of %.6g new-side requests failed (",
 		        xpos(fr, e[i].t + 30), ERR_B - r / fr->emax * (ERR_B - ERR_T), svg_duration(e[i].t, d, sizeof(d)),
 		        e[i].new_err, e[i].new_req);
-		put_pct(f, r);
+		svg_put_pct(f, r);
 		fputs(")</title></circle>\n", f);
 	}
 	fputs("</g>\n", f);

@@ -36,4 +36,8 @@ void svg_escape(FILE *f, const char *s);
  * "2h05m", "3d". Returns OUT. */
 char *svg_duration(double s, char *out, size_t cap);
 
+/* Write SHARE (0..1) to F as a percentage for a label ("12.5%"); below a
+ * thousandth of a percent, "&lt;0.001%". */
+void svg_put_pct(FILE *f, double share);
+
 #endif
