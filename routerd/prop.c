@@ -593,6 +593,12 @@ static int gather(struct prop *p, const struct flip_meta *m, double age, struct 
 	return gather_many(p, us, 1);
 }
 
+static json_t *curve_point(double t, struct shares sh)
+{
+	return json_pack("{s:f, s:f, s:f, s:f, s:f}", "t", t, "lower", round4(sh.lower), "expected",
+	                 round4(sh.expected), "upper", round4(sh.upper), "refetched", round4(sh.refetched));
+}
+
 /* The report of flip M of S as of AGE seconds after it. */
 static json_t *report_of(struct prop *p, const struct pswitch *s, struct units *u, int done)
 {
@@ -621,12 +627,16 @@ static json_t *report_of(struct prop *p, const struct pswitch *s, struct units *
 	if (r == NULL)
 		return NULL;
 	curve = json_array();
+	double last = -1;
 	for (double t = 0; t <= age; t = next_t(t)) {
-		struct shares sh = shares_at(&us, t, ch);
-		json_array_append_new(curve, json_pack("{s:f, s:f, s:f, s:f, s:f}", "t", t, "lower", round4(sh.lower),
-		                                       "expected", round4(sh.expected), "upper", round4(sh.upper),
-		                                       "refetched", round4(sh.refetched)));
+		json_array_append_new(curve, curve_point(t, shares_at(&us, t, ch)));
+		last = t;
 	}
+	/* The curve ends where the report is: a done report's last point
+	 * stands for the rest of time, and a cache that moved since the last
+	 * grid point has moved. */
+	if (round3(age) > last)
+		json_array_append_new(curve, curve_point(round3(age), now));
 	json_object_set_new(r, "curve", curve);
 	json_object_set_new(r, "errors", errors_json(s, m, age));
 	resolver_tables(&us, m->ttl_s, r);

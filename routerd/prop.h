@@ -34,7 +34,8 @@
  *   the expected share falls under 1%, observed or predicted; null if
  *   never), curve [{t, lower, expected, upper, refetched}] (t in seconds
  *   after the flip: every 1 s to 60 s, every 5 s to 300 s, every 30 s to
- *   3600 s, then every 600 s, up to age_s), resolvers_top [{resolver, weight, qps, hold_s,
+ *   3600 s, then every 600 s, up to age_s; the last point is at age_s, the
+ *   same as now), resolvers_top [{resolver, weight, qps, hold_s,
  *   class ("ttl" | "prefetch" | "floor" | "unknown"), queries, at_risk,
  *   last_before_s, first_after_s (null: not yet)}] (the heaviest 20 by
  *   weight), laggards (the same objects: at-risk resolvers not re-fetched at

@@ -96,6 +96,16 @@ static void test_learning_and_band(void **state)
 	/* 10.0.0.1 last fetched at 7985.4 (holds to 7995.6), 10.0.0.2 at
 	 * 7982.6 (holds to 8042.8). 10.0.0.1 re-fetches at 7996.6. */
 	feed(p, 1, 7996.6);
+	/* The curve ends where the report is: at 6.8 s, 10.0.0.1 has moved
+	 * (at 6.6 s), though at the grid's last point (6 s) it had not. */
+	r = prop_report(p, "www.t.test.", 0, flip + 6800 * SEC / 1000, err, sizeof(err));
+	assert_non_null(r);
+	const json_t *curve = json_object_get(r, "curve"), *end = json_array_get(curve, json_array_size(curve) - 1);
+	assert_true(fabs(json_number_value(json_object_get(end, "t")) - 6.8) < 1e-6);
+	assert_true(at(r, 6, "expected") > 0.999);
+	assert_true(json_number_value(json_object_get(end, "expected")) < 0.999);
+	assert_true(json_equal(json_object_get(end, "expected"), json_object_get(json_object_get(r, "now"), "expected")));
+	json_decref(r);
 	r = prop_report(p, "www.t.test.", 0, flip + 30 * SEC, err, sizeof(err));
 	assert_non_null(r);
 	assert_string_equal(json_string_value(json_object_get(r, "state")), "running");

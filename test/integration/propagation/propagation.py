@@ -400,12 +400,13 @@ def main():
     # The curve against the truth.
     curve = {}
     for p in rep.get("curve") or []:
-        curve.setdefault(int(round(p["t"])), p)
+        if p["t"] == int(p["t"]):
+            curve[int(p["t"])] = p
     # A report is frozen ("done") once its upper bound stays under 0.1%;
-    # its curve then ends at its age_s and its last point stands for the
+    # its curve then ends with a point at its age_s, which stands for the
     # rest: that is what it claims, and it is held to it.
     done = rep.get("state") == "done"
-    last = max(curve) if curve else None
+    end = (rep.get("curve") or [None])[-1]
     print("\nreport: state %s, age_s %s, %d curve points, at_risk %s, refetched %s, below_1pct_s %s" %
           (rep.get("state"), rep.get("age_s"), len(curve), rep.get("at_risk"), rep.get("refetched"),
            rep.get("below_1pct_s")))
@@ -416,8 +417,8 @@ def main():
         tr = truth.at(t0 + k)
         p = curve.get(k)
         tail = ""
-        if p is None and done and last is not None and k > last:
-            p, tail = curve[last], "  (frozen: t=%d)" % last
+        if p is None and done and end is not None and k > end["t"]:
+            p, tail = end, "  (frozen: t=%g)" % end["t"]
         if p is None:
             missing.append(k)
             print("  %3d  %.3f   (no curve point)" % (k, tr))
