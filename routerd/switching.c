@@ -57,10 +57,13 @@ static void publish(struct switching *s, int64_t now)
 			continue;
 		sel = (sw->side == SIDE_ORIGIN ? VIEW_SEL_ORIGIN : 0) | (state_armed(sw, now) ? VIEW_SEL_ARMED : 0);
 		unsigned old = view_switch_get(v, (size_t)idx);
-		view_switch_set(v, (size_t)idx, sel);
+		/* Told before the workers serve the new side, so that the tracker
+		 * knows of the flip before it sees a single answer from that side:
+		 * told after, it could file the first re-fetches as before it. */
 		if (s->published && s->on_flip != NULL && ((old ^ sel) & VIEW_SEL_ORIGIN))
 			s->on_flip(s->flip_arg, (uint32_t)idx, (old & VIEW_SEL_ORIGIN) != 0, sw->side == SIDE_ORIGIN,
 			           (old & VIEW_SEL_ARMED) ? sw->p.ttl_armed : sw->p.ttl);
+		view_switch_set(v, (size_t)idx, sel);
 	}
 	s->published = 1;
 }

@@ -37,8 +37,9 @@ int switching_signals(struct switching *s, const struct signal_event *ev, size_t
  * spells it, or NULL when there is none. */
 const char *switching_name(struct switching *s, const char *name);
 
-/* FN is called for every flip once it is served: the view's switch index,
- * the sides (0 cdn, 1 origin) and the TTL served until then. */
+/* FN is called for every flip as it is published, just before the workers
+ * serve the new side: the view's switch index, the sides (0 cdn, 1 origin)
+ * and the TTL served until then. */
 typedef void (*switching_flip_fn)(void *arg, uint32_t switch_idx, int from, int to, uint32_t ttl_before);
 void switching_on_flip(struct switching *s, switching_flip_fn fn, void *arg);
 
