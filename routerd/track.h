@@ -75,8 +75,8 @@ void track_table_free(struct track_table *t);
 
 /* Switch SWITCH_ID flipped at T_NS to side TO: queries answered from TO
  * (and not long before T_NS) are "after" it. The side, not the time,
- * decides: the workers' clock is coarse, and a worker may answer from the
- * old side a moment after the flip's timestamp. */
+ * decides: a worker may answer from the old side a moment after the
+ * flip's timestamp. */
 void track_set_flip(struct track_table *t, uint32_t switch_id, uint64_t t_ns, int to);
 uint64_t track_flip_of(const struct track_table *t, uint32_t switch_id);
 
