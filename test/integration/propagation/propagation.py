@@ -299,6 +299,25 @@ class Truth:
         return vals
 
 
+def diagnosis(rep, resolvers, t0):
+    """One line per resolver, for a failure message: what the report says
+    of it (weight, hold, last fetch before and first after the flip) and
+    when its clients first got the new answer."""
+    top = {str(e.get("resolver", "")): e for e in rep.get("resolvers_top") or []}
+    lines = ["report state %s age %s; per resolver: report weight/true, hold, last before, first after | clients' first new A/AAAA" %
+             (rep.get("state"), rep.get("age_s"))]
+    for r in resolvers:
+        e = top.get(r.src, {})
+        firsts = []
+        for qt in QTYPES:
+            fn = [a[0] - t0 for a in r.answers if a[1] == qt and a[0] >= t0 and a[3] == "new"]
+            firsts.append("%.2f" % min(fn) if fn else "never")
+        lines.append("%-8s %s/%.3f hold %s before %s after %s | %s" %
+                     (r.name, e.get("weight"), r.rate / sum(x.rate for x in resolvers), e.get("hold_s"),
+                      e.get("last_before_s"), e.get("first_after_s"), "/".join(firsts)))
+    return "\n      ".join(lines)
+
+
 def replay(args, resolvers):
     by = {r.name: r for r in resolvers}
     with open(os.path.join(args.dir, "answers.tsv")) as f:
@@ -442,8 +461,11 @@ def main():
     check("the curve has every 5 s point from 5 to %d s" % args.after, not missing, "missing %s" % missing)
     print("note: curve.expected within %.2f of the truth at every 5 s from 5 to %d s: %s (worst %.3f at %s s)" %
           (TOL, args.after, "met" if worst[0] <= TOL else "NOT met", worst[0], worst[1]))
+    if len(bad_curve) > 4:
+        bad_curve[4:] = ["... %d more" % (len(bad_curve) - 4)]
     check("curve.expected within %.2f of the truth at every 5 s from 5 to %d s (worst %.3f at %s s)" %
-          (GROSS_TOL, args.after, worst[0], worst[1]), not bad_curve, "; ".join(bad_curve))
+          (GROSS_TOL, args.after, worst[0], worst[1]), not bad_curve,
+          "; ".join(bad_curve) + ("\n      " + diagnosis(rep, resolvers, t0) if bad_curve else ""))
     check("lower <= expected <= upper at every curve point (%d points)" % len(rep.get("curve") or []),
           not bad_band, "; ".join(bad_band[:10]))
 
