@@ -169,10 +169,11 @@ static void learn_gap(struct track_slot *g, uint64_t t_ns)
 
 /* Place a fetch of slot G, answered from SIDE at T_NS, around the switch's
  * latest flip F: each slot keeps its latest fetch before and its first
- * after. A query answered from the new side up to FLIP_SLACK_NS before
- * F's timestamp is after it (a worker's clock read and the flip's are not
- * ordered: the worker may read its clock before the flip is stamped and
- * answer after it is published). */
+ * after. F is stamped before the new side is published and a worker
+ * reads the clock after it chose the side, so an answer from the new side
+ * comes after F's timestamp; FLIP_SLACK_NS is a margin for the two clock
+ * reads being on different CPUs, not needed on one host's synchronised
+ * clocks. */
 #define FLIP_SLACK_NS 50000000ull
 static void note_flip(struct track_entry *e, struct track_slot *g, const struct flip *f, uint64_t t_ns, int side)
 {
