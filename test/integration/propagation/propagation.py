@@ -40,12 +40,12 @@ configuration implies (run.sh's table) within 10% and a second (resolvers
 keep whole-second clocks), or the premise of the test is wrong.
 
 Checks (checklib): every resolver answered; its measured hold as
-configured; the report's flip time; curve.expected within 0.15 of the
+configured; the report's flip time; curve.expected within 0.2 of the
 truth (somewhere within a second of the point) at every 5 s from 5 to 300 s
-after the flip, and whether it is within
-the issue's 0.05 (a note: see GROSS_TOL); each live sample's now.expected
-within 0.15 of the truth somewhere in [age - 1, age + 1]; the learned
-weights ordering the resolvers as the load does;
+after the flip, and whether it is within the issue's 0.05 (a note: see
+GROSS_TOL), and under 0.01 wherever the truth is 0 for that second; each
+live sample's now.expected the same against the truth in [age - 1,
+age + 1]; the learned weights ordering the resolvers as the load does;
 lower <= expected <= upper everywhere; the five resolver addresses in
 resolvers_top, each with hold_s within 20% of its measured hold. A report
 that froze ("done") before 300 s stands by its last curve point for the
@@ -79,12 +79,19 @@ OLD = {"198.51.100.1", "2001:db8::1"}  # cdn: served before the flip
 NEW = {"192.0.2.9", "2001:db8::9"}  # origin: pinned at the flip
 TOL = 0.05  # |estimate - truth|: the issue's target, reported (see GROSS_TOL)
 # What the test enforces. routerd learns a resolver's demand from the waits
-# between its cache's expiry and its next fetch, one per cache cycle: in ten
-# minutes a resolver with a 30 s floor shows about twenty, so its weight is
-# good to some 20-30%, and the estimate misses the truth by up to about 0.1
-# when such a resolver alone holds the old answer. 0.15 still fails a broken
-# estimator (a missed flip, moves at the wrong time: errors of 0.3 and more).
-GROSS_TOL = 0.15
+# between its cache's expiry and its next fetch, one per cache cycle: in the
+# learning phase named (30 s floor) shows about ten, kresd fifteen, so their
+# weights are good to some 25-35%, and the estimate misses the truth by 0.1
+# or more when such a resolver alone holds the old answer. weight_noise.py
+# draws the waits of this load and puts the worst curve point beyond 0.15 in
+# about 2% of runs from that alone, beyond 0.2 in 0.3%: 0.2 is enforced.
+# It still fails a broken estimator (a missed flip, moves at the wrong
+# time, a saturated or biased weight: errors of 0.3 and more). A cache that
+# routerd keeps counting after every client has the new answer is no
+# matter of weights: where the truth is 0, the estimate must be under
+# ZERO_TOL.
+GROSS_TOL = 0.2
+ZERO_TOL = 0.01
 HOLD_TOL = 0.20  # learned hold vs real hold
 CONF_TOL = 0.10  # measured hold vs the configuration's
 
@@ -431,7 +438,7 @@ def main():
            rep.get("below_1pct_s")))
     print("\n   t   truth   lower  expect   upper  refetched  |exp-truth|")
     worst = (0.0, None)
-    bad_curve, bad_band, missing = [], [], []
+    bad_curve, bad_band, missing, bad_zero = [], [], [], []
     for k in range(5, int(args.after) + 1, 5):
         tr = truth.at(t0 + k)
         p = curve.get(k)
@@ -455,6 +462,8 @@ def main():
               (k, tr, p["lower"], p["expected"], p["upper"], p.get("refetched", float("nan")), e, flag))
         if e > GROSS_TOL:
             bad_curve.append("t=%d truth %.3f expected %.3f" % (k, tr, p["expected"]))
+        if max(truth.window(t0 + k - 1, t0 + k + 1)) == 0 and p["expected"] > ZERO_TOL:
+            bad_zero.append("t=%d expected %.3f" % (k, p["expected"]))
     for p in rep.get("curve") or []:
         if not (p["lower"] - 1e-9 <= p["expected"] <= p["upper"] + 1e-9):
             bad_band.append("t=%s %.4f/%.4f/%.4f" % (p["t"], p["lower"], p["expected"], p["upper"]))
@@ -466,13 +475,15 @@ def main():
     check("curve.expected within %.2f of the truth at every 5 s from 5 to %d s (worst %.3f at %s s)" %
           (GROSS_TOL, args.after, worst[0], worst[1]), not bad_curve,
           "; ".join(bad_curve) + ("\n      " + diagnosis(rep, resolvers, t0) if bad_curve else ""))
+    check("curve.expected under %.2f wherever every client has had the new answer for a second" % ZERO_TOL,
+          not bad_zero, "; ".join(bad_zero[:4]) + ("\n      " + diagnosis(rep, resolvers, t0) if bad_zero else ""))
     check("lower <= expected <= upper at every curve point (%d points)" % len(rep.get("curve") or []),
           not bad_band, "; ".join(bad_band[:10]))
 
     # Live samples.
     print("\nlive samples (routerctl propagation every 5 s):")
     print("   age_s  truth[age-1,age+1]      lower  expect   upper")
-    bad_live, bad_live_band = [], []
+    bad_live, bad_live_band, bad_live_zero = [], [], []
     worst_live = (0.0, None)
     prev_age, same = None, 0
     for s in samples:
@@ -497,6 +508,8 @@ def main():
               (age, lo, hi, now.get("lower", -1), now["expected"], now.get("upper", -1), flag))
         if dist > GROSS_TOL:
             bad_live.append("age %.1f expected %.3f truth %.3f..%.3f" % (age, now["expected"], lo, hi))
+        if hi == 0 and now["expected"] > ZERO_TOL:
+            bad_live_zero.append("age %.1f expected %.3f" % (age, now["expected"]))
         if not (now.get("lower", 0) - 1e-9 <= now["expected"] <= now.get("upper", 1) + 1e-9):
             bad_live_band.append("age %.1f" % age)
     if same:
@@ -507,6 +520,8 @@ def main():
           (TOL, "met" if worst_live[0] <= TOL else "NOT met", worst_live[0], worst_live[1]))
     check("every live now.expected within %.2f of the truth at age +- 1 s (worst %.3f at age %s)" %
           (GROSS_TOL, worst_live[0], worst_live[1]), not bad_live, "; ".join(bad_live))
+    check("live now.expected under %.2f wherever every client has had the new answer for a second" % ZERO_TOL,
+          not bad_live_zero, "; ".join(bad_live_zero[:4]))
     check("live lower <= expected <= upper", not bad_live_band, ", ".join(bad_live_band))
 
     # What routerd learned about each resolver.
@@ -531,8 +546,10 @@ def main():
         if e.get("class") != r.cls:
             print("  note: %s learned class %s, configured %s" % (r.name, e.get("class"), r.cls))
     # The demand routerd learned must order the resolvers as the load does:
-    # the heaviest first, and a Spearman rank correlation of 0.5 or more
-    # (all-equal weights, what a saturated estimator gives, fail both).
+    # a Spearman rank correlation of 0.5 or more, and no two equal (all-equal
+    # weights are what a saturated estimator gives). Not "the heaviest
+    # first": unbound is twice kresd, yet weight_noise.py finds another
+    # resolver on top in 2% of runs from the waits' sampling alone.
     pairs = [(r.rate, top[r.src].get("weight")) for r in resolvers if r.src in top]
     if len(pairs) == len(resolvers) and all(isinstance(w, (int, float)) for _, w in pairs):
         def ranks(xs):
@@ -545,8 +562,8 @@ def main():
         n = len(pairs)
         rho = 1 - 6 * sum((a - b) ** 2 for a, b in zip(true_r, learned_r)) / (n * (n * n - 1))
         tied = len(set(b for _, b in pairs)) < n
-        check("learned weights order the resolvers as their demand (Spearman %.2f >= 0.5, heaviest first, no ties)" % rho,
-              rho >= 0.5 and not tied and learned_r[true_r.index(0)] == 0)
+        check("learned weights order the resolvers as their demand (Spearman %.2f >= 0.5, no ties)" % rho,
+              rho >= 0.5 and not tied)
     else:
         check("a learned weight for every resolver", False)
     sys.exit(min(checklib.failures, 100))
