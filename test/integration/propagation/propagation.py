@@ -73,6 +73,7 @@ import dns.rdatatype
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 from checklib import check  # noqa: E402
 import checklib  # noqa: E402
+from weight_noise import spearman  # noqa: E402
 
 NAME = "www.t.test"
 OLD = {"198.51.100.1", "2001:db8::1"}  # cdn: served before the flip
@@ -552,16 +553,8 @@ def main():
     # resolver on top in 2% of runs from the waits' sampling alone.
     pairs = [(r.rate, top[r.src].get("weight")) for r in resolvers if r.src in top]
     if len(pairs) == len(resolvers) and all(isinstance(w, (int, float)) for _, w in pairs):
-        def ranks(xs):
-            order = sorted(range(len(xs)), key=lambda i: -xs[i])
-            out = [0.0] * len(xs)
-            for rank, i in enumerate(order):
-                out[i] = rank
-            return out
-        true_r, learned_r = ranks([a for a, _ in pairs]), ranks([b for _, b in pairs])
-        n = len(pairs)
-        rho = 1 - 6 * sum((a - b) ** 2 for a, b in zip(true_r, learned_r)) / (n * (n * n - 1))
-        tied = len(set(b for _, b in pairs)) < n
+        rho = spearman([a for a, _ in pairs], [b for _, b in pairs])
+        tied = len(set(b for _, b in pairs)) < len(pairs)
         check("learned weights order the resolvers as their demand (Spearman %.2f >= 0.5, no ties)" % rho,
               rho >= 0.5 and not tied)
     else:

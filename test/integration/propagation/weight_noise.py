@@ -37,11 +37,18 @@ def learned_rate(rng, rate, hold, seconds):
 
 
 def ranks(xs):
+    """Each value's rank, 0 for the largest."""
     order = sorted(range(len(xs)), key=lambda i: -xs[i])
     out = [0] * len(xs)
     for rank, i in enumerate(order):
         out[i] = rank
     return out
+
+
+def spearman(xs, ys):
+    """The rank correlation of two lists of values (no ties assumed)."""
+    rx, ry, n = ranks(xs), ranks(ys), len(xs)
+    return 1 - 6 * sum((a - b) ** 2 for a, b in zip(rx, ry)) / (n * (n * n - 1))
 
 
 def main():
@@ -65,11 +72,8 @@ def main():
                                    sum(true_w[i] for i in holding) / total))
         for b in bounds:
             beyond[b] += worst > b
-        tr, lr = ranks(true_w), ranks(est)
-        n = len(names)
-        rho = 1 - 6 * sum((a - b) ** 2 for a, b in zip(tr, lr)) / (n * (n * n - 1))
-        low_rho += rho < 0.5
-        not_top += lr[tr.index(0)] != 0
+        low_rho += spearman(true_w, est) < 0.5
+        not_top += ranks(est)[ranks(true_w).index(0)] != 0
     print("%d runs of the test's load, weights from %.0f s of sampled waits only" % (runs, seconds))
     for b in bounds:
         print("  worst curve error beyond %.2f: %5.2f%% of runs" % (b, 100.0 * beyond[b] / runs))
