@@ -281,11 +281,16 @@ def on_signal(signum, frame):
     raise Timeout("signal %d" % signum)
 
 
+def stop_on_signal(timeout_s):
+    """Turn SIGTERM, SIGINT and an alarm after TIMEOUT_S into Timeout, so
+    that every server started is stopped on the way out."""
+    for sig in (signal.SIGALRM, signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, on_signal)
+    signal.alarm(timeout_s)
+
+
 def main():
-    signal.signal(signal.SIGALRM, on_signal)
-    signal.signal(signal.SIGTERM, on_signal)
-    signal.signal(signal.SIGINT, on_signal)
-    signal.alarm(TIMEOUT)
+    stop_on_signal(TIMEOUT)
     os.makedirs(OUT, exist_ok=True)
     zone, queries = os.path.join(OUT, "bench.test.zone"), os.path.join(OUT, "queries.txt")
     sh("/usr/bin/python3", os.path.join(TOP, "test", "bench", "genzone.py"), str(NAMES), zone, queries)

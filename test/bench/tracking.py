@@ -69,7 +69,7 @@ import time
 import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from bench import HZ, Routerd, Timeout, on_signal  # noqa: E402
+from bench import HZ, Routerd, Timeout, stop_on_signal  # noqa: E402
 
 TOP = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 OUT = os.path.join(TOP, "build", "bench", "tracking")
@@ -221,10 +221,7 @@ def fmt(n):
 
 
 def main():
-    signal.signal(signal.SIGALRM, on_signal)
-    signal.signal(signal.SIGTERM, on_signal)
-    signal.signal(signal.SIGINT, on_signal)
-    signal.alarm(TIMEOUT)
+    stop_on_signal(TIMEOUT)
     os.makedirs(OUT, exist_ok=True)
     zone, queries = os.path.join(OUT, "z.zone"), os.path.join(OUT, "queries.txt")
     with open(zone, "w") as z:
