@@ -1,22 +1,36 @@
+# SPDX-License-Identifier: BSD-3-Clause
 # routerd: one plain Makefile, pkg-config for the Debian libraries.
 #
 #   make            build build/routerd and build/routerctl
-#   make run        install packages, build, serve conf/routerd.yaml in the foreground
-#   make test       install packages, build, run every test (unit, sanitizers, fuzz, integration)
+#   make run        install what running needs, build, serve conf/routerd.yaml in the foreground
+#   make test       install what testing needs, build, run every test (unit, sanitizers, fuzz, integration)
 #   make bench      compare routerd with NSD, Knot and gdnsd (see BENCHMARKS.md)
+#
+# run, test and bench install packages first and only then start a second
+# make for the build: pkg-config and the llhttp sources are read when a
+# make parses this file, and on a fresh machine they are not there yet.
+
+VERSION := 0.2.0
 
 CC      ?= cc
+PKG_CONFIG ?= pkg-config
 PKGS    := ldns libuv yaml-0.1 jansson libcrypto libsystemd
 CFLAGS  ?= -O2 -g
 # llhttp is built from the sources Debian's node-llhttp package ships.
-LLHTTP_SRC := /usr/share/llhttp
-LLHTTP_INC := /usr/share/include/llhttp
-CFLAGS  += -std=gnu11 -Wall -Wextra -Werror -pthread -D_GNU_SOURCE -Irouterd -I$(LLHTTP_INC) \
-           $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-LDLIBS  += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -pthread -lm
+LLHTTP_SRC ?= /usr/share/llhttp
+LLHTTP_INC ?= /usr/share/include/llhttp
+INSTALL_DEPS ?= tools/install-deps.sh
+# Extra flags for the daemon that `make run` starts (the fresh-machine test uses -t).
+RUN_FLAGS ?=
+
+PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
+CFLAGS  += -std=gnu11 -Wall -Wextra -Werror -pthread -D_GNU_SOURCE -DROUTERD_VERSION='"$(VERSION)"' \
+           -Irouterd -I$(LLHTTP_INC) $(PKG_CFLAGS) -MMD -MP
+LDLIBS  += $(PKG_LIBS) -pthread -lm
 
 B       := build
-SRCS    := $(wildcard routerd/*.c)
+SRCS    := $(sort $(wildcard routerd/*.c routerd/*/*.c))
 LIBSRCS := $(filter-out routerd/main.c,$(SRCS))
 LLHTTP  := $(B)/llhttp/api.o $(B)/llhttp/http.o $(B)/llhttp/llhttp.o
 OBJS    := $(LIBSRCS:routerd/%.c=$(B)/obj/%.o) $(LLHTTP)
@@ -26,17 +40,27 @@ UNITS   := $(wildcard test/unit/test_*.c)
 SAN_FLAGS := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all
 SAN_OBJS  := $(LIBSRCS:routerd/%.c=$(B)/san/%.o) $(LLHTTP)
 
-.PHONY: all deps run test unit unit-san integration fuzz bench clean format
+.PHONY: all deps deps-test deps-bench check-deps run test unit unit-san integration fuzz bench clean \
+        format format-check layers version
 
-all: $(B)/routerd $(B)/routerctl
+all: check-deps $(B)/routerd $(B)/routerctl
 
-$(B)/obj/%.o: routerd/%.c $(wildcard routerd/*.h) | $(B)/obj
+# A build on a machine without the packages says what to do, instead of
+# make's "No rule to make target" for a missing llhttp source.
+check-deps:
+	@$(PKG_CONFIG) --exists $(PKGS) 2>/dev/null && [ -f $(LLHTTP_SRC)/api.c ] || { \
+	  echo "routerd: build dependencies missing (pkg-config $(PKGS), $(LLHTTP_SRC)); run 'make deps' or 'make run'" >&2; \
+	  exit 1; }
+
+$(B)/obj/%.o: routerd/%.c
+	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -c -o $@ $<
 
-$(B)/san/%.o: routerd/%.c $(wildcard routerd/*.h) | $(B)/san
+$(B)/san/%.o: routerd/%.c
+	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(SAN_FLAGS) -c -o $@ $<
 
-$(B)/obj $(B)/san $(B)/unit $(B)/unit-san $(B)/llhttp:
+$(B)/unit $(B)/unit-san $(B)/llhttp:
 	mkdir -p $@
 
 # Third-party code: built with its own warnings, not ours.
@@ -46,19 +70,19 @@ $(B)/llhttp/%.o: $(LLHTTP_SRC)/%.c | $(B)/llhttp
 $(B)/routerd: $(B)/obj/main.o $(OBJS)
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 
-$(B)/routerd-san: routerd/main.c $(SAN_OBJS)
+$(B)/routerd-san: $(B)/san/main.o $(SAN_OBJS)
 	$(CC) $(CFLAGS) $(SAN_FLAGS) -o $@ $^ $(LDLIBS)
 
 # routerctl draws the propagation picture (--svg) with the daemon's svg.o.
-$(B)/routerctl: tools/routerctl.c $(B)/obj/svg.o | $(B)/obj
+$(B)/routerctl: tools/routerctl.c $(B)/obj/admin/svg.o
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 
 # The propagation simulator, linked with the daemon's modules like the unit tests.
 .PHONY: propsim propsim-check
 propsim: $(B)/propsim
 
-$(B)/propsim: tools/propsim.c tools/propsim_pop.c tools/propsim.h $(OBJS)
-	$(CC) $(CFLAGS) -Itools -o $@ $(filter-out %.h,$^) $(LDLIBS) -lm
+$(B)/propsim: tools/propsim.c tools/propsim_pop.c $(OBJS)
+	$(CC) $(CFLAGS) -Itools -o $@ $^ $(LDLIBS) -lm
 
 # The estimator against a simulated population of 20,000 resolvers (a
 # second): fails when its expected share misses the truth by over 6 points.
@@ -74,11 +98,18 @@ $(B)/unit/%: test/unit/%.c $(OBJS) | $(B)/unit
 $(B)/unit-san/%: test/unit/%.c $(SAN_OBJS) | $(B)/unit-san
 	$(CC) $(CFLAGS) $(SAN_FLAGS) -o $@ $^ $(LDLIBS) -lcmocka
 
+# Packages: `deps` what building and running need, `deps-test` and
+# `deps-bench` add the reference servers, resolvers and tools.
 deps:
-	tools/install-deps.sh
+	$(INSTALL_DEPS) run
+deps-test:
+	$(INSTALL_DEPS) test
+deps-bench:
+	$(INSTALL_DEPS) bench
 
-run: deps all
-	$(B)/routerd -c conf/routerd.yaml
+run: deps
+	$(MAKE) all
+	$(B)/routerd $(RUN_FLAGS) -c conf/routerd.yaml
 
 unit: $(UNITS:test/unit/%.c=$(B)/unit/%)
 	@set -e; for t in $^; do echo "== $$t"; (cd test/unit && ../../$$t); done
@@ -92,20 +123,34 @@ integration: all $(B)/routerd-san
 fuzz:
 	test/fuzz/run.sh
 
+# The one-way dependencies between the folders (README "Code map").
+layers:
+	tools/check-layers.sh
+
 # Integration last: its closing "N passed, N failed" line ends the output.
-test: deps
+test: deps-test
 	$(MAKE) all
+	$(MAKE) layers
 	$(MAKE) unit
 	$(MAKE) unit-san
 	$(MAKE) fuzz
 	$(MAKE) propsim-check
 	$(MAKE) integration
 
-bench: deps all
+bench: deps-bench
+	$(MAKE) all
 	test/bench/run.sh
 
+version:
+	@echo $(VERSION)
+
+FORMAT_SRCS = $(SRCS) $(wildcard routerd/*.h routerd/*/*.h tools/*.c tools/*.h test/unit/*.c test/fuzz/*.c)
 format:
-	clang-format -i routerd/*.c routerd/*.h tools/*.c test/unit/*.c test/fuzz/*.c
+	clang-format -i $(FORMAT_SRCS)
+format-check:
+	clang-format --dry-run -Werror $(FORMAT_SRCS)
 
 clean:
 	rm -rf $(B)
+
+-include $(shell find $(B)/obj $(B)/san -name '*.d' 2>/dev/null)

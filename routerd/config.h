@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * config.h -- routerd.yaml, read with libyaml's document API into plain structs.
  *

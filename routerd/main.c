@@ -1,8 +1,9 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* main.c -- routerd's command line (see README.md). */
 #include <stdio.h>
 #include <unistd.h>
 
-#include "log.h"
+#include "lib/log.h"
 #include "server.h"
 
 static void usage(FILE *out)
@@ -22,7 +23,7 @@ int main(int argc, char **argv)
 		case 'c': config = optarg; break;
 		case 't': check = 1; break;
 		case 'v': log_set_level(LOG_LVL_DEBUG); break;
-		case 'V': printf("routerd 0.1.0\n"); return 0;
+		case 'V': printf("routerd %s\n", ROUTERD_VERSION); return 0;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* server.c -- see server.h. */
 #include "server.h"
 
@@ -14,12 +15,12 @@
 #include <uv.h>
 
 #include "config.h"
-#include "control.h"
-#include "log.h"
-#include "view.h"
-#include "worker.h"
+#include "admin/control.h"
+#include "lib/log.h"
+#include "zone/view.h"
+#include "dns/worker.h"
 
-#define VERSION "0.1.0"
+
 
 struct server {
 	uv_loop_t loop;
@@ -258,7 +259,7 @@ static int server_start(struct server *s, const char *path)
 	watch(s, &s->sig_int, SIGINT);
 	watch(s, &s->sig_usr1, SIGUSR1);
 	log_addrs(s->cfg, addrs, sizeof(addrs));
-	log_notice("routerd %s serving %zu zones on %s (udp, tcp; %zu switches, %u workers)", VERSION,
+	log_notice("routerd %s serving %zu zones on %s (udp, tcp; %zu switches, %u workers)", ROUTERD_VERSION,
 	           view_zone_count(view), addrs, view_switch_count(view), s->cfg->workers);
 	return 0;
 }

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * server.h -- the daemon's life: load config and zones, bind, drop
  * privileges, start the workers, then run the control loop (signals now;

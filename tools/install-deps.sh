@@ -1,13 +1,34 @@
 #!/bin/sh
-# Install every Debian 12 package routerd builds, runs, tests and benchmarks
-# with. Non-interactive; does nothing when all are present already.
+# SPDX-License-Identifier: BSD-3-Clause
+# install-deps.sh [run|test|bench]: install the Debian 12 packages routerd
+# needs to build and run, or also to test, or also to benchmark.
+# Non-interactive; does nothing when all are present already.
 set -eu
 
-PKGS="build-essential pkg-config clang libclang-rt-14-dev
-libldns-dev libuv1-dev libyaml-dev libcmocka-dev libjansson-dev libssl-dev libsystemd-dev node-llhttp
-knot-dnsutils dnsutils ldnsutils python3 python3-dnspython chromium chromium-driver
-nsd knot gdnsd dnsperf zonemaster-cli dnsviz bind9 bind9-utils prometheus prometheus-alertmanager curl iproute2 procps
+# What building and running need (make run), then what the tests and the
+# benchmarks add (make test, make bench): a newcomer's `make run` does not
+# pull in Chromium, Prometheus and five recursive resolvers.
+RUN_PKGS="build-essential pkg-config
+libldns-dev libuv1-dev libyaml-dev libjansson-dev libssl-dev libsystemd-dev node-llhttp
+knot-dnsutils"
+TEST_PKGS="$RUN_PKGS clang libclang-rt-14-dev libcmocka-dev
+dnsutils ldnsutils python3 python3-dnspython chromium chromium-driver
+nsd knot gdnsd zonemaster-cli dnsviz bind9 bind9-utils prometheus prometheus-alertmanager curl iproute2 procps
 unbound knot-resolver pdns-recursor dnsmasq-base"
+BENCH_PKGS="$TEST_PKGS dnsperf"
+
+case "${1:-test}" in
+run) PKGS=$RUN_PKGS ;;
+test) PKGS=$TEST_PKGS ;;
+bench) PKGS=$BENCH_PKGS ;;
+*) echo "usage: install-deps.sh [run|test|bench]" >&2; exit 2 ;;
+esac
+
+# LIST=1: print the packages of the profile, install nothing.
+if [ "${LIST:-0}" = 1 ]; then
+	echo $PKGS
+	exit 0
+fi
 
 missing=""
 for p in $PKGS; do

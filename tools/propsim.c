@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * propsim.c -- simulate an internet-scale resolver population across a
  * flip, feed routerd's propagation estimator (prop.h) exactly the queries
@@ -20,7 +21,7 @@
 #include <sys/socket.h>
 #include <time.h>
 
-#include "prop.h"
+#include "track/prop.h"
 #include "propsim.h"
 
 /* Simulated CLOCK_REALTIME of the start: late 2023, so times look real. */

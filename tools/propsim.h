@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * propsim.h -- the simulated resolver population behind tools/propsim.
  *

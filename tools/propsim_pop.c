@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* propsim_pop.c -- see propsim.h. */
 #include "propsim.h"
 

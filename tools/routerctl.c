@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * routerctl -- talk to routerd's admin socket.
  *
@@ -18,7 +19,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "svg.h"
+#include "admin/svg.h"
 
 #define DEFAULT_SOCKET "/run/routerd/control.sock"
 #define EXIT_FAILED 1

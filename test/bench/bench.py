@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: BSD-3-Clause
 """make bench: routerd against NSD, Knot and gdnsd on one generated zone.
 
 Each server runs with one serving thread pinned to CPU 0; dnsperf runs

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: BSD-3-Clause
 """make bench, part two: what switching costs.
 
 - Flip latency: from posting a signal to the webhook until a UDP query gets

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: BSD-3-Clause
 """Generate the benchmark zone and query file.
 
 usage: genzone.py NAMES ZONEFILE [QUERYFILE]

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
 # make bench: see bench.py, tracking.py, flips.py and BENCHMARKS.md.
 set -euo pipefail
 cd "$(dirname "$0")/../.."

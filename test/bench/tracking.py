@@ -1,10 +1,11 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: BSD-3-Clause
 """make bench: what the propagation tracker costs the query path.
 
 One zone with BENCH_TRACK_SWITCHES (1,000) switched names; every query of
 the load asks for one of them, so every answer is one the workers record
-(routerd/ring.h) and the control thread folds into the (switch, resolver)
-table (routerd/track.h). Two routerd processes serve it, identical but for
+(routerd/lib/ring.h) and the control thread folds into the (switch, resolver)
+table (routerd/track/track.h). Two routerd processes serve it, identical but for
 the config's `tracking: { enabled: ... }`:
 
     off   tracking: { enabled: false }

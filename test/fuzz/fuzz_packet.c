@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * fuzz_packet.c -- libFuzzer target for the packet parser and answer path.
  *
@@ -13,11 +14,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "answer.h"
+#include "dns/answer.h"
 #include "config.h"
-#include "rcu.h"
-#include "ring.h"
-#include "view.h"
+#include "lib/rcu.h"
+#include "lib/ring.h"
+#include "zone/view.h"
 
 static struct view *view;
 static struct answer_ctx ctx;

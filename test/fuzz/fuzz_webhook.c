@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * fuzz_webhook.c -- libFuzzer target for what the HTTP listener hands to
  * parsers from the network: webhook bodies of every source, error reports,
@@ -9,9 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "auth.h"
+#include "admin/auth.h"
 #include "config.h"
-#include "webhook.h"
+#include "admin/webhook.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
 # run.sh -- build fuzz_packet (libFuzzer, ASan, UBSan) from every routerd
 # module but main.c, replay test/fuzz/regressions/, then fuzz for
 # FUZZ_SECONDS (default 60) from a fresh seed corpus of valid queries plus
@@ -17,10 +18,10 @@ mkdir -p "$B/llhttp"
 for f in api http llhttp; do
 	clang -O2 -g -I"$LLHTTP_INC" -c -o "$B/llhttp/$f.o" "$LLHTTP_SRC/$f.c"
 done
-srcs=$(ls routerd/*.c | grep -v '^routerd/main\.c$')
+srcs=$(find routerd -name "*.c" ! -path routerd/main.c | sort)
 # clang warns about the constant arms of wire.c's lower-case table that are
 # never taken; gcc with -Werror is the build that judges warnings.
-if ! clang -g -O1 -std=gnu11 -D_GNU_SOURCE -pthread -Irouterd -I"$LLHTTP_INC" $(pkg-config --cflags $PKGS) \
+if ! clang -g -O1 -std=gnu11 -D_GNU_SOURCE -DROUTERD_VERSION="\"$(make -s version)\"" -pthread -Irouterd -I"$LLHTTP_INC" $(pkg-config --cflags $PKGS) \
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer \
 	-o "$B/fuzz_packet" test/fuzz/fuzz_packet.c $srcs "$B"/llhttp/*.o \
 	$(pkg-config --libs $PKGS) -pthread >"$B/build.log" 2>&1; then
@@ -61,9 +62,9 @@ echo "fuzz: no crash in ${secs} s"
 
 # The control plane's parsers of network input: webhook bodies, error
 # reports, credentials. Seeded with real payload shapes.
-clang -g -O1 -std=gnu11 -D_GNU_SOURCE -Irouterd $(pkg-config --cflags jansson) \
+clang -g -O1 -std=gnu11 -D_GNU_SOURCE -DROUTERD_VERSION="\"$(make -s version)\"" -Irouterd $(pkg-config --cflags jansson) \
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
-	-o "$B/fuzz_webhook" test/fuzz/fuzz_webhook.c routerd/webhook.c routerd/auth.c routerd/log.c \
+	-o "$B/fuzz_webhook" test/fuzz/fuzz_webhook.c routerd/admin/webhook.c routerd/admin/auth.c routerd/lib/log.c \
 	$(pkg-config --libs jansson libcrypto) >"$B/build-webhook.log" 2>&1 || {
 	tail -n 20 "$B/build-webhook.log"; echo "fuzz: fuzz_webhook does not build"; exit 1; }
 rm -rf "$B/seeds-webhook"; mkdir -p "$B/seeds-webhook" "$B/corpus-webhook"

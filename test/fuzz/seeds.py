@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: BSD-3-Clause
 """seeds.py DIR -- write fuzz_packet's seed corpus into DIR: valid queries
 for every name of fuzz.zone and other.zone over many types, with and
 without EDNS, DO, ECS (IPv4 and IPv6) and other options, in mixed case;

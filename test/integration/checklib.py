@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 """Shared by the Python parts of the integration tests: one check() that
 prints ok/FAIL lines in lib.sh's format and counts the failures."""
 

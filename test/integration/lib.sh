@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 # lib.sh -- sourced by every test/integration/<case>/run.sh.
 #
 # Start routerd (or a reference server) in the background, wait for it to
@@ -18,9 +19,11 @@ mkdir -p "$TOP/build/it"
 # in one checkout) would share its ports and its T_DIR and talk to each
 # other's daemons: the second waits for the first. Children do not keep
 # the lock (see start_routerd).
-exec {T_LOCK}>"$TOP/build/it/$T_NAME.lock"
+# The lock is per machine, not per checkout: two clones of the repository
+# running one case would share its ports too.
+exec {T_LOCK}>"/tmp/routerd-it.$T_NAME.lock"
 if ! flock -w 900 "$T_LOCK"; then
-	echo "FAIL: another run of $T_NAME held build/it/$T_NAME.lock for 15 minutes"
+	echo "FAIL: another run of $T_NAME held /tmp/routerd-it.$T_NAME.lock for 15 minutes"
 	exit 1
 fi
 rm -rf "$T_DIR"

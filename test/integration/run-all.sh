@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
 # run-all.sh [CASE...] -- run every test/integration/*/run.sh (sorted), or
 # only the named cases, against $ROUTERD (default: the sanitizer build).
 #

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * test_answer.c -- the answer path end to end in memory: a zone is loaded,
  * compiled into a view, and queries built with ldns are answered and parsed
@@ -16,11 +17,11 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "answer.h"
+#include "dns/answer.h"
 #include "config.h"
-#include "rcu.h"
-#include "ring.h"
-#include "view.h"
+#include "lib/rcu.h"
+#include "lib/ring.h"
+#include "zone/view.h"
 
 static const char *zone_text =
 	"$ORIGIN t.example.\n"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* test_auth.c -- bearer, basic and HMAC-SHA256 webhook authentication. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -10,7 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "auth.h"
+#include "admin/auth.h"
 #include "config.h"
 
 static char dir[] = "/tmp/test_auth.XXXXXX";

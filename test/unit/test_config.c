@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * test_config.c -- the YAML schema: parsed values and defaults, and every
  * refused config with its exact line:col and reason. Run from test/unit.

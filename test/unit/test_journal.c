@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * test_journal.c -- the journal: round trip, torn and corrupt tails (cut,
  * kept before, appended after), snapshots giving the same state as the
@@ -18,10 +19,10 @@
 #include <unistd.h>
 
 #include "config.h"
-#include "journal.h"
-#include "log.h"
-#include "policy.h"
-#include "state.h"
+#include "lib/journal.h"
+#include "lib/log.h"
+#include "switch/policy.h"
+#include "switch/state.h"
 
 #define T0 1700000000000LL
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * test_policy.c -- the policy, table-driven with a fake clock. Each
  * scenario is a config and a list of steps (time, event, expectations for
@@ -17,9 +18,9 @@
 #include <string.h>
 
 #include "config.h"
-#include "log.h"
-#include "policy.h"
-#include "state.h"
+#include "lib/log.h"
+#include "switch/policy.h"
+#include "switch/state.h"
 
 #define T0 1700000000000LL /* the fake clock starts here (ms); steps are seconds after */
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* test_prop.c -- the propagation estimate from known query timelines:
  * hold times and demand learned, caches at risk, the band over time,
  * laggards, report numbering, freezing and the journal across a restart. */
@@ -14,7 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "prop.h"
+#include "track/prop.h"
 
 #define T0 1700000000000000000ull /* a CLOCK_REALTIME origin in the past */
 #define SEC 1000000000ull

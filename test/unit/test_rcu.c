@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* test_rcu.c -- reader slots, and that rcu_synchronize() waits for every
  * reader that may hold the old pointer and for no other. */
 #include <setjmp.h>
@@ -12,7 +13,7 @@
 #include <sched.h>
 #include <time.h>
 
-#include "rcu.h"
+#include "lib/rcu.h"
 
 static void test_slots(void **state)
 {

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* test_ring.c -- the tracking ring: order, drops when full, two threads. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -8,7 +9,7 @@
 #include <pthread.h>
 #include <string.h>
 
-#include "ring.h"
+#include "lib/ring.h"
 
 static void test_fill_and_drop(void **state)
 {

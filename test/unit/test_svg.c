@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* test_svg.c -- the propagation picture (svg.c) and the status page
  * (status_page.c): what they draw from a report, and that no field of a
  * report or a list, missing, null or of the wrong type, breaks them. */
@@ -13,8 +14,8 @@
 #include <string.h>
 
 #include "config.h"
-#include "status_page.h"
-#include "svg.h"
+#include "admin/status_page.h"
+#include "admin/svg.h"
 
 static size_t count(const char *hay, const char *needle)
 {

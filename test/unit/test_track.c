@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* test_track.c -- the tracker's table: folding, the bound, eviction, lookups after eviction. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -9,8 +10,8 @@
 #include <netinet/in.h>
 #include <string.h>
 
-#include "ring.h"
-#include "track.h"
+#include "lib/ring.h"
+#include "track/track.h"
 
 static struct track_obs obs(uint32_t sw, uint32_t ip, uint64_t t_ms, uint8_t side)
 {

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* test_webhook.c -- payload parsing on the shapes Alertmanager and Grafana send. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -8,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "webhook.h"
+#include "admin/webhook.h"
 
 static const struct webhook_opts opts = { "severity", "warning" };
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* test_wire.c -- query parsing: question, EDNS, Client Subnet, malformed input. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -7,7 +8,7 @@
 
 #include <string.h>
 
-#include "wire.h"
+#include "lib/wire.h"
 
 /* Header (id 0xbeef, RD, qd 1, ar AR) + "Www.Ex.com" A IN. */
 static size_t base_query(uint8_t *p, uint8_t ar)

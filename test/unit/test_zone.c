@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* test_zone.c -- zone loading: what is refused, at which line, and what is kept. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -10,8 +11,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "log.h"
-#include "zone.h"
+#include "lib/log.h"
+#include "zone/zone.h"
 
 static char dir[] = "/tmp/test_zone.XXXXXX";
 static char path[256];

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
 # End to end with a real Alertmanager (Debian's): an alert posted to
 # Alertmanager is routed to routerd's webhook, with a bearer token, and the
 # name flips to the origin with its low TTL; the alert's resolution brings

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: BSD-3-Clause
 """checks.py PORT -- the basic test's DNS checks against a server on
 127.0.0.1 and ::1, port PORT, serving example.com.zone and example.net.zone.
 

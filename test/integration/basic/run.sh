@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
 # The basics over real sockets: kdig over UDP and TCP, IPv4 and IPv6, two
 # zones at once, negative answers, REFUSED, the header bits, EDNS, size
 # limits, malformed packets (checks.py), and the command line.

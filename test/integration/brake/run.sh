@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
 # The safety brake: a signal naming every switch moves at most
 # max(min_switches, max_share x switches) of them, says so in status and
 # metrics, and pins still work; an operator's "brake clear" lets the rest go.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
 # Bad configs and zones: `routerd -t -c` and `routerd -c` both exit 1 with
 # "file:line:col: error: reason" (zone files: "file:line: error: reason"),
 # print nothing else alarming (no sanitizer report), and leave nothing

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
 # The control plane against the running daemon: routerctl over the admin
 # socket (tables, --json, exit codes, garbage on the socket) and the HTTP
 # listener (/metrics, health, limits).

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: BSD-3-Clause
 """Send the differential corpus to NSD, Knot and routerd; compare the answers.
 
 usage: compare.py CORPUS.jsonl --nsd PORT [--knot PORT] [--routerd PORT]

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: BSD-3-Clause
 """Generate the differential test's query corpus from the zone files.
 
 usage: gen_corpus.py ZONEDIR OUT.jsonl [--seed N] [--tcp-sample N]

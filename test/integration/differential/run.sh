@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
 # Differential test: routerd, NSD (minimal-responses: yes) and Knot serve
 # the same zones (zones/); a corpus of more than 10,000 queries generated
 # from them (gen_corpus.py, fixed seed) goes to all three, and compare.py

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: BSD-3-Clause
 """Judge one `dnsviz grok` report: dv_check.py LABEL GROK_JSON ZONE [--only CODE,...]
 
 Prints "ok: ..." and "FAIL: ..." lines and exits 1 on any failure:

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
 # kill -9 in the middle of a stream of webhook flips: after a restart every
 # acknowledged change is in the state, and nothing after the one request in
 # flight when the daemon died.

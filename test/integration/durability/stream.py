@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: BSD-3-Clause
 """Post a stream of down/up signals (each flips the switch), noting which
 were acknowledged, until the daemon dies under it. Prints one JSON line:
 {"acked": [ids...], "failed_at": id}."""

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
 # A real Prometheus (Debian's) scrapes routerd's /metrics: the target must
 # be up with no scrape error, and routerd's series must be queryable.
 . "$(dirname "$0")/../lib.sh"

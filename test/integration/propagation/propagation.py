@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 """The real-resolver propagation test's driver (run.sh starts the daemons).
 
 Load: clients look www.t.test up through the five resolvers the way

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
 # Propagation against real resolvers (issue 4, point 5).
 #
 # Five recursive resolvers -- Unbound, Knot Resolver, BIND 9, PowerDNS

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 """How far the real-resolver test's estimate can miss from sampling alone.
 
 routerd learns a resolver's demand from one wait per cache cycle: the time

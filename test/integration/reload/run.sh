@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
 # SIGHUP reload: a good change (zone data, serial, a zone added or removed
 # in the config) is served; a broken zone file, a missing zone file or a
 # broken config is refused with an error on stderr while the previous data

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-3-Clause
 """png_check.py PNG -- is this screenshot a rendered page, not a blank?
 
 Reads the PNG with zlib and struct only (no PIL on a bare Debian): checks

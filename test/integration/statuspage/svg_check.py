@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-3-Clause
 """svg_check.py SVG SWITCH -- the file routerctl propagation --svg wrote:
 well-formed XML, one svg root, the parts of the picture, nothing that
 fetches or runs. One line per check, "ok: ..." or "FAIL: ..."; exit 1 on

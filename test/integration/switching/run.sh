@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
 # Switching end to end: health webhooks flip a name to the origin and back
 # after the hold, an armed warning lowers the TTL, a pin beats signals and
 # expires on its own, bad requests change nothing, and kill -9 loses no

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
 # DNS over TCP per RFC 7766 (tcp.py): pipelining, messages split across
 # writes, the idle timeout, the connection cap (the longest idle client
 # makes room, UDP keeps answering), garbage; kdig over TCP for good measure.

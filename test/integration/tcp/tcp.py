@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: BSD-3-Clause
 """tcp.py PORT -- DNS over TCP (RFC 7766) against a server on 127.0.0.1:PORT
 serving example.com.zone, configured with tcp_idle_timeout 2s,
 tcp_max_clients 4 and one worker.

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: BSD-3-Clause
 """flood.py DNS_PORT HTTP_PORT ROUTERD_PID SOURCES FIRST
 
 Queries for the switched name www.t.test from SOURCES distinct resolver

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
 # The propagation tracker against bad input:
 # - POST /api/v1/errors with bad bodies: each refused (4xx, a JSON error)
 #   and nothing stored: /metrics and the propagation report unchanged;

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 # shellcheck shell=bash
 # ns53.sh -- sourced by the zonemaster and dnsviz run.sh in place of lib.sh
 # (it sources lib.sh): serve the example zones on port 53 of 127.0.0.2 and

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
 # run.sh [nsd|routerd]... -- zonemaster-cli (undelegated tests) on the
 # example zones, served on port 53 of 127.0.0.2 and 127.0.0.3 (ns1 and ns2),
 # first by NSD as the reference, then by routerd. Any WARNING, ERROR or

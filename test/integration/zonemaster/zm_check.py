@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: BSD-3-Clause
 """Judge one zonemaster-cli run: zm_check.py LABEL RESULTS PROFILE SERVER...
 
 RESULTS holds the output of `zonemaster-cli --json-stream --json-translate

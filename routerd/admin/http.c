@@ -1,0 +1,461 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* http.c -- see http.h. */
+#include "admin/http.h"
+
+#include <llhttp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "config.h"
+#include "lib/log.h"
+
+#define URL_MAX 2048
+#define FIELD_MAX 128
+
+struct http_server {
+	uv_tcp_t listener;
+	uv_loop_t *loop;
+	llhttp_settings_t settings;
+	http_handler_fn handler;
+	void *ctx;
+	char signature_header[FIELD_MAX];
+	uint32_t max_body, max_header, max_connections;
+	uint64_t idle_ms;
+	size_t n_conns;
+	struct conn *conns;   /* every open connection */
+	int closing, listener_closed;
+};
+
+struct conn {
+	uv_tcp_t handle;
+	uv_timer_t idle;
+	struct http_server *srv;
+	struct conn *prev, *next;
+	llhttp_t parser;
+	struct sockaddr_storage peer;
+	char url[URL_MAX];
+	size_t url_len;
+	char field[FIELD_MAX];
+	size_t field_len;
+	int in_value;
+	char *value;         /* the value of the header being read */
+	size_t value_len;
+	char *authorization, *signature;
+	size_t header_bytes;
+	uint8_t *body;
+	size_t body_len, body_cap;
+	int reject;          /* an HTTP status to answer with instead */
+	int closing, handles;
+};
+
+static const char *reason(int status)
+{
+	switch (status) {
+	case 200: return "OK";
+	case 202: return "Accepted";
+	case 400: return "Bad Request";
+	case 401: return "Unauthorized";
+	case 403: return "Forbidden";
+	case 404: return "Not Found";
+	case 405: return "Method Not Allowed";
+	case 409: return "Conflict";
+	case 413: return "Payload Too Large";
+	case 422: return "Unprocessable Entity";
+	case 431: return "Request Header Fields Too Large";
+	case 500: return "Internal Server Error";
+	case 503: return "Service Unavailable";
+	default: return "Unknown";
+	}
+}
+
+void http_error(struct http_response *resp, int status, const char *message)
+{
+	char *body = NULL;
+	size_t n = 0;
+	FILE *f = open_memstream(&body, &n);
+	resp->status = status;
+	resp->content_type = "application/json";
+	if (f == NULL)
+		return;
+	fputs("{\"error\":\"", f);
+	/* The message is ours, but may quote a client's input: escape it. */
+	for (const char *p = message; *p; p++) {
+		if (*p == '"' || *p == '\\')
+			fprintf(f, "\\%c", *p);
+		else if ((unsigned char)*p < 0x20)
+			fprintf(f, "\\u%04x", *p);
+		else
+			fputc(*p, f);
+	}
+	fputs("\"}\n", f);
+	fclose(f);
+	free(resp->body);
+	resp->body = body;
+	resp->body_len = n;
+}
+
+static void reset_request(struct conn *c)
+{
+	c->url_len = 0;
+	c->field_len = 0;
+	c->in_value = 0;
+	free(c->value);
+	free(c->authorization);
+	free(c->signature);
+	c->value = c->authorization = c->signature = NULL;
+	c->value_len = 0;
+	c->header_bytes = 0;
+	c->body_len = 0;
+	c->reject = 0;
+}
+
+/* The server goes once its listener and its last connection are closed. */
+static void maybe_free_server(struct http_server *s)
+{
+	if (s->closing && s->listener_closed && s->conns == NULL)
+		free(s);
+}
+
+static void on_handle_closed(uv_handle_t *h)
+{
+	struct conn *c = h->data;
+	struct http_server *s = c->srv;
+	if (--c->handles > 0)
+		return;
+	if (c->prev)
+		c->prev->next = c->next;
+	else
+		s->conns = c->next;
+	if (c->next)
+		c->next->prev = c->prev;
+	s->n_conns--;
+	reset_request(c);
+	free(c->body);
+	free(c);
+	maybe_free_server(s);
+}
+
+static void conn_close(struct conn *c)
+{
+	if (c->closing)
+		return;
+	c->closing = 1;
+	uv_close((uv_handle_t *)&c->idle, on_handle_closed);
+	uv_close((uv_handle_t *)&c->handle, on_handle_closed);
+}
+
+struct wreq {
+	uv_write_t req;
+	struct conn *conn;
+	int close_after;
+	char data[];
+};
+
+static void on_written(uv_write_t *req, int status)
+{
+	struct wreq *w = (struct wreq *)req;
+	if (status < 0 || w->close_after)
+		conn_close(w->conn);
+	free(w);
+}
+
+static void send_response(struct conn *c, struct http_response *r, int keep_alive)
+{
+	char head[256];
+	int hl = snprintf(head, sizeof(head),
+	                  "HTTP/1.1 %d %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\nConnection: %s\r\n\r\n",
+	                  r->status, reason(r->status), r->content_type ? r->content_type : "application/json",
+	                  r->body_len, keep_alive ? "keep-alive" : "close");
+	struct wreq *w = malloc(sizeof(*w) + (size_t)hl + r->body_len);
+	if (w == NULL) {
+		conn_close(c);
+		return;
+	}
+	w->conn = c;
+	w->close_after = !keep_alive;
+	memcpy(w->data, head, (size_t)hl);
+	if (r->body_len)
+		memcpy(w->data + hl, r->body, r->body_len);
+	uv_buf_t b = uv_buf_init(w->data, (unsigned)((size_t)hl + r->body_len));
+	if (uv_write(&w->req, (uv_stream_t *)&c->handle, &b, 1, on_written) < 0) {
+		free(w);
+		conn_close(c);
+	}
+}
+
+static int grow_append(char **buf, size_t *len, const char *at, size_t n)
+{
+	char *p = realloc(*buf, *len + n + 1);
+	if (p == NULL)
+		return -1;
+	memcpy(p + *len, at, n);
+	*len += n;
+	p[*len] = '\0';
+	*buf = p;
+	return 0;
+}
+
+static int count_header(struct conn *c, size_t n)
+{
+	c->header_bytes += n;
+	if (c->header_bytes > c->srv->max_header) {
+		c->reject = 431;
+		return HPE_USER;
+	}
+	return 0;
+}
+
+static int on_message_begin(llhttp_t *p)
+{
+	reset_request(p->data);
+	return 0;
+}
+
+static int on_url(llhttp_t *p, const char *at, size_t n)
+{
+	struct conn *c = p->data;
+	if (count_header(c, n) || c->url_len + n >= URL_MAX) {
+		c->reject = 431;
+		return HPE_USER;
+	}
+	memcpy(c->url + c->url_len, at, n);
+	c->url_len += n;
+	c->url[c->url_len] = '\0';
+	return 0;
+}
+
+/* A complete header: keep the two we use, drop the rest. */
+static void finish_header(struct conn *c)
+{
+	if (c->value == NULL)
+		c->value = strdup("");
+	if (strcasecmp(c->field, "authorization") == 0 && c->authorization == NULL) {
+		c->authorization = c->value;
+		c->value = NULL;
+	} else if (strcasecmp(c->field, c->srv->signature_header) == 0 && c->signature == NULL) {
+		c->signature = c->value;
+		c->value = NULL;
+	}
+	free(c->value);
+	c->value = NULL;
+	c->value_len = 0;
+	c->field_len = 0;
+	c->field[0] = '\0';
+	c->in_value = 0;
+}
+
+static int on_header_field(llhttp_t *p, const char *at, size_t n)
+{
+	struct conn *c = p->data;
+	if (count_header(c, n))
+		return HPE_USER;
+	if (c->in_value)
+		finish_header(c);
+	/* Longer names are none we care about: keep a prefix, they won't match. */
+	size_t room = FIELD_MAX - 1 - c->field_len;
+	memcpy(c->field + c->field_len, at, n < room ? n : room);
+	c->field_len += n < room ? n : room;
+	c->field[c->field_len] = '\0';
+	return 0;
+}
+
+static int on_header_value(llhttp_t *p, const char *at, size_t n)
+{
+	struct conn *c = p->data;
+	if (count_header(c, n))
+		return HPE_USER;
+	c->in_value = 1;
+	return grow_append(&c->value, &c->value_len, at, n) < 0 ? HPE_USER : 0;
+}
+
+static int on_headers_complete(llhttp_t *p)
+{
+	struct conn *c = p->data;
+	if (c->in_value || c->field_len)
+		finish_header(c);
+	/* Refuse a body announced too large before reading any of it. */
+	if ((p->flags & F_CONTENT_LENGTH) && p->content_length > c->srv->max_body) {
+		c->reject = 413;
+		return HPE_USER;
+	}
+	return 0;
+}
+
+static int on_body(llhttp_t *p, const char *at, size_t n)
+{
+	struct conn *c = p->data;
+	if (c->body_len + n > c->srv->max_body) {
+		c->reject = 413;
+		return HPE_USER;
+	}
+	if (c->body_len + n > c->body_cap) {
+		size_t cap = c->body_cap ? c->body_cap : 4096;
+		while (cap < c->body_len + n)
+			cap *= 2;
+		uint8_t *b = realloc(c->body, cap);
+		if (b == NULL)
+			return HPE_USER;
+		c->body = b;
+		c->body_cap = cap;
+	}
+	memcpy(c->body + c->body_len, at, n);
+	c->body_len += n;
+	return 0;
+}
+
+static int on_message_complete(llhttp_t *p)
+{
+	struct conn *c = p->data;
+	struct http_request req = { 0 };
+	struct http_response resp = { 0 };
+	char *q = strchr(c->url, '?');
+
+	if (q != NULL)
+		*q++ = '\0';
+	req.method = llhttp_method_name(p->method);
+	req.path = c->url;
+	req.query = q ? q : "";
+	req.authorization = c->authorization;
+	req.signature = c->signature;
+	req.body = c->body;
+	req.body_len = c->body_len;
+	req.peer = c->peer;
+	resp.status = 500;
+	c->srv->handler(c->srv->ctx, &req, &resp);
+	send_response(c, &resp, llhttp_should_keep_alive(p));
+	free(resp.body);
+	return 0;
+}
+
+static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
+{
+	(void)h;
+	buf->base = malloc(suggested);
+	buf->len = buf->base ? suggested : 0;
+}
+
+static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
+{
+	struct conn *c = s->data;
+
+	if (nread > 0 && !c->closing) {
+		llhttp_errno_t e = llhttp_execute(&c->parser, buf->base, (size_t)nread);
+		uv_timer_again(&c->idle);
+		if (e != HPE_OK) {
+			struct http_response r = { 0 };
+			http_error(&r, c->reject ? c->reject : 400,
+			           c->reject == 413 ? "body too large" :
+			           c->reject == 431 ? "request headers too large" : llhttp_get_error_reason(&c->parser));
+			uv_read_stop(s);
+			send_response(c, &r, 0);
+			free(r.body);
+		}
+	} else if (nread < 0) {
+		conn_close(c);
+	}
+	free(buf->base);
+}
+
+static void on_idle(uv_timer_t *t)
+{
+	conn_close(t->data);
+}
+
+static void on_connection(uv_stream_t *server, int status)
+{
+	struct http_server *s = server->data;
+	struct conn *c;
+	int len = sizeof(c->peer);
+
+	if (status < 0)
+		return;
+	c = calloc(1, sizeof(*c));
+	if (c == NULL)
+		return;
+	c->srv = s;
+	c->handles = 2;
+	s->n_conns++;
+	c->next = s->conns;
+	if (s->conns)
+		s->conns->prev = c;
+	s->conns = c;
+	uv_tcp_init(s->loop, &c->handle);
+	uv_timer_init(s->loop, &c->idle);
+	c->handle.data = c->idle.data = c;
+	if (uv_accept(server, (uv_stream_t *)&c->handle) < 0) {
+		conn_close(c);
+		return;
+	}
+	uv_tcp_getpeername(&c->handle, (struct sockaddr *)&c->peer, &len);
+	llhttp_init(&c->parser, HTTP_REQUEST, &s->settings);
+	c->parser.data = c;
+	uv_timer_start(&c->idle, on_idle, s->idle_ms, s->idle_ms);
+	if (s->n_conns > s->max_connections) {
+		/* Over the limit: say so and hang up, rather than leave it waiting. */
+		struct http_response r = { 0 };
+		http_error(&r, 503, "too many connections");
+		send_response(c, &r, 0);
+		free(r.body);
+		return;
+	}
+	uv_read_start((uv_stream_t *)&c->handle, on_alloc, on_read);
+}
+
+struct http_server *http_start(uv_loop_t *loop, const struct cfg_http *cfg, const char *signature_header,
+                               http_handler_fn handler, void *ctx, char *err, size_t errlen)
+{
+	struct http_server *s = calloc(1, sizeof(*s));
+	int rc;
+
+	if (s == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	s->loop = loop;
+	s->handler = handler;
+	s->ctx = ctx;
+	s->max_body = cfg->max_body;
+	s->max_header = cfg->max_header;
+	s->max_connections = cfg->max_connections;
+	s->idle_ms = (uint64_t)cfg->idle_timeout * 1000;
+	snprintf(s->signature_header, sizeof(s->signature_header), "%s",
+	         signature_header ? signature_header : "x-routerd-signature");
+	llhttp_settings_init(&s->settings);
+	s->settings.on_message_begin = on_message_begin;
+	s->settings.on_url = on_url;
+	s->settings.on_header_field = on_header_field;
+	s->settings.on_header_value = on_header_value;
+	s->settings.on_headers_complete = on_headers_complete;
+	s->settings.on_body = on_body;
+	s->settings.on_message_complete = on_message_complete;
+	uv_tcp_init(loop, &s->listener);
+	s->listener.data = s;
+	rc = uv_tcp_bind(&s->listener, (const struct sockaddr *)&cfg->listen.ss, 0);
+	if (rc == 0)
+		rc = uv_listen((uv_stream_t *)&s->listener, 128, on_connection);
+	if (rc < 0) {
+		snprintf(err, errlen, "http.listen %s: %s", cfg->listen.text, uv_strerror(rc));
+		http_stop(s);
+		return NULL;
+	}
+	return s;
+}
+
+static void on_listener_closed(uv_handle_t *h)
+{
+	struct http_server *s = h->data;
+	s->listener_closed = 1;
+	maybe_free_server(s);
+}
+
+void http_stop(struct http_server *s)
+{
+	if (s == NULL || s->closing)
+		return;
+	s->closing = 1;
+	for (struct conn *c = s->conns; c != NULL; c = c->next)
+		conn_close(c);
+	uv_close((uv_handle_t *)&s->listener, on_listener_closed);
+}

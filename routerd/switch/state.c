@@ -1,0 +1,932 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* state.c -- see state.h. The ops: build, apply, and the live mutators. */
+#include "switch/state.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <fnmatch.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lib/log.h"
+#include "switch/state_int.h"
+
+static const char *const side_names[2] = { "cdn", "origin" };
+static const char *const cause_names[ST_CAUSE__COUNT] = { "initial", "signal", "failback", "pin",
+	                                                  "pin_expired", "unpin", "all_down" };
+static const char *const hist_names[ST_H__COUNT] = { "added", "removed",    "flip",         "pin",   "unpin",
+	                                             "pin_expired", "down", "up", "expired", "warn", "warn_clear",
+	                                             "warn_expired", "brake", "brake_clear" };
+static const char *const kind_names[] = { "down", "up", "warn", "warn_clear" };
+
+/* Switch names are DNS names: 255 octets in presentation form, plus the dot
+ * we may add and a NUL. */
+#define NAME_MAX_LEN 256
+
+/* ---- small helpers ---- */
+
+void *st_xrealloc(void *p, size_t n)
+{
+	void *q = realloc(p, n ? n : 1);
+	if (q == NULL) {
+		log_error("state: out of memory (%zu bytes)", n);
+		abort();
+	}
+	return q;
+}
+
+char *st_xstrdup(const char *s)
+{
+	if (s == NULL)
+		return NULL;
+	size_t n = strlen(s) + 1;
+	return memcpy(st_xrealloc(NULL, n), s, n);
+}
+
+static void set_str(char **dst, const char *src)
+{
+	free(*dst);
+	*dst = st_xstrdup(src);
+}
+
+const char *state_side_name(enum cfg_side side)
+{
+	return side_names[side == SIDE_ORIGIN];
+}
+
+int state_side_parse(const char *text, enum cfg_side *side)
+{
+	if (text == NULL)
+		return -EINVAL;
+	for (int i = 0; i < 2; i++)
+		if (strcmp(text, side_names[i]) == 0) {
+			*side = (enum cfg_side)i;
+			return 0;
+		}
+	return -EINVAL;
+}
+
+const char *state_cause_name(enum st_cause cause)
+{
+	return (unsigned)cause < ST_CAUSE__COUNT ? cause_names[cause] : "?";
+}
+
+const char *state_hist_name(enum st_hist_kind kind)
+{
+	return (unsigned)kind < ST_H__COUNT ? hist_names[kind] : "?";
+}
+
+static int parse_name(const char *name, const char *const *table, int n)
+{
+	if (name != NULL)
+		for (int i = 0; i < n; i++)
+			if (strcmp(name, table[i]) == 0)
+				return i;
+	return -1;
+}
+
+int st_cause_parse(const char *name)
+{
+	return parse_name(name, cause_names, ST_CAUSE__COUNT);
+}
+
+int st_hist_parse(const char *name)
+{
+	return parse_name(name, hist_names, ST_H__COUNT);
+}
+
+/* Lower case with the final dot, as config.c stores names. */
+static int name_norm(const char *in, char *out, size_t outlen)
+{
+	size_t n = strlen(in);
+	if (n == 0 || n + 2 > outlen)
+		return -EINVAL;
+	for (size_t i = 0; i < n; i++)
+		out[i] = (char)tolower((unsigned char)in[i]);
+	if (out[n - 1] != '.')
+		out[n++] = '.';
+	out[n] = '\0';
+	return 0;
+}
+
+static void sig_detail(char *buf, size_t len, const char *src, const char *id, const char *reason)
+{
+	snprintf(buf, len, "%s/%s%s%s", src ? src : "", id ? id : "", reason && *reason ? ": " : "",
+	         reason ? reason : "");
+}
+
+/* ---- switches and the name index ---- */
+
+struct st_switch *st_switch_new(const char *name, enum cfg_side side, int64_t t)
+{
+	struct st_switch *sw = st_xrealloc(NULL, sizeof(*sw));
+	memset(sw, 0, sizeof(*sw));
+	sw->name = st_xstrdup(name);
+	sw->side = side;
+	sw->p.home = side;
+	sw->cause = ST_CAUSE_INITIAL;
+	sw->created = t;
+	return sw;
+}
+
+static void sig_free(struct st_signal *s)
+{
+	free(s->source);
+	free(s->id);
+	free(s->reason);
+}
+
+static void pin_clear(struct st_pin *p)
+{
+	free(p->reason);
+	free(p->actor);
+	free(p->glob);
+	memset(p, 0, sizeof(*p));
+}
+
+void st_switch_free(struct st_switch *sw)
+{
+	if (sw == NULL)
+		return;
+	for (size_t i = 0; i < sw->n_sig; i++)
+		sig_free(&sw->sig[i]);
+	for (size_t i = 0; i < sw->n_warn; i++)
+		sig_free(&sw->warn[i]);
+	free(sw->sig);
+	free(sw->warn);
+	pin_clear(&sw->pin);
+	free(sw->pin_end_actor);
+	free(sw->detail);
+	free(sw->name);
+	free(sw);
+}
+
+/* FNV-1a: names are short and the table is rebuilt rarely. */
+static uint64_t name_hash(const char *s)
+{
+	uint64_t h = 14695981039346656037ull;
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ull;
+	return h;
+}
+
+static void index_put(struct state *st, size_t i)
+{
+	size_t mask = st->idx_cap - 1, pos = name_hash(st->sw[i]->name) & mask;
+	while (st->idx[pos] != 0)
+		pos = (pos + 1) & mask;
+	st->idx[pos] = (uint32_t)(i + 1);
+}
+
+/* Kept at most half full so probes stay short. */
+static void index_rebuild(struct state *st)
+{
+	size_t cap = 16;
+	while (cap < st->n * 2 + 2)
+		cap *= 2;
+	free(st->idx);
+	st->idx = st_xrealloc(NULL, cap * sizeof(*st->idx));
+	memset(st->idx, 0, cap * sizeof(*st->idx));
+	st->idx_cap = cap;
+	for (size_t i = 0; i < st->n; i++)
+		index_put(st, i);
+}
+
+void st_switch_insert(struct state *st, struct st_switch *sw)
+{
+	if (st->n == st->cap) {
+		st->cap = st->cap ? st->cap * 2 : 64;
+		st->sw = st_xrealloc(st->sw, st->cap * sizeof(*st->sw));
+	}
+	st->sw[st->n++] = sw;
+	if (st->n * 2 + 2 > st->idx_cap)
+		index_rebuild(st);
+	else
+		index_put(st, st->n - 1);
+}
+
+static void switch_remove(struct state *st, struct st_switch *sw)
+{
+	for (size_t i = 0; i < st->n; i++)
+		if (st->sw[i] == sw) {
+			memmove(&st->sw[i], &st->sw[i + 1], (st->n - i - 1) * sizeof(*st->sw));
+			st->n--;
+			break;
+		}
+	st_switch_free(sw);
+	index_rebuild(st); /* removals come from reloads only: rare */
+}
+
+/* Position of NAME in st->sw, or -1. */
+static long lookup_idx(const struct state *st, const char *name)
+{
+	char key[NAME_MAX_LEN + 2];
+	if (st->idx_cap == 0 || name == NULL || name_norm(name, key, sizeof(key)) < 0)
+		return -1;
+	size_t mask = st->idx_cap - 1, pos = name_hash(key) & mask;
+	for (; st->idx[pos] != 0; pos = (pos + 1) & mask)
+		if (strcmp(st->sw[st->idx[pos] - 1]->name, key) == 0)
+			return (long)st->idx[pos] - 1;
+	return -1;
+}
+
+struct st_switch *state_lookup(const struct state *st, const char *name)
+{
+	long i = lookup_idx(st, name);
+	return i < 0 ? NULL : st->sw[i];
+}
+
+int state_is_glob(const char *pattern)
+{
+	return strpbrk(pattern, "*?[") != NULL;
+}
+
+int st_name_match(const char *pattern, const char *name)
+{
+	char buf[NAME_MAX_LEN + 2];
+	size_t len = strlen(pattern);
+
+	if (!state_is_glob(pattern))
+		return name_norm(pattern, buf, sizeof(buf)) == 0 && strcmp(buf, name) == 0;
+	if (fnmatch(pattern, name, FNM_CASEFOLD) == 0)
+		return 1;
+	/* Names are stored with the final dot; "*.example.com" means them too. */
+	if (len == 0 || len + 2 > sizeof(buf) || pattern[len - 1] == '.')
+		return 0;
+	snprintf(buf, sizeof(buf), "%s.", pattern);
+	return fnmatch(buf, name, FNM_CASEFOLD) == 0;
+}
+
+int state_match(const struct state *st, const char *pattern, struct st_switch ***out, size_t *n)
+{
+	size_t k = 0;
+
+	*out = NULL;
+	*n = 0;
+	if (!state_is_glob(pattern)) {
+		struct st_switch *sw = state_lookup(st, pattern);
+		if (sw != NULL) {
+			*out = st_xrealloc(NULL, sizeof(**out));
+			(*out)[0] = sw;
+			*n = 1;
+		}
+		return 0;
+	}
+	*out = st_xrealloc(NULL, (st->n ? st->n : 1) * sizeof(**out));
+	for (size_t i = 0; i < st->n; i++)
+		if (st_name_match(pattern, st->sw[i]->name))
+			(*out)[k++] = st->sw[i];
+	*n = k;
+	return 0;
+}
+
+/* ---- state ---- */
+
+struct state *state_new(size_t history_cap)
+{
+	struct state *st = st_xrealloc(NULL, sizeof(*st));
+	memset(st, 0, sizeof(*st));
+	st->hist_cap = history_cap ? history_cap : STATE_HISTORY_DEFAULT;
+	st->hist = st_xrealloc(NULL, st->hist_cap * sizeof(*st->hist));
+	/* The config's defaults, until state_sync brings the real ones. */
+	st->brake_cfg.max_share = 0.2;
+	st->brake_cfg.window = 600;
+	st->brake_cfg.min_switches = 2;
+	st->signal_ttl = 3600 * 1000;
+	return st;
+}
+
+static void hist_free(struct st_hist *h)
+{
+	free(h->sw);
+	free(h->actor);
+	free(h->detail);
+}
+
+void st_clear(struct state *st)
+{
+	for (size_t i = 0; i < st->n; i++)
+		st_switch_free(st->sw[i]);
+	st->n = 0;
+	index_rebuild(st);
+	for (size_t i = 0; i < st->hist_len; i++)
+		hist_free(&st->hist[(st->hist_head + i) % st->hist_cap]);
+	st->hist_len = st->hist_head = 0;
+	free(st->brake.reason);
+	free(st->brake.actor);
+	free(st->brake.flips);
+	memset(&st->brake, 0, sizeof(st->brake));
+}
+
+void state_free(struct state *st)
+{
+	if (st == NULL)
+		return;
+	st_clear(st);
+	free(st->idx);
+	free(st->sw);
+	free(st->hist);
+	free(st);
+}
+
+void state_counters_reset(struct state *st)
+{
+	memset(st->flips_total, 0, sizeof(st->flips_total));
+}
+
+void st_hist_push(struct state *st, int64_t t, enum st_hist_kind kind, const char *sw, int from, int to,
+                  enum st_cause cause, const char *actor, const char *detail)
+{
+	struct st_hist *h;
+	if (st->hist_len == st->hist_cap) {
+		h = &st->hist[st->hist_head];
+		hist_free(h);
+		st->hist_head = (st->hist_head + 1) % st->hist_cap;
+		st->hist_len--;
+	}
+	h = &st->hist[(st->hist_head + st->hist_len) % st->hist_cap];
+	st->hist_len++;
+	h->t = t;
+	h->kind = kind;
+	h->sw = st_xstrdup(sw);
+	h->from = from;
+	h->to = to;
+	h->cause = cause;
+	h->actor = st_xstrdup(actor);
+	h->detail = st_xstrdup(detail);
+}
+
+void st_sig_push(struct st_signal **arr, size_t *n, size_t *cap, const struct st_signal *sig)
+{
+	if (*n == *cap) {
+		*cap = *cap ? *cap * 2 : 2;
+		*arr = st_xrealloc(*arr, *cap * sizeof(**arr));
+	}
+	struct st_signal *s = &(*arr)[(*n)++];
+	*s = *sig;
+	s->source = st_xstrdup(sig->source);
+	s->id = st_xstrdup(sig->id);
+	s->reason = st_xstrdup(sig->reason);
+}
+
+static struct st_signal *sig_find(struct st_signal *arr, size_t n, const char *src, const char *id)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(arr[i].source, src) == 0 && strcmp(arr[i].id, id) == 0)
+			return &arr[i];
+	return NULL;
+}
+
+/* Order is kept: the oldest signal is the one a flip's detail names. */
+static void sig_remove(struct st_signal *arr, size_t *n, struct st_signal *s)
+{
+	size_t i = (size_t)(s - arr);
+	sig_free(s);
+	memmove(&arr[i], &arr[i + 1], (*n - i - 1) * sizeof(*arr));
+	(*n)--;
+}
+
+int state_side_down(const struct st_switch *sw, enum cfg_side side, int64_t now, int64_t *since)
+{
+	int64_t healthy = sw->healthy_since[side];
+	for (size_t i = 0; i < sw->n_sig; i++) {
+		const struct st_signal *s = &sw->sig[i];
+		if (s->side != side)
+			continue;
+		if (s->expires > now)
+			return 1;
+		/* Expired but not yet dropped: healthy since it ran out. */
+		if (s->expires > healthy)
+			healthy = s->expires;
+	}
+	if (since != NULL)
+		*since = healthy;
+	return 0;
+}
+
+int state_armed(const struct st_switch *sw, int64_t now)
+{
+	for (size_t i = 0; i < sw->n_warn; i++)
+		if (sw->warn[i].expires > now)
+			return 1;
+	return 0;
+}
+
+static int automated(enum st_cause c)
+{
+	return c == ST_CAUSE_SIGNAL || c == ST_CAUSE_FAILBACK || c == ST_CAUSE_ALL_DOWN;
+}
+
+size_t state_brake_count(const struct state *st, int64_t now)
+{
+	int64_t from = now - (int64_t)st->brake_cfg.window * 1000;
+	size_t k = 0;
+	for (size_t i = 0; i < st->brake.n_flips; i++)
+		if (st->brake.flips[i] > from)
+			k++;
+	return k;
+}
+
+size_t state_brake_limit(const struct state *st)
+{
+	/* ceil() without libm; the epsilon keeps 0.2 * 10 at 2, not 3. */
+	double want = st->brake_cfg.max_share * (double)st->n;
+	size_t k = want > 0 ? (size_t)want : 0;
+	if ((double)k < want - 1e-9)
+		k++;
+	return k > st->brake_cfg.min_switches ? k : st->brake_cfg.min_switches;
+}
+
+/* ---- applying ops: the one place state changes ---- */
+
+static void apply_signal(struct state *st, const json_t *op, int64_t t)
+{
+	const char *src = st_jstr(op, "src"), *id = st_jstr(op, "id"), *reason = st_jstr(op, "reason");
+	int kind = parse_name(st_jstr(op, "kind"), kind_names, 4);
+	enum cfg_side side = SIDE_CDN;
+	int64_t exp = st_jint(op, "exp");
+	json_t *names = json_object_get(op, "sw"), *v;
+	size_t i;
+	char detail[512];
+
+	if (src == NULL || id == NULL || kind < 0)
+		return;
+	state_side_parse(st_jstr(op, "side"), &side);
+	sig_detail(detail, sizeof(detail), src, id, reason);
+	json_array_foreach(names, i, v) {
+		struct st_switch *sw = state_lookup(st, json_string_value(v));
+		struct st_signal *f, n = { (char *)src, (char *)id, (char *)reason, side, t, exp };
+		if (sw == NULL)
+			continue;
+		switch (kind) {
+		case ST_SIG_DOWN:
+			f = sig_find(sw->sig, sw->n_sig, src, id);
+			if (f == NULL) {
+				st_sig_push(&sw->sig, &sw->n_sig, &sw->cap_sig, &n);
+				st_hist_push(st, t, ST_H_DOWN, sw->name, -1, (int)side, ST_CAUSE_SIGNAL, src, detail);
+				break;
+			}
+			if (f->side != side) {
+				enum cfg_side old = f->side;
+				f->side = side;
+				f->since = t;
+				st_hist_push(st, t, ST_H_DOWN, sw->name, -1, (int)side, ST_CAUSE_SIGNAL, src, detail);
+				if (!state_side_down(sw, old, t, NULL))
+					sw->healthy_since[old] = t;
+			}
+			f->expires = exp;
+			set_str(&f->reason, reason);
+			break;
+		case ST_SIG_UP:
+			f = sig_find(sw->sig, sw->n_sig, src, id);
+			if (f == NULL)
+				break;
+			side = f->side;
+			sig_remove(sw->sig, &sw->n_sig, f);
+			st_hist_push(st, t, ST_H_UP, sw->name, -1, (int)side, ST_CAUSE_SIGNAL, src, detail);
+			if (!state_side_down(sw, side, t, NULL))
+				sw->healthy_since[side] = t;
+			break;
+		case ST_SIG_WARN:
+			f = sig_find(sw->warn, sw->n_warn, src, id);
+			if (f == NULL) {
+				st_sig_push(&sw->warn, &sw->n_warn, &sw->cap_warn, &n);
+				st_hist_push(st, t, ST_H_WARN, sw->name, -1, -1, ST_CAUSE_SIGNAL, src, detail);
+			} else {
+				f->expires = exp;
+				set_str(&f->reason, reason);
+			}
+			break;
+		case ST_SIG_WARN_CLEAR:
+			f = sig_find(sw->warn, sw->n_warn, src, id);
+			if (f != NULL) {
+				sig_remove(sw->warn, &sw->n_warn, f);
+				st_hist_push(st, t, ST_H_WARN_CLEAR, sw->name, -1, -1, ST_CAUSE_SIGNAL, src, detail);
+			}
+			break;
+		}
+	}
+}
+
+static void apply_pin(struct state *st, const json_t *op, int64_t t)
+{
+	const char *reason = st_jstr(op, "reason"), *actor = st_jstr(op, "actor"), *glob = st_jstr(op, "glob");
+	enum cfg_side side;
+	json_t *v;
+	size_t i;
+
+	if (state_side_parse(st_jstr(op, "side"), &side) < 0)
+		return;
+	json_array_foreach(json_object_get(op, "sw"), i, v) {
+		struct st_switch *sw = state_lookup(st, json_string_value(v));
+		if (sw == NULL)
+			continue;
+		pin_clear(&sw->pin);
+		sw->pin.active = 1;
+		sw->pin.side = side;
+		sw->pin.reason = st_xstrdup(reason);
+		sw->pin.actor = st_xstrdup(actor);
+		sw->pin.glob = st_xstrdup(glob);
+		sw->pin.created = t;
+		sw->pin.expires = st_jint(op, "exp");
+		st_hist_push(st, t, ST_H_PIN, sw->name, -1, (int)side, ST_CAUSE_PIN, actor, reason);
+	}
+}
+
+static void pin_end(struct state *st, struct st_switch *sw, int64_t t, enum st_cause why, const char *actor)
+{
+	char detail[512];
+	snprintf(detail, sizeof(detail), "pin to %s by %s: %s", state_side_name(sw->pin.side),
+	         sw->pin.actor ? sw->pin.actor : "?", sw->pin.reason ? sw->pin.reason : "");
+	st_hist_push(st, t, why == ST_CAUSE_UNPIN ? ST_H_UNPIN : ST_H_PIN_EXPIRED, sw->name, -1, -1, why, actor,
+	             detail);
+	pin_clear(&sw->pin);
+	sw->pin_ended = t;
+	sw->pin_end_cause = why;
+	set_str(&sw->pin_end_actor, actor);
+}
+
+static void apply_unpin(struct state *st, const json_t *op, int64_t t)
+{
+	json_t *v;
+	size_t i;
+	json_array_foreach(json_object_get(op, "sw"), i, v) {
+		struct st_switch *sw = state_lookup(st, json_string_value(v));
+		if (sw != NULL && sw->pin.active)
+			pin_end(st, sw, t, ST_CAUSE_UNPIN, st_jstr(op, "actor"));
+	}
+}
+
+static void apply_expire(struct state *st, int64_t t)
+{
+	char detail[512];
+	for (size_t k = 0; k < st->n; k++) {
+		struct st_switch *sw = st->sw[k];
+		int64_t ended[2] = { 0, 0 };
+		for (size_t i = sw->n_sig; i-- > 0;) {
+			struct st_signal *s = &sw->sig[i];
+			if (s->expires > t)
+				continue;
+			if (s->expires > ended[s->side])
+				ended[s->side] = s->expires;
+			sig_detail(detail, sizeof(detail), s->source, s->id, s->reason);
+			st_hist_push(st, t, ST_H_EXPIRED, sw->name, -1, (int)s->side, ST_CAUSE_SIGNAL, "routerd", detail);
+			sig_remove(sw->sig, &sw->n_sig, s);
+		}
+		/* The side recovered when its last signal ran out, not when we noticed. */
+		for (int side = 0; side < 2; side++)
+			if (ended[side] && !state_side_down(sw, (enum cfg_side)side, t, NULL) &&
+			    ended[side] > sw->healthy_since[side])
+				sw->healthy_since[side] = ended[side];
+		for (size_t i = sw->n_warn; i-- > 0;) {
+			struct st_signal *s = &sw->warn[i];
+			if (s->expires > t)
+				continue;
+			sig_detail(detail, sizeof(detail), s->source, s->id, s->reason);
+			st_hist_push(st, t, ST_H_WARN_EXPIRED, sw->name, -1, -1, ST_CAUSE_SIGNAL, "routerd", detail);
+			sig_remove(sw->warn, &sw->n_warn, s);
+		}
+		if (sw->pin.active && sw->pin.expires != 0 && sw->pin.expires <= t)
+			pin_end(st, sw, t, ST_CAUSE_PIN_EXPIRED, "routerd");
+	}
+}
+
+static void apply_flip(struct state *st, const json_t *op, int64_t t)
+{
+	struct st_switch *sw = state_lookup(st, st_jstr(op, "sw"));
+	int cause = st_cause_parse(st_jstr(op, "cause"));
+	enum cfg_side to;
+
+	if (sw == NULL || cause < 0 || state_side_parse(st_jstr(op, "to"), &to) < 0)
+		return;
+	st_hist_push(st, t, ST_H_FLIP, sw->name, (int)sw->side, (int)to, (enum st_cause)cause, st_jstr(op, "actor"),
+	             st_jstr(op, "detail"));
+	sw->side = to;
+	sw->cause = (enum st_cause)cause;
+	set_str(&sw->detail, st_jstr(op, "detail"));
+	sw->last_flip = t;
+	sw->flips++;
+	st->flips_total[to][cause]++;
+	if (automated((enum st_cause)cause)) {
+		struct st_brake *b = &st->brake;
+		int64_t from = t - (int64_t)st->brake_cfg.window * 1000;
+		size_t drop = 0;
+		/* Only flips inside the window count: forget the older ones. */
+		while (drop < b->n_flips && b->flips[drop] <= from)
+			drop++;
+		if (drop > 0) {
+			memmove(b->flips, b->flips + drop, (b->n_flips - drop) * sizeof(*b->flips));
+			b->n_flips -= drop;
+		}
+		if (b->n_flips == b->cap_flips) {
+			b->cap_flips = b->cap_flips ? b->cap_flips * 2 : 16;
+			b->flips = st_xrealloc(b->flips, b->cap_flips * sizeof(*b->flips));
+		}
+		b->flips[b->n_flips++] = t;
+	}
+}
+
+static void apply_brake(struct state *st, const json_t *op, int64_t t)
+{
+	struct st_brake *b = &st->brake;
+	int on = json_is_true(json_object_get(op, "on"));
+	const char *reason = st_jstr(op, "reason"), *actor = st_jstr(op, "actor");
+
+	b->engaged = on;
+	b->since = t;
+	set_str(&b->reason, reason);
+	set_str(&b->actor, actor);
+	if (!on)
+		b->n_flips = 0;
+	st_hist_push(st, t, on ? ST_H_BRAKE_ON : ST_H_BRAKE_OFF, NULL, -1, -1, ST_CAUSE_SIGNAL, actor, reason);
+}
+
+static int apply_op(struct state *st, const json_t *op)
+{
+	const char *kind = st_jstr(op, "op");
+	int64_t t = st_jint(op, "t");
+
+	if (kind == NULL)
+		return -EINVAL;
+	if (strcmp(kind, "signal") == 0)
+		apply_signal(st, op, t);
+	else if (strcmp(kind, "flip") == 0)
+		apply_flip(st, op, t);
+	else if (strcmp(kind, "expire") == 0)
+		apply_expire(st, t);
+	else if (strcmp(kind, "pin") == 0)
+		apply_pin(st, op, t);
+	else if (strcmp(kind, "unpin") == 0)
+		apply_unpin(st, op, t);
+	else if (strcmp(kind, "brake") == 0)
+		apply_brake(st, op, t);
+	else if (strcmp(kind, "add") == 0) {
+		const char *name = st_jstr(op, "sw");
+		enum cfg_side side = SIDE_CDN;
+		if (name == NULL)
+			return -EINVAL;
+		state_side_parse(st_jstr(op, "side"), &side);
+		if (state_lookup(st, name) == NULL) {
+			st_switch_insert(st, st_switch_new(name, side, t));
+			st_hist_push(st, t, ST_H_ADDED, name, -1, (int)side, ST_CAUSE_INITIAL, "config", NULL);
+		}
+	} else if (strcmp(kind, "remove") == 0) {
+		struct st_switch *sw = state_lookup(st, st_jstr(op, "sw"));
+		if (sw != NULL) {
+			st_hist_push(st, t, ST_H_REMOVED, sw->name, (int)sw->side, -1, ST_CAUSE_INITIAL, "config",
+			             "no longer in the configuration");
+			switch_remove(st, sw);
+		}
+	} else {
+		return -EINVAL; /* written by a newer routerd: refuse rather than guess */
+	}
+	return 0;
+}
+
+int state_apply(struct state *st, const json_t *txn)
+{
+	json_t *ops = json_object_get(txn, "ops"), *op;
+	size_t i;
+	int r;
+
+	if (!json_is_array(ops))
+		return -EINVAL;
+	json_array_foreach(ops, i, op) {
+		if ((r = apply_op(st, op)) < 0) {
+			log_error("state: journal record %lld: op %zu (\"%s\") not understood",
+			          (long long)st_jint(txn, "seq"), i, st_jstr(op, "op") ? st_jstr(op, "op") : "?");
+			return r;
+		}
+	}
+	return 0;
+}
+
+/* ---- live mutators: build the op, record it, apply it ---- */
+
+json_t *state_txn_new(int64_t now)
+{
+	/* seq first so a journal dump reads in order; journal_append sets it. */
+	return json_pack("{s:I,s:I,s:[]}", "seq", (json_int_t)0, "t", (json_int_t)now, "ops");
+}
+
+int state_txn_empty(const json_t *txn)
+{
+	return json_array_size(json_object_get(txn, "ops")) == 0;
+}
+
+/* Apply OP (a new reference) and append it to TXN's ops. */
+static int commit(struct state *st, json_t *txn, json_t *op)
+{
+	int r;
+	if (op == NULL)
+		return -ENOMEM;
+	if ((r = apply_op(st, op)) < 0) {
+		json_decref(op);
+		return r;
+	}
+	if (txn == NULL) {
+		json_decref(op);
+		return 0;
+	}
+	return json_array_append_new(json_object_get(txn, "ops"), op) == 0 ? 0 : -ENOMEM;
+}
+
+static json_t *names_array(struct st_switch **sw, size_t n)
+{
+	json_t *a = json_array();
+	for (size_t i = 0; a != NULL && i < n; i++)
+		json_array_append_new(a, json_string(sw[i]->name));
+	return a;
+}
+
+int state_expire(struct state *st, json_t *txn, int64_t now)
+{
+	int k = 0;
+	for (size_t i = 0; i < st->n; i++) {
+		const struct st_switch *sw = st->sw[i];
+		for (size_t j = 0; j < sw->n_sig; j++)
+			k += sw->sig[j].expires <= now;
+		for (size_t j = 0; j < sw->n_warn; j++)
+			k += sw->warn[j].expires <= now;
+		k += sw->pin.active && sw->pin.expires != 0 && sw->pin.expires <= now;
+	}
+	if (k == 0)
+		return 0;
+	int r = commit(st, txn, json_pack("{s:s,s:I}", "op", "expire", "t", (json_int_t)now));
+	return r < 0 ? r : k;
+}
+
+/* What a notification would change on SW: ST_CHANGED, ST_REFRESHED or 0. */
+static int signal_effect(const struct st_switch *sw, enum st_sig_kind kind, const char *src, const char *id,
+                         enum cfg_side side, const char *reason, int64_t exp)
+{
+	int warn = kind == ST_SIG_WARN || kind == ST_SIG_WARN_CLEAR;
+	const struct st_signal *f = warn ? sig_find(sw->warn, sw->n_warn, src, id) : sig_find(sw->sig, sw->n_sig, src, id);
+
+	if (kind == ST_SIG_UP || kind == ST_SIG_WARN_CLEAR)
+		return f != NULL ? ST_CHANGED : 0;
+	if (f == NULL || (!warn && f->side != side))
+		return ST_CHANGED;
+	if (f->expires != exp || strcmp(f->reason ? f->reason : "", reason ? reason : "") != 0)
+		return ST_REFRESHED;
+	return 0;
+}
+
+int state_signal(struct state *st, json_t *txn, const char *target, const char *source, const char *id,
+                 enum st_sig_kind kind, enum cfg_side side, const char *reason, int64_t now)
+{
+	struct st_switch **m = NULL;
+	size_t n = 0, k = 0;
+	int64_t exp = now + st->signal_ttl;
+	int r, res = 0;
+
+	if (target == NULL || source == NULL || id == NULL || (unsigned)kind > ST_SIG_WARN_CLEAR)
+		return -EINVAL;
+	/* Drop what has run out first, so an expired signal repeated counts as new. */
+	if ((r = state_expire(st, txn, now)) < 0)
+		return r;
+	if ((r = state_match(st, target, &m, &n)) < 0)
+		return r;
+	if (n == 0) {
+		free(m);
+		return -ENOENT;
+	}
+	for (size_t i = 0; i < n; i++) {
+		int e = signal_effect(m[i], kind, source, id, side, reason, exp);
+		if (e) {
+			res |= e;
+			m[k++] = m[i];
+		}
+	}
+	if (k > 0) {
+		json_t *op = json_pack("{s:s,s:I,s:o,s:s,s:s,s:s,s:s,s:s?,s:I}", "op", "signal", "t", (json_int_t)now,
+		                       "sw", names_array(m, k), "src", source, "id", id, "kind", kind_names[kind],
+		                       "side", state_side_name(side), "reason", reason, "exp", (json_int_t)exp);
+		r = commit(st, txn, op);
+	}
+	free(m);
+	return r < 0 ? r : res;
+}
+
+int state_pin(struct state *st, json_t *txn, const char *pattern, enum cfg_side side, const char *reason,
+              const char *actor, int64_t expires, int64_t now)
+{
+	struct st_switch **m = NULL;
+	size_t n = 0;
+	int r;
+
+	if (pattern == NULL || (expires != 0 && expires <= now))
+		return -EINVAL;
+	if ((r = state_expire(st, txn, now)) < 0 || (r = state_match(st, pattern, &m, &n)) < 0)
+		return r;
+	if (n == 0) {
+		free(m);
+		return -ENOENT;
+	}
+	r = commit(st, txn,
+	           json_pack("{s:s,s:I,s:o,s:s,s:s?,s:s?,s:I,s:s}", "op", "pin", "t", (json_int_t)now, "sw",
+	                     names_array(m, n), "side", state_side_name(side), "reason", reason, "actor", actor, "exp",
+	                     (json_int_t)expires, "glob", pattern));
+	free(m);
+	return r < 0 ? r : (int)n;
+}
+
+int state_unpin(struct state *st, json_t *txn, const char *pattern, const char *actor, int64_t now)
+{
+	struct st_switch **m = NULL;
+	size_t n = 0, k = 0;
+	int r;
+
+	if (pattern == NULL)
+		return -EINVAL;
+	if ((r = state_expire(st, txn, now)) < 0 || (r = state_match(st, pattern, &m, &n)) < 0)
+		return r;
+	if (n == 0) {
+		free(m);
+		return -ENOENT;
+	}
+	for (size_t i = 0; i < n; i++)
+		if (m[i]->pin.active)
+			m[k++] = m[i];
+	if (k > 0)
+		r = commit(st, txn,
+		           json_pack("{s:s,s:I,s:o,s:s?}", "op", "unpin", "t", (json_int_t)now, "sw", names_array(m, k),
+		                     "actor", actor));
+	free(m);
+	return r < 0 ? r : (int)k;
+}
+
+int state_flip(struct state *st, json_t *txn, struct st_switch *sw, enum cfg_side to, enum st_cause cause,
+               const char *actor, const char *detail, int64_t now)
+{
+	if (sw->side == to)
+		return 0;
+	int r = commit(st, txn,
+	               json_pack("{s:s,s:I,s:s,s:s,s:s,s:s,s:s?,s:s?}", "op", "flip", "t", (json_int_t)now, "sw",
+	                         sw->name, "from", state_side_name(sw->side), "to", state_side_name(to), "cause",
+	                         state_cause_name(cause), "actor", actor, "detail", detail));
+	return r < 0 ? r : 1;
+}
+
+int state_brake_set(struct state *st, json_t *txn, int on, const char *reason, const char *actor, int64_t now)
+{
+	if (!on == !st->brake.engaged)
+		return 0;
+	int r = commit(st, txn,
+	               json_pack("{s:s,s:I,s:b,s:s?,s:s?}", "op", "brake", "t", (json_int_t)now, "on", on, "reason",
+	                         reason, "actor", actor));
+	return r < 0 ? r : 1;
+}
+
+int state_sync(struct state *st, json_t *txn, const struct config *cfg, int64_t now)
+{
+	char *seen = st_xrealloc(NULL, st->n ? st->n : 1);
+	struct st_switch **gone = st_xrealloc(NULL, (st->n ? st->n : 1) * sizeof(*gone));
+	size_t n_gone = 0;
+	int changes = 0, r = 0;
+
+	st->brake_cfg = cfg->brake;
+	st->signal_ttl = (int64_t)cfg->defaults.signal_ttl * 1000;
+	memset(seen, 0, st->n ? st->n : 1);
+	for (size_t i = 0; i < cfg->n_switches; i++) {
+		long k = lookup_idx(st, cfg->switches[i].name);
+		if (k >= 0)
+			seen[k] = 1;
+	}
+	for (size_t k = 0; k < st->n; k++)
+		if (!seen[k])
+			gone[n_gone++] = st->sw[k];
+	for (size_t k = 0; k < n_gone && r >= 0; k++, changes++)
+		r = commit(st, txn, json_pack("{s:s,s:I,s:s}", "op", "remove", "t", (json_int_t)now, "sw", gone[k]->name));
+	for (size_t i = 0; i < cfg->n_switches && r >= 0; i++) {
+		const struct cfg_switch *c = &cfg->switches[i];
+		struct st_switch *sw = state_lookup(st, c->name);
+		if (sw == NULL) {
+			r = commit(st, txn,
+			           json_pack("{s:s,s:I,s:s,s:s}", "op", "add", "t", (json_int_t)now, "sw", c->name, "side",
+			                     state_side_name(c->initial)));
+			changes++;
+			if (r < 0 || (sw = state_lookup(st, c->name)) == NULL)
+				break;
+		}
+		sw->p.home = c->initial;
+		sw->p.all_down = c->all_down;
+		sw->p.failback_hold = (int64_t)c->failback_hold * 1000;
+		sw->p.ttl = c->ttl;
+		sw->p.ttl_armed = c->ttl_armed;
+	}
+	free(seen);
+	free(gone);
+	return r < 0 ? r : changes;
+}
+
+int state_replay_cb(const json_t *rec, int is_snapshot, void *arg)
+{
+	return is_snapshot ? state_load_json(arg, rec) : state_apply(arg, rec);
+}
+
+json_t *state_snapshot_cb(void *arg)
+{
+	return state_to_json(arg);
+}

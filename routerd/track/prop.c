@@ -1,0 +1,1143 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* prop.c -- see prop.h. */
+#include "track/prop.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "lib/journal.h"
+#include "lib/log.h"
+
+#define NS 1000000000.0
+/* Minutes of error reports kept per switch: the report shows ten before
+ * the flip and the hours after it. */
+#define ERR_BINS 240
+#define ERR_BEFORE_MIN 10
+/* A resolver idle this long before a flip, and not back after it, is not
+ * part of the traffic the shares are taken of. */
+#define ACTIVE_BEFORE_S 3600.0
+/* A running report is done when its upper bound has stayed under this... */
+#define DONE_UPPER 0.001
+/* ...or after a day. */
+#define MAX_AGE_S 86400.0
+/* How often running reports are checked for being done. */
+#define CHECK_NS (10 * 1000000000ull)
+#define TOP_N 20
+#define LAGGARDS_N 10
+/* Reports written per journal record: one fsync for a mass flip, and
+ * records far below the journal's size bound. */
+#define REPORTS_PER_RECORD 256
+
+struct flip_meta {
+	uint64_t flip_ns;
+	int from, to;
+	uint32_t ttl_s;
+	uint32_t id;
+};
+
+struct ebin {
+	int64_t minute; /* minutes since the epoch; the ring slot is minute % ERR_BINS */
+	uint64_t req[2], err[2];
+};
+
+struct pswitch {
+	char *name;
+	uint32_t id;            /* the view's switch index; UINT32_MAX: not served */
+	int running;            /* a flip is being followed */
+	struct flip_meta cur;
+	int freeze_pending;     /* a newer flip started: freeze `pending` at the next tick */
+	struct flip_meta pending;
+	json_t **done;          /* frozen reports, oldest first */
+	size_t n_done;
+	struct ebin *bins;      /* NULL until an error report comes */
+};
+
+struct prop {
+	/* The tracker thread drains and ticks; the control thread flips,
+	 * reports and scrapes: every entry point holds the lock. */
+	pthread_mutex_t lock;
+	struct prop_opts o;
+	struct track_table *t;
+	struct pswitch *sw;
+	size_t n_sw, cap_sw;
+	json_t *by_name;        /* name -> index into sw */
+	uint32_t *by_id;        /* view index -> index into sw + 1 (0: none) */
+	size_t n_id;
+	struct journal *j;
+	uint64_t next_check_ns;
+	uint64_t frozen, journal_failures;
+};
+
+/* ---- switches ------------------------------------------------------------------ */
+
+static struct pswitch *by_name(struct prop *p, const char *name)
+{
+	json_t *v = json_object_get(p->by_name, name);
+	return v ? &p->sw[json_integer_value(v)] : NULL;
+}
+
+static struct pswitch *by_id(struct prop *p, uint32_t id)
+{
+	return id < p->n_id && p->by_id[id] ? &p->sw[p->by_id[id] - 1] : NULL;
+}
+
+static struct pswitch *add_switch(struct prop *p, const char *name)
+{
+	struct pswitch *s = by_name(p, name);
+	if (s != NULL)
+		return s;
+	if (p->n_sw == p->cap_sw) {
+		size_t cap = p->cap_sw ? p->cap_sw * 2 : 64;
+		struct pswitch *n = realloc(p->sw, cap * sizeof(*n));
+		if (n == NULL)
+			return NULL;
+		p->sw = n;
+		p->cap_sw = cap;
+	}
+	s = &p->sw[p->n_sw];
+	memset(s, 0, sizeof(*s));
+	s->id = UINT32_MAX;
+	if ((s->name = strdup(name)) == NULL)
+		return NULL;
+	json_object_set_new(p->by_name, name, json_integer((json_int_t)p->n_sw));
+	p->n_sw++;
+	return s;
+}
+
+static int prop_name_switch_locked(struct prop *p, uint32_t switch_id, const char *name)
+{
+	struct pswitch *s;
+	if (switch_id >= p->n_id) {
+		size_t n = p->n_id ? p->n_id : 64;
+		while (n <= switch_id)
+			n *= 2;
+		uint32_t *ids = realloc(p->by_id, n * sizeof(*ids));
+		if (ids == NULL)
+			return -ENOMEM;
+		memset(ids + p->n_id, 0, (n - p->n_id) * sizeof(*ids));
+		p->by_id = ids;
+		p->n_id = n;
+	}
+	/* The index may have named another switch before a reload. */
+	s = by_id(p, switch_id);
+	if (s != NULL && strcmp(s->name, name) != 0)
+		s->id = UINT32_MAX;
+	if ((s = add_switch(p, name)) == NULL)
+		return -ENOMEM;
+	if (s->id != UINT32_MAX && s->id != switch_id && by_id(p, s->id) == s)
+		p->by_id[s->id] = 0;
+	s->id = switch_id;
+	p->by_id[switch_id] = (uint32_t)(s - p->sw) + 1;
+	return 0;
+}
+
+/* ---- the estimate -------------------------------------------------------------- */
+
+/* One cache at one resolver: a (resolver, record type) pair, since a
+ * resolver fetches and holds A and AAAA apart. Times in seconds after the flip. */
+struct unit {
+	const struct track_entry *e;
+	double w;        /* client queries per second it stands for */
+	double hold;     /* learned hold time; 0: unknown */
+	double before;   /* latest fetch before the flip; NAN: none */
+	double after;    /* first fetch after it; NAN: none yet */
+	int at_risk;
+	double move;      /* when it leaves the expected share */
+	double lower_end; /* the lower: expiry by the TTL or a shorter hold */
+	double upper_end; /* and the upper: its re-fetch, if it may hold the old answer */
+	int measured;    /* w learned from gaps, not guessed */
+};
+
+struct units {
+	struct unit *u;
+	size_t n, cap;
+	const struct flip_meta *m;
+	double age;      /* seconds since the flip, as of the report */
+	int failed;
+};
+
+static double rel_s(uint64_t t_ns, uint64_t flip_ns)
+{
+	return t_ns == 0 ? NAN : ((double)t_ns - (double)flip_ns) / NS;
+}
+
+/* Mean waits shorter than this are within the noise of network delay:
+ * demand saturates at its inverse (50 queries a second per resolver). */
+#define MIN_WAIT_S 0.02
+
+/* The prior odds that a resolver clamps TTLs to a floor: Bhowmick et al.
+ * (PAM 2023) saw 8.74% of resolvers extend TTLs. */
+#define FLOOR_PRIOR 0.0874
+
+/*
+ * The hold time of one cache from its gaps, knowing the TTL served. A
+ * resolver fetches again at the first client query after its copy
+ * expired, so a gap is the hold plus a wait that for Poisson clients is
+ * exponential. The shortest gap overshoots the hold by the shortest wait,
+ * which for a resolver asked once an hour is long: a few long gaps do not
+ * make a floor. The gaps say "floor" when they sit tightly above a shift
+ * beyond the TTL, the shift estimated as for a shifted exponential,
+ * S = min - (mean - min) / (n - 1): the likelihood ratio of that against
+ * the TTL, ((mean - TTL) / (mean - S))^n, discounted by sqrt(n) for the
+ * extra parameter, must beat the prior odds. A gap well under the TTL is a
+ * re-fetch before expiry (prefetch, or a cap below our TTL): the shortest
+ * is then the hold.
+ */
+static double hold_of(const struct track_learned *l, double ttl)
+{
+	if (l->gaps == 0)
+		return 0;
+	if (l->min_s < 0.95 * ttl)
+		return l->min_s;
+	if (l->gaps < 2 || l->min_s <= ttl)
+		return ttl;
+	double n = l->gaps, shift = l->min_s - (l->mean_s - l->min_s) / (n - 1);
+	if (shift <= ttl)
+		return ttl;
+	double log_lr = n * log((l->mean_s - ttl) / (l->mean_s - shift)) - 0.5 * log(n);
+	return log_lr > log((1 - FLOOR_PRIOR) / FLOOR_PRIOR) ? shift : ttl;
+}
+
+/*
+ * Client queries per second behind a resolver. Resolvers keep time in
+ * whole seconds and are synchronised to UTC, so a copy expires on a
+ * second's boundary (a whole number of seconds after the previous fetch's
+ * second) and the next fetch comes at the first client query after it:
+ * measured from the previous fetch's second, a gap is a constant plus an
+ * exponential wait of mean 1/rate (plus the network's delay, constant
+ * too). As for any shifted exponential, the excess over the shortest,
+ * sum - n * min over n gaps, is Gamma(n - 1, rate): (n - 2) / excess
+ * estimates the rate without bias (n - 1 would overstate a resolver seen
+ * a few times, and a floor of an hour shows only a few gaps). Pooled over
+ * A, AAAA and other types, since the same clients ask for both. 0: too
+ * few gaps.
+ */
+static double demand_of(const struct track_entry *e)
+{
+	double num = 0, den = 0;
+	for (int k = 0; k < TRACK_SLOTS; k++) {
+		struct track_learned l;
+		track_learned(&e->slot[k], &l);
+		if (l.gaps < 2)
+			continue;
+		num += l.gaps - 1;
+		den += l.gaps * (l.mean_from_second_s - l.min_from_second_s);
+	}
+	if (num < 2)
+		return 0;
+	return (num - 1) / (den > (num - 1) * MIN_WAIT_S ? den : (num - 1) * MIN_WAIT_S);
+}
+
+/* Resolvers expire copies on whole UTC seconds: T seconds after the flip
+ * at FLIP_NS, rounded up to the next whole second. */
+static double on_whole_second(uint64_t flip_ns, double t)
+{
+	double flip_frac = (double)(flip_ns % 1000000000u) / NS;
+	return ceil(flip_frac + t) - flip_frac;
+}
+
+static void collect(const struct track_entry *e, void *arg)
+{
+	struct units *us = arg;
+	const struct flip_meta *m = us->m;
+	int same_flip = e->flip_ns == m->flip_ns;
+	double span = ((double)e->last_ns - (double)e->first_ns) / NS;
+	double busiest = 1, qps = demand_of(e);
+
+	for (int k = 0; k < TRACK_SLOTS; k++)
+		if (e->slot[k].queries > busiest)
+			busiest = e->slot[k].queries;
+	for (int k = 0; k < TRACK_SLOTS; k++) {
+		const struct track_slot *g = &e->slot[k];
+		struct track_learned l;
+		struct unit u;
+		if (g->queries == 0)
+			continue;
+		track_learned(g, &l);
+		memset(&u, 0, sizeof(u));
+		u.e = e;
+		u.hold = hold_of(&l, m->ttl_s);
+		u.before = rel_s(same_flip ? g->before_ns : g->last_ns, m->flip_ns);
+		u.after = same_flip ? rel_s(g->after_ns, m->flip_ns) : NAN;
+		if (!isnan(u.after) && u.after > us->age)
+			u.after = NAN; /* after the moment this report describes */
+		double hold = u.hold > 0 ? u.hold : m->ttl_s;
+		/* Every gap is at least the hold: the shortest is the longest hold
+		 * the gaps allow, which the upper bound assumes. */
+		double longest = l.gaps > 0 && l.min_s > hold ? l.min_s : hold;
+		/* Idle since long before the flip and not back: not traffic. */
+		if (isnan(u.after) && (isnan(u.before) || -u.before > (longest > ACTIVE_BEFORE_S ? longest : ACTIVE_BEFORE_S)))
+			continue;
+		u.measured = qps > 0;
+		/* The rate is the resolver's: a type it fetches less often than its
+		 * busiest gets a share of it. Without gaps, each fetch stands for
+		 * at least one client query. */
+		u.w = u.measured ? qps * g->queries / busiest : g->queries / (span + hold > 1 ? span + hold : 1);
+		u.at_risk = !isnan(u.before) && u.before + hold > 0;
+		if (!isnan(u.before) && u.before + longest > 0)
+			u.upper_end = isnan(u.after) ? INFINITY : u.after;
+		if (u.at_risk) {
+			/* A cache serves the old answer until it is seen re-fetching
+			 * (the first client query after expiry makes it fetch; one that
+			 * serves stale answers old until then), or, not seen yet, until
+			 * its predicted expiry. */
+			double expiry = on_whole_second(m->flip_ns, u.before + hold);
+			u.move = isnan(u.after) ? expiry : u.after;
+			/* The lower bound does not trust a learned floor: the TTL. */
+			double sure = u.before + (hold < m->ttl_s ? hold : m->ttl_s);
+			u.lower_end = isnan(u.after) || u.after > sure ? sure : u.after;
+		}
+		if (us->n == us->cap) {
+			size_t cap = us->cap ? us->cap * 2 : 256;
+			struct unit *n = realloc(us->u, cap * sizeof(*n));
+			if (n == NULL) {
+				us->failed = 1;
+				return;
+			}
+			us->u = n;
+			us->cap = cap;
+		}
+		us->u[us->n++] = u;
+	}
+}
+
+struct shares {
+	double lower, expected, upper, refetched;
+};
+
+/* The demand-weighted shares at T seconds after the flip. Clients that
+ * keep an answer (C->client_share of the traffic, for client_hold_s) hold
+ * on after their resolver moved; a resolver whose copy had expired before
+ * the flip moved at the flip. */
+static struct shares shares_at(const struct units *us, double t, const struct prop_opts *c)
+{
+	double all = 0, lo = 0, ex = 0, up = 0, risk = 0, ref = 0;
+	double ch = c->client_hold_s, cs = ch > 0 ? c->client_share : 0;
+	struct shares s;
+
+	for (size_t i = 0; i < us->n; i++) {
+		const struct unit *u = &us->u[i];
+		double move = u->at_risk ? u->move : 0, upper_end = u->upper_end;
+		all += u->w;
+		if (u->at_risk) {
+			risk += u->w;
+			if (!isnan(u->after) && u->after <= t)
+				ref += u->w;
+		}
+		if (u->at_risk && t < u->lower_end)
+			lo += u->w;
+		if (t < move) {
+			ex += u->w;
+		} else if (t < move + ch) {
+			ex += u->w * cs * (1 - (t - move) / ch);
+		}
+		if (t < upper_end)
+			up += u->w;
+		else if (t < upper_end + ch)
+			up += u->w * cs;
+	}
+	s.lower = all > 0 ? lo / all : 0;
+	s.expected = all > 0 ? ex / all : 0;
+	s.upper = all > 0 ? up / all : 0;
+	s.refetched = risk > 0 ? ref / risk : 1;
+	return s;
+}
+
+/* The expected share never rises with time: bisect for where it falls
+ * under 1%. Negative: never (within a day). */
+static double below_1pct(const struct units *us, const struct prop_opts *ch)
+{
+	double lo = 0, hi = MAX_AGE_S;
+	if (shares_at(us, 0, ch).expected < 0.01)
+		return 0;
+	if (shares_at(us, hi, ch).expected >= 0.01)
+		return -1;
+	while (hi - lo > 0.05) {
+		double mid = (lo + hi) / 2;
+		if (shares_at(us, mid, ch).expected < 0.01)
+			hi = mid;
+		else
+			lo = mid;
+	}
+	return hi;
+}
+
+/* Curve points: every second for the first minute, every 5 s to 5 min,
+ * every 30 s to an hour, every 10 min after. */
+static double next_t(double t)
+{
+	return t < 60 ? t + 1 : t < 300 ? t + 5 : t < 3600 ? t + 30 : t + 600;
+}
+
+static double round3(double v)
+{
+	return round(v * 1000) / 1000;
+}
+
+static double round4(double v)
+{
+	return round(v * 10000) / 10000;
+}
+
+static json_t *num_or_null(double v)
+{
+	return isnan(v) || isinf(v) ? json_null() : json_real(round3(v));
+}
+
+static const char *class_of(double hold, uint32_t ttl)
+{
+	if (hold <= 0)
+		return "unknown";
+	if (hold < 0.95 * ttl)
+		return "prefetch";
+	if (hold <= 1.25 * ttl + 1)
+		return "ttl";
+	return "floor";
+}
+
+/* A resolver's units folded together for the tables. */
+struct resolver {
+	const struct track_entry *e;
+	double w, hold, before, after, move;
+	int at_risk, refetched_all;
+};
+
+static int by_weight(const void *a, const void *b)
+{
+	double x = ((const struct resolver *)a)->w, y = ((const struct resolver *)b)->w;
+	return x < y ? 1 : x > y ? -1 : 0;
+}
+
+/* Traffic-seconds left on the old side: what makes a laggard heavy. */
+static int by_lag(const void *a, const void *b)
+{
+	const struct resolver *x = a, *y = b;
+	double lx = x->w * x->move, ly = y->w * y->move;
+	return lx < ly ? 1 : lx > ly ? -1 : 0;
+}
+
+static int by_entry(const void *a, const void *b)
+{
+	const struct unit *x = a, *y = b;
+	return x->e < y->e ? -1 : x->e > y->e;
+}
+
+static json_t *resolver_json(const struct resolver *r, double all, uint32_t ttl)
+{
+	char addr[INET6_ADDRSTRLEN] = "?";
+	inet_ntop(r->e->family, r->e->addr, addr, sizeof(addr));
+	return json_pack("{s:s, s:f, s:f, s:o, s:s, s:I, s:b, s:o, s:o}", "resolver", addr, "weight",
+	                 round4(all > 0 ? r->w / all : 0), "qps", round3(r->w), "hold_s", num_or_null(r->hold > 0 ? r->hold : NAN),
+	                 "class", class_of(r->hold, ttl), "queries", (json_int_t)r->e->queries, "at_risk", r->at_risk,
+	                 "last_before_s", num_or_null(r->before), "first_after_s", num_or_null(r->after));
+}
+
+static json_t *resolver_tables(struct units *us, uint32_t ttl, json_t *report)
+{
+	struct resolver *rs;
+	size_t n = 0;
+	double all = 0;
+	json_t *top = json_array(), *lag = json_array();
+
+	if (us->n > 1)
+		qsort(us->u, us->n, sizeof(*us->u), by_entry);
+	rs = calloc(us->n ? us->n : 1, sizeof(*rs));
+	if (rs == NULL)
+		return NULL;
+	for (size_t i = 0; i < us->n; i++) {
+		const struct unit *u = &us->u[i];
+		struct resolver *r = n > 0 && rs[n - 1].e == u->e ? &rs[n - 1] : NULL;
+		if (r == NULL) {
+			r = &rs[n++];
+			r->e = u->e;
+			r->before = r->after = NAN;
+			r->refetched_all = 1;
+		}
+		all += u->w;
+		r->w += u->w;
+		if (u->hold > r->hold)
+			r->hold = u->hold;
+		if (!isnan(u->before) && (isnan(r->before) || u->before > r->before))
+			r->before = u->before;
+		if (!isnan(u->after) && (isnan(r->after) || u->after < r->after))
+			r->after = u->after;
+		if (u->at_risk) {
+			r->at_risk = 1;
+			if (u->move > r->move)
+				r->move = u->move;
+			r->refetched_all &= !isnan(u->after);
+		}
+	}
+	if (n > 1)
+		qsort(rs, n, sizeof(*rs), by_weight);
+	for (size_t i = 0; i < n && i < TOP_N; i++)
+		json_array_append_new(top, resolver_json(&rs[i], all, ttl));
+	if (n > 1)
+		qsort(rs, n, sizeof(*rs), by_lag);
+	for (size_t i = 0, k = 0; i < n && k < LAGGARDS_N; i++) {
+		if (!rs[i].at_risk)
+			continue;
+		json_array_append_new(lag, resolver_json(&rs[i], all, ttl));
+		k++;
+	}
+	json_object_set_new(report, "resolvers", json_integer((json_int_t)n));
+	free(rs);
+	json_object_set_new(report, "resolvers_top", top);
+	json_object_set_new(report, "laggards", lag);
+	return report;
+}
+
+/* JSON integers are signed: a saturated sum shows as the largest one. */
+static json_int_t count(uint64_t v)
+{
+	return v > (uint64_t)INT64_MAX ? INT64_MAX : (json_int_t)v;
+}
+
+static json_t *errors_json(const struct pswitch *s, const struct flip_meta *m, double age)
+{
+	json_t *a = json_array();
+	int64_t flip_min = (int64_t)(m->flip_ns / 1000000000ull / 60);
+	int64_t last = flip_min + (int64_t)(age / 60);
+
+	if (s->bins == NULL)
+		return a;
+	for (int64_t k = flip_min - ERR_BEFORE_MIN; k <= last; k++) {
+		const struct ebin *b = &s->bins[k % ERR_BINS];
+		if (b->minute != k)
+			continue;
+		double t = (double)(k * 60) - (double)m->flip_ns / NS;
+		json_array_append_new(a, json_pack("{s:f, s:I, s:I, s:I, s:I}", "t", round3(t), "old_requests",
+		                                   count(b->req[m->from]), "old_errors", count(b->err[m->from]),
+		                                   "new_requests", count(b->req[m->to]), "new_errors", count(b->err[m->to])));
+	}
+	return a;
+}
+
+static void rfc3339(uint64_t t_ns, char *buf, size_t len)
+{
+	time_t secs = (time_t)(t_ns / 1000000000ull);
+	struct tm tm;
+	gmtime_r(&secs, &tm);
+	size_t n = strftime(buf, len, "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(buf + n, len - n, ".%03uZ", (unsigned)(t_ns / 1000000u % 1000));
+}
+
+static const char *side_name(int side)
+{
+	return side ? "origin" : "cdn";
+}
+
+/* Gather, in one pass over the table, the units of N flips: US[i].m and
+ * US[i].age say which flip and as of when. A mass flip of thousands of
+ * switches costs one pass, not one per switch. Free with units_free(). */
+struct many {
+	struct units *us;
+	const uint32_t *job; /* switch id -> index into us + 1 (0: not wanted) */
+	size_t n_id;
+};
+
+static void collect_many(const struct track_entry *e, void *arg)
+{
+	const struct many *m = arg;
+	if (e->switch_id < m->n_id && m->job[e->switch_id])
+		collect(e, &m->us[m->job[e->switch_id] - 1]);
+}
+
+static void units_free(struct units *us, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(us[i].u);
+		us[i].u = NULL;
+	}
+}
+
+static int gather_many(struct prop *p, struct units *us, size_t n)
+{
+	size_t n_id = 1;
+	for (size_t i = 0; i < n; i++)
+		if (us[i].m->id != UINT32_MAX && us[i].m->id >= n_id)
+			n_id = us[i].m->id + 1;
+	uint32_t *job = calloc(n_id, sizeof(*job));
+	struct many m = { us, job, n_id };
+	int failed = 0;
+
+	if (job == NULL)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		us[i].u = NULL;
+		us[i].n = us[i].cap = 0;
+		us[i].failed = 0;
+		if (us[i].m->id != UINT32_MAX)
+			job[us[i].m->id] = (uint32_t)i + 1;
+	}
+	track_foreach(p->t, UINT32_MAX, collect_many, &m);
+	free(job);
+	for (size_t i = 0; i < n; i++)
+		failed |= us[i].failed;
+	if (failed) {
+		units_free(us, n);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+static int gather(struct prop *p, const struct flip_meta *m, double age, struct units *us)
+{
+	us->m = m;
+	us->age = age;
+	return gather_many(p, us, 1);
+}
+
+static json_t *curve_point(double t, struct shares sh)
+{
+	return json_pack("{s:f, s:f, s:f, s:f, s:f}", "t", t, "lower", round4(sh.lower), "expected",
+	                 round4(sh.expected), "upper", round4(sh.upper), "refetched", round4(sh.refetched));
+}
+
+/* The report of flip M of S as of AGE seconds after it. */
+static json_t *report_of(struct prop *p, const struct pswitch *s, struct units *u, int done)
+{
+	struct units us = *u;
+	const struct flip_meta *m = us.m;
+	double age = us.age;
+	const struct prop_opts *ch = &p->o;
+	char when[40];
+	json_t *r, *curve;
+	size_t risk = 0, refetched = 0;
+
+	for (size_t i = 0; i < us.n; i++) {
+		risk += us.u[i].at_risk;
+		refetched += us.u[i].at_risk && !isnan(us.u[i].after);
+	}
+	rfc3339(m->flip_ns, when, sizeof(when));
+	struct shares now = shares_at(&us, age, ch);
+	double b1 = below_1pct(&us, ch);
+	r = json_pack("{s:s, s:s, s:s, s:I, s:s, s:s, s:i, s:i, s:f, s:f, s:I, s:I, s:{s:f, s:f, s:f, s:f}, s:o}", "switch",
+	              s->name, "state", done ? "done" : "running", "flip_time", when, "flip_time_ms",
+	              (json_int_t)(m->flip_ns / 1000000u), "from", side_name(m->from), "to", side_name(m->to), "ttl_s",
+	              (int)m->ttl_s, "client_hold_s", (int)p->o.client_hold_s, "client_share", p->o.client_share, "age_s", round3(age), "at_risk",
+	              (json_int_t)risk, "refetched", (json_int_t)refetched, "now", "lower", round4(now.lower),
+	              "expected", round4(now.expected), "upper", round4(now.upper), "refetched", round4(now.refetched),
+	              "below_1pct_s", b1 < 0 ? json_null() : json_real(round3(b1)));
+	if (r == NULL)
+		return NULL;
+	curve = json_array();
+	double last = -1;
+	for (double t = 0; t <= age; t = next_t(t)) {
+		json_array_append_new(curve, curve_point(t, shares_at(&us, t, ch)));
+		last = t;
+	}
+	/* The curve ends where the report is: a done report's last point
+	 * stands for the rest of time, and a cache that moved since the last
+	 * grid point has moved. */
+	if (round3(age) > last)
+		json_array_append_new(curve, curve_point(round3(age), now));
+	json_object_set_new(r, "curve", curve);
+	json_object_set_new(r, "errors", errors_json(s, m, age));
+	resolver_tables(&us, m->ttl_s, r);
+	return r;
+}
+
+/* The report of flip M of S as of AGE seconds after it. */
+static json_t *build_report(struct prop *p, const struct pswitch *s, const struct flip_meta *m, double age, int done)
+{
+	struct units us;
+	json_t *r;
+	if (gather(p, m, age, &us) < 0)
+		return NULL;
+	r = report_of(p, s, &us, done);
+	units_free(&us, 1);
+	return r;
+}
+
+static double age_of(const struct flip_meta *m, uint64_t now_ns)
+{
+	double a = now_ns > m->flip_ns ? ((double)now_ns - (double)m->flip_ns) / NS : 0;
+	return a < MAX_AGE_S ? a : MAX_AGE_S;
+}
+
+/* ---- frozen reports and their journal ------------------------------------------- */
+
+static void keep_done(struct prop *p, struct pswitch *s, json_t *report)
+{
+	if (s->n_done == p->o.reports) {
+		json_decref(s->done[0]);
+		memmove(s->done, s->done + 1, (s->n_done - 1) * sizeof(*s->done));
+		s->n_done--;
+	}
+	if (s->done == NULL && (s->done = calloc(p->o.reports, sizeof(*s->done))) == NULL) {
+		json_decref(report);
+		return;
+	}
+	s->done[s->n_done++] = report;
+}
+
+static json_t *snapshot_cb(void *arg)
+{
+	struct prop *p = arg;
+	json_t *all = json_array();
+	for (size_t i = 0; i < p->n_sw; i++)
+		for (size_t k = 0; k < p->sw[i].n_done; k++)
+			json_array_append(all, p->sw[i].done[k]);
+	return json_pack("{s:o}", "reports", all);
+}
+
+static int replay_cb(const json_t *rec, int is_snapshot, void *arg)
+{
+	struct prop *p = arg;
+	size_t i;
+	json_t *r;
+	(void)is_snapshot;
+	json_array_foreach(json_object_get(rec, "reports"), i, r) {
+		const char *name = json_string_value(json_object_get(r, "switch"));
+		struct pswitch *s = name ? add_switch(p, name) : NULL;
+		if (s == NULL)
+			continue; /* a record this version does not know: skip it, keep the rest */
+		keep_done(p, s, json_incref(r));
+	}
+	return 0;
+}
+
+/* Write REPORTS (an array) durably; they are kept in memory either way. */
+static void persist(struct prop *p, json_t *reports)
+{
+	size_t n = json_array_size(reports);
+	if (p->j == NULL || n == 0)
+		return;
+	for (size_t i = 0; i < n; i += REPORTS_PER_RECORD) {
+		json_t *chunk = json_array();
+		for (size_t k = i; k < n && k < i + REPORTS_PER_RECORD; k++)
+			json_array_append(chunk, json_array_get(reports, k));
+		json_t *rec = json_pack("{s:o}", "reports", chunk);
+		int rc = journal_append(p->j, rec);
+		json_decref(rec);
+		if (rc < 0) {
+			p->journal_failures++;
+			log_error("propagation reports not saved: %s", journal_strerror(rc));
+			return;
+		}
+	}
+}
+
+struct freeze_job {
+	struct pswitch *s;
+	struct flip_meta m;
+	double age;
+};
+
+/* Gathers nothing: no entry has this switch id. */
+static const struct flip_meta no_flip = { .id = UINT32_MAX };
+
+static void freeze_all(struct prop *p, struct freeze_job *jobs, size_t n)
+{
+	json_t *out = json_array();
+	struct units *us = calloc(n ? n : 1, sizeof(*us));
+	if (us == NULL || out == NULL)
+		goto done;
+	for (size_t i = 0; i < n; i++) {
+		us[i].m = &jobs[i].m;
+		us[i].age = jobs[i].age;
+	}
+	/* Two flips of one switch in a batch (rare): the older alone first. */
+	for (size_t i = 0; i < n; i++)
+		for (size_t k = i + 1; k < n; k++)
+			if (jobs[i].s == jobs[k].s) {
+				json_t *r = build_report(p, jobs[i].s, &jobs[i].m, jobs[i].age, 1);
+				if (r != NULL) {
+					keep_done(p, jobs[i].s, r);
+					json_array_append(out, r);
+					p->frozen++;
+				}
+				jobs[i].s = NULL;
+				us[i].m = &no_flip;
+				break;
+			}
+	if (gather_many(p, us, n) < 0)
+		goto done;
+	for (size_t i = 0; i < n; i++) {
+		if (jobs[i].s == NULL)
+			continue;
+		json_t *r = report_of(p, jobs[i].s, &us[i], 1);
+		if (r == NULL)
+			continue;
+		keep_done(p, jobs[i].s, r);
+		json_array_append(out, r);
+		p->frozen++;
+	}
+	units_free(us, n);
+	persist(p, out);
+done:
+	free(us);
+	json_decref(out);
+}
+
+/* ---- the interface ---------------------------------------------------------------- */
+
+struct prop *prop_new(const struct prop_opts *opts, char *err, size_t errlen)
+{
+	struct prop *p = calloc(1, sizeof(*p));
+	if (p != NULL)
+		pthread_mutex_init(&p->lock, NULL);
+	if (p == NULL || (p->t = track_table_new(opts->max_entries)) == NULL ||
+	    (p->by_name = json_object()) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		prop_free(p);
+		return NULL;
+	}
+	p->o = *opts;
+	if (p->o.reports == 0)
+		p->o.reports = 1;
+	p->o.state_dir = NULL;
+	if (opts->state_dir != NULL) {
+		char dir[4096];
+		struct journal_opts jo = { 0, 0, snapshot_cb, p };
+		snprintf(dir, sizeof(dir), "%s/propagation", opts->state_dir);
+		if (mkdir(opts->state_dir, 0750) < 0 && errno != EEXIST) {
+			snprintf(err, errlen, "%s: %s", opts->state_dir, strerror(errno));
+			prop_free(p);
+			return NULL;
+		}
+		int rc = journal_open(&p->j, dir, &jo, replay_cb, p, NULL);
+		if (rc < 0) {
+			snprintf(err, errlen, "%s: %s", dir, journal_strerror(rc));
+			prop_free(p);
+			return NULL;
+		}
+	}
+	return p;
+}
+
+void prop_free(struct prop *p)
+{
+	if (p == NULL)
+		return;
+	if (p->t != NULL) {
+		/* Shutting down: what is running is as done as it will get. */
+		struct freeze_job *jobs = calloc(p->n_sw ? p->n_sw * 2 : 1, sizeof(*jobs));
+		size_t n = 0;
+		uint64_t now = 0;
+		struct timespec ts;
+		clock_gettime(CLOCK_REALTIME, &ts);
+		now = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+		for (size_t i = 0; jobs != NULL && i < p->n_sw; i++) {
+			struct pswitch *s = &p->sw[i];
+			if (s->freeze_pending)
+				jobs[n++] = (struct freeze_job){ s, s->pending, age_of(&s->pending, s->cur.flip_ns) };
+			if (s->running)
+				jobs[n++] = (struct freeze_job){ s, s->cur, age_of(&s->cur, now) };
+		}
+		if (jobs != NULL && p->j != NULL)
+			freeze_all(p, jobs, n);
+		free(jobs);
+	}
+	journal_close(p->j);
+	for (size_t i = 0; i < p->n_sw; i++) {
+		for (size_t k = 0; k < p->sw[i].n_done; k++)
+			json_decref(p->sw[i].done[k]);
+		free(p->sw[i].done);
+		free(p->sw[i].bins);
+		free(p->sw[i].name);
+	}
+	free(p->sw);
+	free(p->by_id);
+	json_decref(p->by_name);
+	track_table_free(p->t);
+	pthread_mutex_destroy(&p->lock);
+	free(p);
+}
+
+void prop_observe(struct prop *p, const struct track_obs *o)
+{
+	pthread_mutex_lock(&p->lock);
+	track_add(p->t, o);
+	pthread_mutex_unlock(&p->lock);
+}
+
+size_t prop_drain(struct prop *p, struct track_ring *r)
+{
+	pthread_mutex_lock(&p->lock);
+	size_t n = track_drain(p->t, r);
+	pthread_mutex_unlock(&p->lock);
+	return n;
+}
+
+static void prop_flip_locked(struct prop *p, uint32_t switch_id, uint64_t t_ns, int from, int to, uint32_t ttl_s)
+{
+	struct pswitch *s = by_id(p, switch_id);
+	if (s == NULL)
+		return;
+	if (s->running) {
+		if (s->freeze_pending) {
+			/* Two flips within one tick: freeze the older one now. */
+			struct freeze_job j = { s, s->pending, age_of(&s->pending, s->cur.flip_ns) };
+			s->freeze_pending = 0;
+			freeze_all(p, &j, 1);
+		}
+		s->pending = s->cur;
+		s->freeze_pending = 1;
+	}
+	s->cur = (struct flip_meta){ t_ns, from, to, ttl_s, switch_id };
+	s->running = 1;
+	track_set_flip(p->t, switch_id, t_ns, to);
+}
+
+static void prop_errors_locked(struct prop *p, uint32_t switch_id, int side, uint64_t t_ns, uint32_t window_s, uint64_t requests,
+                 uint64_t errors)
+{
+	struct pswitch *s = by_id(p, switch_id);
+	if (s == NULL || side < 0 || side > 1)
+		return;
+	if (s->bins == NULL && (s->bins = calloc(ERR_BINS, sizeof(*s->bins))) == NULL)
+		return;
+	/* The counts cover the WINDOW_S before T_NS: file them under its middle minute. */
+	int64_t minute = (int64_t)((t_ns / 1000000000ull - window_s / 2) / 60);
+	struct ebin *b = &s->bins[minute % ERR_BINS];
+	if (b->minute != minute)
+		*b = (struct ebin){ .minute = minute };
+	/* Saturate: a flood of reports must not wrap a sum round. */
+	b->req[side] = requests > UINT64_MAX - b->req[side] ? UINT64_MAX : b->req[side] + requests;
+	b->err[side] = errors > UINT64_MAX - b->err[side] ? UINT64_MAX : b->err[side] + errors;
+}
+
+/* Append J to *JOBS (growing it); false when out of memory. */
+static int push_job(struct freeze_job **jobs, size_t *n, size_t *cap, struct freeze_job j)
+{
+	if (*n == *cap) {
+		size_t c2 = *cap ? *cap * 2 : 16;
+		struct freeze_job *nj = realloc(*jobs, c2 * sizeof(*nj));
+		if (nj == NULL)
+			return 0;
+		*jobs = nj;
+		*cap = c2;
+	}
+	(*jobs)[(*n)++] = j;
+	return 1;
+}
+
+/* Running flips whose upper bound is under DONE_UPPER (or a day old) are done. */
+static void find_done(struct prop *p, uint64_t now_ns, struct freeze_job **jobs, size_t *n, size_t *cap)
+{
+	struct freeze_job *cand = NULL;
+	size_t nc = 0, cc = 0;
+	struct units *us;
+
+	for (size_t i = 0; i < p->n_sw; i++) {
+		struct pswitch *s = &p->sw[i];
+		double age = age_of(&s->cur, now_ns);
+		if (s->running && age > s->cur.ttl_s + p->o.client_hold_s &&
+		    !push_job(&cand, &nc, &cc, (struct freeze_job){ s, s->cur, age }))
+			break;
+	}
+	us = calloc(nc ? nc : 1, sizeof(*us));
+	for (size_t i = 0; us != NULL && i < nc; i++) {
+		us[i].m = &cand[i].m;
+		us[i].age = cand[i].age;
+	}
+	if (us != NULL && gather_many(p, us, nc) == 0) {
+		for (size_t i = 0; i < nc; i++) {
+			if (cand[i].age < MAX_AGE_S && shares_at(&us[i], cand[i].age, &p->o).upper >= DONE_UPPER)
+				continue;
+			if (push_job(jobs, n, cap, cand[i]))
+				cand[i].s->running = 0;
+		}
+		units_free(us, nc);
+	}
+	free(us);
+	free(cand);
+}
+
+static void prop_tick_locked(struct prop *p, uint64_t now_ns)
+{
+	struct freeze_job *jobs = NULL;
+	size_t n = 0, cap = 0;
+
+	for (size_t i = 0; i < p->n_sw; i++) {
+		struct pswitch *s = &p->sw[i];
+		if (s->freeze_pending &&
+		    push_job(&jobs, &n, &cap, (struct freeze_job){ s, s->pending, age_of(&s->pending, s->cur.flip_ns) }))
+			s->freeze_pending = 0;
+	}
+	if (now_ns >= p->next_check_ns) {
+		p->next_check_ns = now_ns + CHECK_NS;
+		find_done(p, now_ns, &jobs, &n, &cap);
+	}
+	if (n > 0)
+		freeze_all(p, jobs, n);
+	free(jobs);
+}
+
+static json_t *prop_report_locked(struct prop *p, const char *name, long flip, uint64_t now_ns, char *err, size_t errlen)
+{
+	struct pswitch *s = by_name(p, name);
+	size_t total;
+	json_t *r;
+
+	if (s == NULL) {
+		snprintf(err, errlen, "%s: no such switch", name);
+		return NULL;
+	}
+	total = s->n_done + (s->freeze_pending ? 1 : 0) + (s->running ? 1 : 0);
+	if (total == 0) {
+		snprintf(err, errlen, "%s: no flip seen yet", name);
+		return NULL;
+	}
+	if (flip < 0 || (size_t)flip > total) {
+		snprintf(err, errlen, "%s: flip %ld: the reports kept are 1 to %zu", name, flip, total);
+		return NULL;
+	}
+	size_t k = flip == 0 ? total - 1 : (size_t)flip - 1;
+	if (k < s->n_done) {
+		r = json_deep_copy(s->done[k]);
+	} else if (s->freeze_pending && k == s->n_done) {
+		r = build_report(p, s, &s->pending, age_of(&s->pending, s->cur.flip_ns), 1);
+	} else {
+		r = build_report(p, s, &s->cur, age_of(&s->cur, now_ns), 0);
+	}
+	if (r == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	json_object_set_new(r, "flip", json_integer((json_int_t)k + 1));
+	json_object_set_new(r, "flips", json_integer((json_int_t)total));
+	return r;
+}
+
+/* Per switch, its latest flip: the shares now while it is followed, the
+ * ones it ended with once done. */
+static void prop_metrics_locked(struct prop *p, FILE *f, uint64_t now_ns)
+{
+	struct track_stats ts;
+	track_table_stats(p->t, &ts);
+	fprintf(f,
+	        "# HELP routerd_track_observations_total Queries for switched names taken from the workers.\n"
+	        "# TYPE routerd_track_observations_total counter\nrouterd_track_observations_total %llu\n"
+	        "# HELP routerd_track_evicted_total (switch, resolver) entries evicted to stay within the bound.\n"
+	        "# TYPE routerd_track_evicted_total counter\nrouterd_track_evicted_total %llu\n"
+	        "# HELP routerd_track_entries (switch, resolver) entries held, and the bound.\n"
+	        "# TYPE routerd_track_entries gauge\nrouterd_track_entries %zu\n"
+	        "# TYPE routerd_track_entries_max gauge\nrouterd_track_entries_max %zu\n"
+	        "# HELP routerd_propagation_reports_frozen_total Flip reports finished and kept.\n"
+	        "# TYPE routerd_propagation_reports_frozen_total counter\nrouterd_propagation_reports_frozen_total %llu\n"
+	        "# HELP routerd_propagation_journal_failures_total Reports that could not be written to disk.\n"
+	        "# TYPE routerd_propagation_journal_failures_total counter\n"
+	        "routerd_propagation_journal_failures_total %llu\n",
+	        (unsigned long long)ts.observations, (unsigned long long)ts.evicted, ts.entries, ts.capacity,
+	        (unsigned long long)p->frozen, (unsigned long long)p->journal_failures);
+	static const char *const names[] = { "residual_ratio", "residual_lower_ratio", "residual_upper_ratio",
+		                             "refetched_ratio", "age_seconds" };
+	static const char *const help[] = {
+		"Expected share of traffic still on the old side since the switch's latest flip.",
+		"Lower bound of that share: caches certainly still holding the old answer.",
+		"Upper bound of that share: caches not yet seen re-fetching, and their clients.",
+		"Demand-weighted share of the caches at risk that have re-fetched since the flip.",
+		"Seconds since the switch's latest flip.",
+	};
+	/* Running flips: one pass over the table for all of them. */
+	struct { const char *name; struct shares sh; double age; } *rows = calloc(p->n_sw ? p->n_sw : 1, sizeof(*rows));
+	struct units *us = calloc(p->n_sw ? p->n_sw : 1, sizeof(*us));
+	size_t n = 0, nr = 0;
+	if (rows == NULL || us == NULL)
+		goto out;
+	for (size_t i = 0; i < p->n_sw; i++)
+		if (p->sw[i].running && p->sw[i].id != UINT32_MAX) {
+			us[nr].m = &p->sw[i].cur;
+			us[nr++].age = age_of(&p->sw[i].cur, now_ns);
+		}
+	if (gather_many(p, us, nr) < 0)
+		nr = 0;
+	for (size_t i = 0, k = 0; i < p->n_sw; i++) {
+		struct pswitch *s = &p->sw[i];
+		if (s->id == UINT32_MAX || (!s->running && s->n_done == 0))
+			continue;
+		rows[n].name = s->name;
+		if (s->running) {
+			if (k >= nr)
+				continue;
+			rows[n].sh = shares_at(&us[k], us[k].age, &p->o);
+			rows[n].age = us[k].age;
+			k++;
+		} else {
+			/* Done: the shares it ended with (under 0.1%, unless cut short).
+			 * The report may come from the journal, from before a restart. */
+			json_t *last = s->done[s->n_done - 1], *now = json_object_get(last, "now");
+			double flip_ms = json_number_value(json_object_get(last, "flip_time_ms"));
+			rows[n].sh.lower = json_number_value(json_object_get(now, "lower"));
+			rows[n].sh.expected = json_number_value(json_object_get(now, "expected"));
+			rows[n].sh.upper = json_number_value(json_object_get(now, "upper"));
+			rows[n].sh.refetched = json_number_value(json_object_get(now, "refetched"));
+			rows[n].age = (double)now_ns / 1e6 > flip_ms ? ((double)now_ns / 1e6 - flip_ms) / 1000 : 0;
+		}
+		n++;
+	}
+	units_free(us, nr);
+	for (int m = 0; m < 5; m++) {
+		fprintf(f, "# HELP routerd_propagation_%s %s\n# TYPE routerd_propagation_%s gauge\n", names[m], help[m],
+		        names[m]);
+		for (size_t i = 0; i < n; i++) {
+			double v = m == 0 ? rows[i].sh.expected : m == 1 ? rows[i].sh.lower : m == 2 ? rows[i].sh.upper
+			         : m == 3 ? rows[i].sh.refetched : rows[i].age;
+			fprintf(f, "routerd_propagation_%s{switch=\"%s\"} %.6g\n", names[m], rows[i].name, v);
+		}
+	}
+out:
+	free(us);
+	free(rows);
+}
+
+const struct track_table *prop_table(const struct prop *p)
+{
+	return p->t;
+}
+
+/* ---- the same, under the lock ------------------------------------------------------ */
+
+int prop_name_switch(struct prop *p, uint32_t switch_id, const char *name)
+{
+	pthread_mutex_lock(&p->lock);
+	int r = prop_name_switch_locked(p, switch_id, name);
+	pthread_mutex_unlock(&p->lock);
+	return r;
+}
+
+void prop_flip(struct prop *p, uint32_t switch_id, uint64_t t_ns, int from, int to, uint32_t ttl_s)
+{
+	pthread_mutex_lock(&p->lock);
+	prop_flip_locked(p, switch_id, t_ns, from, to, ttl_s);
+	pthread_mutex_unlock(&p->lock);
+}
+
+void prop_errors(struct prop *p, uint32_t switch_id, int side, uint64_t t_ns, uint32_t window_s, uint64_t requests,
+                 uint64_t errors)
+{
+	pthread_mutex_lock(&p->lock);
+	prop_errors_locked(p, switch_id, side, t_ns, window_s, requests, errors);
+	pthread_mutex_unlock(&p->lock);
+}
+
+void prop_tick(struct prop *p, uint64_t now_ns)
+{
+	pthread_mutex_lock(&p->lock);
+	prop_tick_locked(p, now_ns);
+	pthread_mutex_unlock(&p->lock);
+}
+
+json_t *prop_report(struct prop *p, const char *name, long flip, uint64_t now_ns, char *err, size_t errlen)
+{
+	pthread_mutex_lock(&p->lock);
+	json_t * r = prop_report_locked(p, name, flip, now_ns, err, errlen);
+	pthread_mutex_unlock(&p->lock);
+	return r;
+}
+
+void prop_metrics(struct prop *p, FILE *f, uint64_t now_ns)
+{
+	pthread_mutex_lock(&p->lock);
+	prop_metrics_locked(p, f, now_ns);
+	pthread_mutex_unlock(&p->lock);
+}

@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * view.h -- the immutable snapshot workers answer from: every served zone
+ * with its answers precompiled to wire format, and the switch table.
+ *
+ * A view is built off the hot path (start, reload), published with one
+ * pointer swap, and freed after every worker has passed a quiescent point
+ * (rcu.h). The only mutable part of a published view is each switch's
+ * selector, one atomic byte the control thread stores and workers load.
+ */
+#ifndef ROUTERD_VIEW_H
+#define ROUTERD_VIEW_H
+
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct config;
+struct view;
+
+/* Selector bits of a switch: which side is served, and the armed (low) TTL. */
+#define VIEW_SEL_ORIGIN 1u /* clear: cdn */
+#define VIEW_SEL_ARMED 2u
+
+/*
+ * Load every zone of CFG, check the switches against them, and compile the
+ * answers. Returns 0 and sets *out, or -1 with a "file:line: error: ..."
+ * message in err. Nothing global changes either way.
+ */
+int view_build(const struct config *cfg, struct view **out, char *err, size_t errlen);
+
+/* Free a view nobody reads any more. NULL is fine. */
+void view_free(struct view *v);
+
+/*
+ * Make V the view workers answer from. Switch selectors are carried over
+ * from the previous view by switch name. Waits for readers of the old view
+ * to finish (rcu_synchronize) and frees it. Control thread only.
+ */
+void view_publish(struct view *v);
+
+/* The published view; call only inside rcu_read_lock()/unlock(). */
+const struct view *view_current(void);
+
+/* Counts and lookups for the control side. */
+size_t view_zone_count(const struct view *v);
+size_t view_switch_count(const struct view *v);
+const char *view_switch_name(const struct view *v, size_t idx);
+/* Index of switch NAME (any case, with or without the final dot) or -1. */
+long view_switch_find(const struct view *v, const char *name);
+/* Load / store a switch's selector (VIEW_SEL_* bits). A store that changes
+ * it raises the serial of the switch's zone by one. */
+unsigned view_switch_get(const struct view *v, size_t idx);
+void view_switch_set(struct view *v, size_t idx, unsigned sel);
+/* The SOA serial served for the switch's zone. */
+uint32_t view_switch_serial(const struct view *v, size_t idx);
+
+#endif
