@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* control.c -- see control.h. */
 #include "admin/control.h"
+#include "admin/control_int.h"
 
 #include <errno.h>
 #include <arpa/inet.h>
@@ -29,33 +30,16 @@
 
 
 
-struct control {
-	uv_loop_t *loop;
-	struct control_host host;
-	struct ctl_server *ctl;
-	struct http_server *http;
-	struct auth *auth;
-	struct switching *sw;
-	struct prop *prop; /* who asked for switched names, and what each flip did */
-	pthread_t tracker;      /* drains the workers' rings into prop */
-	int tracker_running;
-	atomic_int stopping;
-	time_t started;
-	int last_reload_ok;
-	uint64_t reloads, reload_failures;
-	uint64_t http_count[7][11]; /* [endpoint][counted status code] */
-};
-
 enum endpoint { EP_ALERTMANAGER, EP_GRAFANA, EP_SIGNAL, EP_ERRORS, EP_METRICS, EP_HEALTH, EP_OTHER, EP__COUNT };
 static const char *const endpoint_names[EP__COUNT] = { "alertmanager", "grafana", "signal", "errors",
 	                                               "metrics", "health", "other" };
 static const int counted_codes[] = { 200, 400, 401, 403, 404, 405, 413, 422, 431, 500, 503 };
 #define N_CODES (sizeof(counted_codes) / sizeof(counted_codes[0]))
 
-static const char *const qtype_names[QT__COUNT] = { "A",  "AAAA", "CNAME", "NS",  "SOA",  "MX",
+const char *const control_qtype_names[QT__COUNT] = { "A",  "AAAA", "CNAME", "NS",  "SOA",  "MX",
 	                                            "TXT", "SRV",  "PTR",   "DS",  "ANY",  "other" };
 
-static const char *rcode_name(int r)
+const char *control_rcode_name(int r)
 {
 	static const char *const names[] = { "NOERROR", "FORMERR", "SERVFAIL", "NXDOMAIN", "NOTIMP", "REFUSED" };
 	return r < 6 ? names[r] : r == 16 ? "BADVERS" : NULL;
@@ -66,7 +50,7 @@ static struct config *cfg_of(struct control *c)
 	return *c->host.cfg;
 }
 
-static uint64_t now_ns(void)
+uint64_t control_now_ns(void)
 {
 	struct timespec ts;
 	clock_gettime(CLOCK_REALTIME, &ts);
@@ -84,100 +68,9 @@ static const struct view *view_now(void)
 
 
 
-/* `show`: the switch's state, and both of its answers from the config. */
-static json_t *cmd_show(struct control *c, json_t *req, uid_t uid)
-{
-	json_t *reply = switching_ctl(c->sw, "show", req, uid), *data = json_object_get(reply, "data");
-	const struct config *cfg = cfg_of(c);
-	json_t *name = json_is_object(data) ? json_object_get(data, "name") : NULL;
-
-	for (size_t k = 0; json_is_string(name) && k < cfg->n_switches; k++) {
-		const struct cfg_switch *s = &cfg->switches[k];
-		if (strcmp(s->name, json_string_value(name)) != 0)
-			continue;
-		json_object_set_new(data, "cdn_answer", state_answer_json(&s->cdn));
-		json_object_set_new(data, "origin_answer", state_answer_json(&s->origin));
-	}
-	return reply;
-}
-
-static json_t *cmd_status(struct control *c)
-{
-	const struct view *v = view_now();
-	const struct config *cfg = cfg_of(c);
-	json_t *listen = json_array();
-	size_t origin = 0;
-
-	for (size_t i = 0; i < cfg->n_listen; i++)
-		json_array_append_new(listen, json_string(cfg->listen[i].text));
-	for (size_t i = 0; i < view_switch_count(v); i++)
-		origin += (view_switch_get(v, i) & VIEW_SEL_ORIGIN) != 0;
-	return ctl_ok(json_pack("{s:s,s:I,s:s,s:o,s:i,s:I,s:I,s:I,s:b,s:o}", "version", ROUTERD_VERSION, "uptime_s",
-	                        (json_int_t)(time(NULL) - c->started), "config", cfg->path, "listen", listen, "workers",
-	                        (int)cfg->workers, "zones", (json_int_t)view_zone_count(v), "switches",
-	                        (json_int_t)view_switch_count(v), "on_origin", (json_int_t)origin,
-	                        "last_reload_ok", c->last_reload_ok, "state", switching_status(c->sw)));
-}
-
-static json_t *cmd_stats(struct control *c)
-{
-	struct answer_stats s;
-	json_t *q = json_object(), *r = json_object();
-
-	workers_stats(c->host.workers, &s);
-	for (int p = 0; p < 2; p++) {
-		json_t *by = json_object();
-		for (int t = 0; t < QT__COUNT; t++)
-			json_object_set_new(by, qtype_names[t], json_integer((json_int_t)stat_get(&s.queries[p][t])));
-		json_object_set_new(q, p ? "tcp" : "udp", by);
-	}
-	for (int i = 0; i < 24; i++)
-		if (rcode_name(i))
-			json_object_set_new(r, rcode_name(i), json_integer((json_int_t)stat_get(&s.rcodes[i])));
-	return ctl_ok(json_pack("{s:o,s:o,s:I,s:I}", "queries", q, "responses", r, "dropped",
-	                        (json_int_t)stat_get(&s.dropped), "truncated", (json_int_t)stat_get(&s.truncated)));
-}
-
-/* routerctl propagation SWITCH [--flip N]: the report of one flip. */
-static json_t *cmd_propagation(struct control *c, json_t *req)
-{
-	json_t *sw = json_object_get(req, "switch"), *flip = json_object_get(req, "flip");
-	char err[512];
-	const char *name;
-	json_t *r;
-
-	if (!json_is_string(sw))
-		return ctl_fail("propagation: which switch? (routerctl propagation SWITCH [--flip N])");
-	if (flip != NULL && !json_is_null(flip) && (!json_is_integer(flip) || json_integer_value(flip) < 0))
-		return ctl_fail("propagation: --flip takes a number from 1 (the oldest report kept), or 0 (the latest)");
-	name = switching_name(c->sw, json_string_value(sw));
-	if (name == NULL)
-		return ctl_fail("no switch named %.300s", json_string_value(sw));
-	r = prop_report(c->prop, name, json_is_integer(flip) ? (long)json_integer_value(flip) : 0, now_ns(), err,
-	                sizeof(err));
-	return r ? ctl_ok(r) : ctl_fail("%s", err);
-}
-
 static json_t *on_ctl(void *ctx, json_t *req, const char *cmd, uid_t uid)
 {
-	struct control *c = ctx;
-	char err[1024];
-
-	if (strcmp(cmd, "status") == 0)
-		return cmd_status(c);
-	if (strcmp(cmd, "show") == 0)
-		return cmd_show(c, req, uid);
-	if (strcmp(cmd, "stats") == 0)
-		return cmd_stats(c);
-	if (strcmp(cmd, "propagation") == 0)
-		return cmd_propagation(c, req);
-	if (strcmp(cmd, "reload") == 0) {
-		int ok = c->host.reload(c->host.arg, err, sizeof(err)) == 0;
-		control_reloaded(c, ok);
-		return ok ? ctl_ok(json_pack("{s:s}", "reloaded", cfg_of(c)->path)) : ctl_fail("%s", err);
-	}
-	json_t *r = switching_ctl(c->sw, cmd, req, uid);
-	return r ? r : ctl_fail("unknown command \"%s\" (see routerctl -h)", cmd);
+	return commands_dispatch(ctx, req, cmd, uid);
 }
 
 /* ---- HTTP: metrics and health ------------------------------------------------ */
@@ -195,12 +88,12 @@ static void metrics(struct control *c, FILE *f)
 	for (int p = 0; p < 2; p++)
 		for (int t = 0; t < QT__COUNT; t++)
 			fprintf(f, "routerd_dns_queries_total{proto=\"%s\",qtype=\"%s\"} %llu\n", p ? "tcp" : "udp",
-			        qtype_names[t], (unsigned long long)stat_get(&s.queries[p][t]));
+			        control_qtype_names[t], (unsigned long long)stat_get(&s.queries[p][t]));
 	fprintf(f, "# HELP routerd_dns_responses_total DNS responses, by rcode.\n"
 	           "# TYPE routerd_dns_responses_total counter\n");
 	for (int i = 0; i < 24; i++)
-		if (rcode_name(i))
-			fprintf(f, "routerd_dns_responses_total{rcode=\"%s\"} %llu\n", rcode_name(i),
+		if (control_rcode_name(i))
+			fprintf(f, "routerd_dns_responses_total{rcode=\"%s\"} %llu\n", control_rcode_name(i),
 			        (unsigned long long)stat_get(&s.rcodes[i]));
 	fprintf(f, "# HELP routerd_dns_truncated_total UDP responses sent with TC.\n"
 	           "# TYPE routerd_dns_truncated_total counter\nrouterd_dns_truncated_total %llu\n",
@@ -223,7 +116,7 @@ static void metrics(struct control *c, FILE *f)
 	fprintf(f, "# HELP routerd_track_ring_dropped_total Observations dropped because a worker's ring was full.\n"
 	           "# TYPE routerd_track_ring_dropped_total counter\nrouterd_track_ring_dropped_total %llu\n",
 	        (unsigned long long)workers_ring_dropped(c->host.workers));
-	prop_metrics(c->prop, f, now_ns());
+	prop_metrics(c->prop, f, control_now_ns());
 	fprintf(f, "# HELP routerd_webhook_requests_total HTTP requests, by endpoint and status code.\n"
 	           "# TYPE routerd_webhook_requests_total counter\n");
 	for (int e = 0; e < 7; e++)
@@ -273,7 +166,7 @@ static void webhook(struct control *c, enum endpoint ep, const struct http_reque
 			http_error(resp, 422, err);
 			return;
 		}
-		prop_errors(c->prop, (uint32_t)idx, r.side, now_ns(), r.window_s, r.requests, r.errors);
+		prop_errors(c->prop, (uint32_t)idx, r.side, control_now_ns(), r.window_s, r.requests, r.errors);
 		json_reply(resp, 200, json_pack("{s:s}", "status", "stored"));
 		return;
 	}
@@ -299,16 +192,16 @@ static void webhook(struct control *c, enum endpoint ep, const struct http_reque
 /* Unauthenticated like /metrics: it shows what list and status show. */
 static void status_page(struct control *c, struct http_response *resp)
 {
-	json_t *req = json_object(), *list = switching_ctl(c->sw, "list", req, (uid_t)-1);
+	const struct state *st = switching_state(c->sw);
+	json_t *list = st ? state_list_to_json(st, NULL, -1, 0, switching_now()) : NULL;
 	json_t *status = switching_status(c->sw), *report = NULL;
-	json_t *page = json_pack("{s:O?,s:O?}", "switches", json_object_get(list, "data"), "brake",
-	                         json_object_get(status, "brake"));
+	json_t *page = json_pack("{s:O?,s:O?}", "switches", list, "brake", json_object_get(status, "brake"));
 	const char *latest = status_page_latest(page);
 	char err[256];
 
 	status_page_add_answers(json_object_get(page, "switches"), cfg_of(c));
 	if (latest != NULL)
-		report = prop_report(c->prop, latest, 0, now_ns(), err, sizeof(err));
+		report = prop_report(c->prop, latest, 0, control_now_ns(), err, sizeof(err));
 	resp->body = status_page_html(page, report, &resp->body_len);
 	if (resp->body == NULL)
 		http_error(resp, 500, "out of memory");
@@ -320,7 +213,6 @@ static void status_page(struct control *c, struct http_response *resp)
 	json_decref(page);
 	json_decref(status);
 	json_decref(list);
-	json_decref(req);
 }
 
 static enum endpoint endpoint_of(const char *path)
@@ -421,7 +313,7 @@ static void *tracker_main(void *arg)
 	while (!atomic_load(&c->stopping)) {
 		struct timespec pause = { 0, DRAIN_MS * 1000000L };
 		nanosleep(&pause, NULL);
-		prop_tick(c->prop, now_ns());
+		prop_tick(c->prop, control_now_ns());
 		workers_drain(c->host.workers, drain_ring, c->prop);
 	}
 	return NULL;
@@ -430,7 +322,7 @@ static void *tracker_main(void *arg)
 static void on_flip(void *arg, uint32_t idx, int from, int to, uint32_t ttl_before)
 {
 	struct control *c = arg;
-	prop_flip(c->prop, idx, now_ns(), from, to, ttl_before);
+	prop_flip(c->prop, idx, control_now_ns(), from, to, ttl_before);
 }
 
 /* Tell the tracker which switch each view index is (at start, after a reload). */

@@ -11,23 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-enum webhook_source { SRC_ALERTMANAGER = 0, SRC_GRAFANA, SRC_SIGNAL };
-
-enum signal_kind {
-	SIG_DOWN,       /* the named side is failing */
-	SIG_UP,         /* that failure is over */
-	SIG_WARN,       /* a warning: arm the low TTL */
-	SIG_WARN_CLEAR, /* the warning is over */
-};
-
-struct signal_event {
-	enum webhook_source source;
-	enum signal_kind kind;
-	int side;             /* the unhealthy side: 0 cdn, 1 origin */
-	char id[160];         /* fingerprint, or the caller's id */
-	char target[256];     /* switch name or glob (label routerd_switch) */
-	char reason[256];     /* alertname / summary, for history */
-};
+#include "switch/signal.h" /* the events parsed into */
 
 struct error_report {
 	char target[256]; /* switch name */

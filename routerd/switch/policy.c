@@ -128,10 +128,9 @@ int policy_run(struct state *st, json_t *txn, int64_t now)
 			         "first held: %s to %s (%s)",
 			         state_brake_count(st, now) + 1, st->brake_cfg.window, state_brake_limit(st), st->n,
 			         sw->name, state_side_name(d.want), d.detail);
+			/* Logged once the journal has it (switching.c). */
 			if ((r = state_brake_set(st, txn, 1, reason, "routerd", now)) < 0)
 				return r;
-			log_error("safety brake engaged: %s; automated flips stop until an operator clears it",
-			          reason);
 		}
 		if (d.held && !sw->held) {
 			newly_held++;
@@ -146,9 +145,7 @@ int policy_run(struct state *st, json_t *txn, int64_t now)
 			actor = sw->pin_end_actor;
 		if ((r = state_flip(st, txn, sw, d.side, d.cause, actor, d.detail, now)) < 0)
 			return r;
-		flips++;
-		log_notice("switch %s: %s -> %s (%s: %s)", sw->name, state_side_name(!d.side), state_side_name(d.side),
-		           state_cause_name(d.cause), d.detail);
+		flips++; /* logged once the journal has it (switching.c) */
 	}
 	if (newly_held > 0)
 		log_warning("safety brake holds %zu more switches (one is %s)", newly_held, example);

@@ -44,7 +44,7 @@ void policy_evaluate(const struct state *st, const struct st_switch *sw, int64_t
 
 /*
  * One pass of the control loop at NOW: drop what has expired, decide every
- * switch, engage the brake if needed (logged as an error) and flip; every
+ * switch, engage the brake if needed and flip (switching.c logs both once journalled); every
  * change is recorded as an op in TXN (state.h). Marks held switches
  * (st_switch.held). Returns the number of flips, or -errno.
  */

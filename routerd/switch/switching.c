@@ -3,23 +3,23 @@
 #include "switch/switching.h"
 
 #include <errno.h>
-#include <pwd.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <time.h>
 
 #include "config.h"
-#include "admin/ctl.h"
 #include "lib/journal.h"
 #include "lib/log.h"
 #include "switch/policy.h"
+#include "switch/signal.h"
 #include "switch/state.h"
 #include "zone/view.h"
-#include "admin/webhook.h"
 
 /* Never sleep longer than this: a clock step is noticed within a minute. */
 #define TIMER_MAX_MS 60000
+/* While the journal refuses writes, try again this often: what expired
+ * meanwhile (a pin, a signal) takes effect as soon as it works again. */
+#define RETRY_MS 1000
 struct switching {
 	uv_loop_t *loop;
 	uv_timer_t timer;
@@ -28,13 +28,15 @@ struct switching {
 	char *state_dir;
 	const struct config *cfg; /* the config in force: settings to sync after recovery */
 	uint64_t journal_failures;
+	int failing; /* the last commit was refused: retry every RETRY_MS */
+	uint64_t flips_committed; /* flips journalled and served */
 	/* Told about every flip once it is served (the propagation tracker). */
 	switching_flip_fn on_flip;
 	void *flip_arg;
 	int published; /* the first publish after recovery is not a flip */
 };
 
-static int64_t now_ms(void)
+int64_t switching_now(void)
 {
 	struct timespec ts;
 	clock_gettime(CLOCK_REALTIME, &ts);
@@ -94,6 +96,36 @@ static int recover(struct switching *s, char *err, size_t errlen)
 
 static void arm_timer(struct switching *s, int64_t now);
 
+static const char *op_str(const json_t *op, const char *key)
+{
+	const char *v = json_string_value(json_object_get(op, key));
+	return v ? v : "";
+}
+
+/* The flips and the brake of TXN, in the log once the journal has taken
+ * them (DONE) or refused them: a refused flip is never logged as made. */
+static void log_txn(const json_t *txn, int done, uint64_t *flips)
+{
+	const json_t *op;
+	size_t i;
+
+	json_array_foreach(json_object_get(txn, "ops"), i, op) {
+		const char *kind = op_str(op, "op");
+		if (strcmp(kind, "flip") == 0 && done)
+			(*flips)++;
+		if (strcmp(kind, "flip") == 0 && done)
+			log_notice("switch %s: %s -> %s (%s: %s)", op_str(op, "sw"), op_str(op, "from"), op_str(op, "to"),
+			           op_str(op, "cause"), op_str(op, "detail"));
+		else if (strcmp(kind, "flip") == 0)
+			log_error("switch %s: flip %s -> %s (%s) refused: the journal could not record it; still %s",
+			          op_str(op, "sw"), op_str(op, "from"), op_str(op, "to"), op_str(op, "cause"),
+			          op_str(op, "from"));
+		else if (strcmp(kind, "brake") == 0 && json_is_true(json_object_get(op, "on")))
+			log_error("safety brake %s: %s; automated flips stop until an operator clears it",
+			          done ? "engaged" : "not engaged (the journal refused it)", op_str(op, "reason"));
+	}
+}
+
 /* Durable, then served: journal TXN (fsync) and publish, or on a journal
  * failure throw the in-memory changes away by recovering again. */
 static int commit(struct switching *s, json_t *txn, int64_t now)
@@ -101,9 +133,11 @@ static int commit(struct switching *s, json_t *txn, int64_t now)
 	int rc = 0;
 	if (!state_txn_empty(txn)) {
 		rc = journal_append(s->j, txn);
+		log_txn(txn, rc == 0, &s->flips_committed);
 		if (rc < 0) {
 			char err[512];
 			s->journal_failures++;
+			s->failing = 1;
 			log_error("journal append failed (%s): the change is refused", strerror(-rc));
 			journal_close(s->j);
 			s->j = NULL;
@@ -120,6 +154,9 @@ static int commit(struct switching *s, json_t *txn, int64_t now)
 				json_decref(sync);
 			}
 			rc = -EIO;
+		} else if (s->failing) {
+			s->failing = 0;
+			log_notice("the journal takes changes again");
 		}
 	}
 	if (s->st != NULL)
@@ -128,44 +165,70 @@ static int commit(struct switching *s, json_t *txn, int64_t now)
 	return rc;
 }
 
-static int sync_and_run(struct switching *s, const struct config *cfg, int64_t now)
+int switching_change(struct switching *s, switching_change_fn fn, void *arg, int64_t now)
 {
-	json_t *txn = state_txn_new(now);
-	s->cfg = cfg;
-	int rc = state_sync(s->st, txn, cfg, now);
-	if (rc >= 0)
-		rc = policy_run(s->st, txn, now);
+	json_t *txn;
+	int rc = 0, res;
+
+	if (s->st == NULL)
+		return -EIO;
+	txn = state_txn_new(now);
+	if (txn == NULL)
+		return -ENOMEM;
+	res = fn != NULL ? fn(s->st, txn, arg, now) : 0;
+	/* Even when FN failed: what expired before it is in TXN and applied. */
+	rc = policy_run(s->st, txn, now);
 	if (rc >= 0)
 		rc = commit(s, txn, now);
 	json_decref(txn);
-	return rc;
+	if (rc < 0)
+		return rc;
+	return res;
+}
+
+static int sync_fn(struct state *st, json_t *txn, void *arg, int64_t now)
+{
+	return state_sync(st, txn, arg, now);
+}
+
+static int sync_and_run(struct switching *s, const struct config *cfg, int64_t now)
+{
+	s->cfg = cfg;
+	return switching_change(s, sync_fn, (void *)cfg, now);
 }
 
 static void on_timer(uv_timer_t *t)
 {
 	struct switching *s = t->data;
-	int64_t now = now_ms();
-	json_t *txn;
+	char err[512];
 
-	if (s->st == NULL)
+	/* The state could not even be rebuilt after a failure: try again. */
+	if (s->st == NULL && recover(s, err, sizeof(err)) < 0) {
+		journal_close(s->j);
+		s->j = NULL;
+		state_free(s->st);
+		s->st = NULL;
+		uv_timer_start(&s->timer, on_timer, RETRY_MS, 0);
 		return;
-	txn = state_txn_new(now);
-	if (policy_run(s->st, txn, now) >= 0)
-		commit(s, txn, now);
-	json_decref(txn);
+	}
+	switching_change(s, NULL, NULL, switching_now());
 }
 
 static void arm_timer(struct switching *s, int64_t now)
 {
 	int64_t next, delay;
-	if (s->st == NULL)
+	if (s->st == NULL) {
+		uv_timer_start(&s->timer, on_timer, RETRY_MS, 0);
 		return;
+	}
 	next = policy_next_deadline(s->st, now);
 	delay = next == POLICY_NEVER ? TIMER_MAX_MS : next - now;
 	if (delay < 0)
 		delay = 0;
 	if (delay > TIMER_MAX_MS)
 		delay = TIMER_MAX_MS;
+	if (s->failing && delay > RETRY_MS)
+		delay = RETRY_MS;
 	uv_timer_start(&s->timer, on_timer, (uint64_t)delay, 0);
 }
 
@@ -180,7 +243,7 @@ int switching_open(struct switching **out, uv_loop_t *loop, const struct config 
 	s->loop = loop;
 	uv_timer_init(loop, &s->timer);
 	s->timer.data = s;
-	if (recover(s, err, errlen) < 0 || sync_and_run(s, cfg, now_ms()) < 0) {
+	if (recover(s, err, errlen) < 0 || sync_and_run(s, cfg, switching_now()) < 0) {
 		if (err[0] == '\0')
 			snprintf(err, errlen, "%s: cannot write the journal", cfg->state_dir);
 		switching_close(s);
@@ -210,7 +273,7 @@ int switching_reload(struct switching *s, const struct config *cfg)
 {
 	if (s->st == NULL)
 		return -EIO;
-	return sync_and_run(s, cfg, now_ms());
+	return sync_and_run(s, cfg, switching_now());
 }
 
 static const char *source_name(enum webhook_source src)
@@ -218,11 +281,28 @@ static const char *source_name(enum webhook_source src)
 	return src == SRC_ALERTMANAGER ? "alertmanager" : src == SRC_GRAFANA ? "grafana" : "signal";
 }
 
+struct signals {
+	const struct signal_event *ev;
+	size_t n;
+};
+
+static int signals_fn(struct state *st, json_t *txn, void *arg, int64_t now)
+{
+	static const enum st_sig_kind kinds[] = { ST_SIG_DOWN, ST_SIG_UP, ST_SIG_WARN, ST_SIG_WARN_CLEAR };
+	const struct signals *a = arg;
+	int rc = 0;
+
+	for (size_t i = 0; i < a->n && rc >= 0; i++)
+		rc = state_signal(st, txn, a->ev[i].target, source_name(a->ev[i].source), a->ev[i].id,
+		                  kinds[a->ev[i].kind], a->ev[i].side ? SIDE_ORIGIN : SIDE_CDN, a->ev[i].reason, now);
+	return rc < 0 ? rc : 0;
+}
+
 int switching_signals(struct switching *s, const struct signal_event *ev, size_t n, char *err, size_t errlen)
 {
-	int64_t now = now_ms();
-	json_t *txn;
-	int rc = 0;
+	struct signals a = { ev, n };
+	size_t flips_before;
+	int rc;
 
 	if (s->st == NULL) {
 		snprintf(err, errlen, "the switch state is unavailable (journal failure)");
@@ -240,24 +320,11 @@ int switching_signals(struct switching *s, const struct signal_event *ev, size_t
 			return -ENOENT;
 		}
 	}
-	txn = state_txn_new(now);
-	for (size_t i = 0; i < n && rc >= 0; i++) {
-		static const enum st_sig_kind kinds[] = { ST_SIG_DOWN, ST_SIG_UP, ST_SIG_WARN, ST_SIG_WARN_CLEAR };
-		rc = state_signal(s->st, txn, ev[i].target, source_name(ev[i].source), ev[i].id, kinds[ev[i].kind],
-		                  ev[i].side ? SIDE_ORIGIN : SIDE_CDN, ev[i].reason, now);
-	}
-	if (rc >= 0)
-		rc = policy_run(s->st, txn, now);
-	if (rc >= 0) {
-		int flips = rc;
-		rc = commit(s, txn, now);
-		if (rc == 0)
-			rc = flips;
-	}
+	flips_before = s->flips_committed;
+	rc = switching_change(s, signals_fn, &a, switching_now());
 	if (rc < 0)
 		snprintf(err, errlen, "%s", rc == -EIO ? "journal failure: nothing changed" : strerror(-rc));
-	json_decref(txn);
-	return rc;
+	return rc < 0 ? rc : (int)(s->flips_committed - flips_before);
 }
 
 const char *switching_name(struct switching *s, const char *name)
@@ -272,189 +339,21 @@ void switching_on_flip(struct switching *s, switching_flip_fn fn, void *arg)
 	s->flip_arg = arg;
 }
 
-/* ---- routerctl ------------------------------------------------------------------ */
-
-static const char *req_str(json_t *req, const char *key)
+struct state *switching_state(struct switching *s)
 {
-	json_t *v = json_object_get(req, key);
-	return json_is_string(v) ? json_string_value(v) : NULL;
-}
-
-static const char *req_arg(json_t *req, size_t i)
-{
-	json_t *v = json_array_get(json_object_get(req, "args"), i);
-	return json_is_string(v) ? json_string_value(v) : NULL;
-}
-
-static void actor_of(uid_t uid, char *out, size_t cap)
-{
-	struct passwd *pw = uid == (uid_t)-1 ? NULL : getpwuid(uid);
-	if (pw != NULL)
-		snprintf(out, cap, "%s (uid %u)", pw->pw_name, (unsigned)uid);
-	else
-		snprintf(out, cap, "uid %d", (int)uid);
-}
-
-/* "--until": seconds since the epoch, or an ISO 8601 UTC time. */
-static int parse_until(const char *text, int64_t *ms)
-{
-	struct tm tm = { 0 };
-	char *end;
-	long long secs = strtoll(text, &end, 10);
-	if (*text && *end == '\0') {
-		*ms = secs * 1000;
-		return 0;
-	}
-	end = strptime(text, "%Y-%m-%dT%H:%M:%S", &tm);
-	if (end == NULL || (*end != '\0' && strcmp(end, "Z") != 0))
-		return -1;
-	*ms = (int64_t)timegm(&tm) * 1000;
-	return 0;
-}
-
-static json_t *cmd_pin(struct switching *s, json_t *req, const char *actor, int64_t now)
-{
-	const char *target = req_arg(req, 0), *side_text = req_arg(req, 1), *reason = req_str(req, "reason");
-	const char *dur = req_str(req, "for"), *until = req_str(req, "until");
-	enum cfg_side side;
-	int64_t expires = 0;
-	uint32_t secs;
-	json_t *txn, *reply;
-	int rc;
-
-	if (target == NULL || side_text == NULL || state_side_parse(side_text, &side) < 0)
-		return ctl_fail("usage: pin SWITCH|GLOB cdn|origin --reason TEXT [--for 2h | --until TIME]");
-	if (reason == NULL || reason[0] == '\0')
-		return ctl_fail("a pin needs --reason: say why, for whoever reads the history");
-	if (dur && until)
-		return ctl_fail("--for and --until: one or the other");
-	if (dur != NULL) {
-		if (config_parse_duration(dur, &secs) < 0 || secs == 0)
-			return ctl_fail("--for: bad duration \"%s\" (like 30m, 2h, 1d)", dur);
-		expires = now + (int64_t)secs * 1000;
-	}
-	if (until != NULL && (parse_until(until, &expires) < 0 || expires <= now))
-		return ctl_fail("--until: \"%s\" is not a future time (2026-11-24T18:00:00Z or epoch seconds)", until);
-	txn = state_txn_new(now);
-	rc = state_pin(s->st, txn, target, side, reason, actor, expires, now);
-	if (rc >= 0) {
-		int pinned = rc;
-		rc = policy_run(s->st, txn, now);
-		if (rc >= 0)
-			rc = commit(s, txn, now);
-		if (rc >= 0)
-			rc = pinned;
-	}
-	json_decref(txn);
-	if (rc == -ENOENT)
-		return ctl_fail("no switch matches %s", target);
-	if (rc < 0)
-		return ctl_fail("pin failed: %s", rc == -EIO ? "journal failure, nothing changed" : strerror(-rc));
-	reply = state_list_to_json(s->st, target, -1, 0, now);
-	return ctl_ok(reply);
-}
-
-static json_t *cmd_unpin(struct switching *s, json_t *req, const char *actor, int64_t now)
-{
-	const char *target = req_arg(req, 0);
-	json_t *txn;
-	int rc;
-
-	if (target == NULL)
-		return ctl_fail("usage: unpin SWITCH|GLOB");
-	txn = state_txn_new(now);
-	rc = state_unpin(s->st, txn, target, actor, now);
-	if (rc >= 0) {
-		int n = rc;
-		rc = policy_run(s->st, txn, now);
-		if (rc >= 0)
-			rc = commit(s, txn, now);
-		if (rc >= 0)
-			rc = n;
-	}
-	json_decref(txn);
-	if (rc == -ENOENT)
-		return ctl_fail("no switch matches %s", target);
-	if (rc < 0)
-		return ctl_fail("unpin failed: %s", rc == -EIO ? "journal failure, nothing changed" : strerror(-rc));
-	if (rc == 0)
-		return ctl_fail("%s: no pin to remove", target);
-	return ctl_ok(state_list_to_json(s->st, target, -1, 0, now));
-}
-
-static json_t *cmd_brake(struct switching *s, json_t *req, const char *actor, int64_t now)
-{
-	const char *what = req_arg(req, 0);
-	json_t *txn;
-	int rc;
-
-	if (what == NULL)
-		return ctl_ok(json_object_get(state_status_to_json(s->st, now), "brake"));
-	if (strcmp(what, "clear") != 0)
-		return ctl_fail("usage: brake [clear]");
-	txn = state_txn_new(now);
-	rc = state_brake_set(s->st, txn, 0, "cleared by an operator", actor, now);
-	if (rc >= 0)
-		rc = policy_run(s->st, txn, now);
-	if (rc >= 0)
-		rc = commit(s, txn, now);
-	json_decref(txn);
-	if (rc < 0)
-		return ctl_fail("brake clear failed: %s", strerror(-rc));
-	return ctl_ok(state_status_to_json(s->st, now));
-}
-
-json_t *switching_ctl(struct switching *s, const char *cmd, json_t *req, uid_t uid)
-{
-	int64_t now = now_ms();
-	char actor[128];
-	const char *target = req_arg(req, 0);
-
-	if (s->st == NULL)
-		return ctl_fail("the switch state is unavailable (journal failure); see the log");
-	actor_of(uid, actor, sizeof(actor));
-	if (strcmp(cmd, "list") == 0) {
-		const char *state = req_str(req, "state");
-		enum cfg_side side;
-		if (state != NULL && state_side_parse(state, &side) < 0)
-			return ctl_fail("--state takes cdn or origin, not \"%s\"", state);
-		return ctl_ok(state_list_to_json(s->st, target, state ? (int)side : -1,
-		                                 json_is_true(json_object_get(req, "pinned")), now));
-	}
-	if (strcmp(cmd, "show") == 0 || strcmp(cmd, "health") == 0) {
-		const struct st_switch *sw = target ? state_lookup(s->st, target) : NULL;
-		if (target == NULL && strcmp(cmd, "health") == 0)
-			return ctl_ok(state_list_to_json(s->st, NULL, -1, 0, now));
-		if (sw == NULL)
-			return ctl_fail(target ? "no switch named %s" : "usage: %s SWITCH", target ? target : cmd);
-		return ctl_ok(state_switch_to_json(s->st, sw, now));
-	}
-	if (strcmp(cmd, "history") == 0) {
-		const char *since = req_str(req, "since");
-		uint32_t secs = 0;
-		if (since != NULL && config_parse_duration(since, &secs) < 0)
-			return ctl_fail("--since: bad duration \"%s\" (like 30m, 24h)", since);
-		return ctl_ok(state_history_to_json(s->st, target, since ? now - (int64_t)secs * 1000 : 0));
-	}
-	if (strcmp(cmd, "pin") == 0)
-		return cmd_pin(s, req, actor, now);
-	if (strcmp(cmd, "unpin") == 0)
-		return cmd_unpin(s, req, actor, now);
-	if (strcmp(cmd, "brake") == 0)
-		return cmd_brake(s, req, actor, now);
-	return NULL;
+	return s->st;
 }
 
 json_t *switching_status(struct switching *s)
 {
 	if (s->st == NULL)
 		return json_pack("{s:s}", "state", "unavailable: journal failure");
-	return state_status_to_json(s->st, now_ms());
+	return state_status_to_json(s->st, switching_now());
 }
 
 void switching_metrics(struct switching *s, FILE *f)
 {
-	int64_t now = now_ms();
+	int64_t now = switching_now();
 	size_t active = 0;
 
 	if (s->st == NULL)

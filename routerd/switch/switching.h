@@ -12,7 +12,6 @@
 #include <jansson.h>
 #include <stdint.h>
 #include <stdio.h>
-#include <sys/types.h>
 #include <uv.h>
 
 struct config;
@@ -44,9 +43,25 @@ const char *switching_name(struct switching *s, const char *name);
 typedef void (*switching_flip_fn)(void *arg, uint32_t switch_idx, int from, int to, uint32_t ttl_before);
 void switching_on_flip(struct switching *s, switching_flip_fn fn, void *arg);
 
-/* Answer a routerctl command about switches (list, show, pin, unpin,
- * history, health, brake); NULL when CMD is not one of them. */
-json_t *switching_ctl(struct switching *s, const char *cmd, json_t *req, uid_t uid);
+/* The clock of the switch state: CLOCK_REALTIME in milliseconds. */
+int64_t switching_now(void);
+
+/* The state, to read; NULL while it is unavailable (the journal failed
+ * and the state could not be rebuilt from it). Changes go through
+ * switching_change. */
+struct state *switching_state(struct switching *s);
+
+/*
+ * One change, the one way every change is made: FN (may be NULL: only the
+ * policy's own changes, as at a timer tick) records its ops in a new
+ * transaction, the policy runs, the transaction is journalled (fsync) and
+ * only then published to the workers. Returns FN's result (>= 0), or FN's
+ * negative errno (what expired meanwhile is still committed), or -EIO:
+ * the journal refused the transaction, nothing of it is served and the
+ * log says so, switch by switch.
+ */
+typedef int (*switching_change_fn)(struct state *st, json_t *txn, void *arg, int64_t now);
+int switching_change(struct switching *s, switching_change_fn fn, void *arg, int64_t now);
 
 /* Status fields for `routerctl status`. */
 json_t *switching_status(struct switching *s);
