@@ -2,11 +2,15 @@
 /*
  * routerctl -- talk to routerd's admin socket.
  *
- *   routerctl [-s SOCKET] [--json] COMMAND [ARGS...]
+ *   routerctl [-s SOCKET] [--json] COMMAND [ARGS...] [OPTIONS]
  *
  * Each command becomes one request line {"v":1,"cmd":...}; the reply is
- * printed as a table (or as JSON with --json). Exit status: 0 ok, 1 the
- * daemon refused or failed, 2 usage, 3 the daemon is not running.
+ * printed as a table (or as JSON with --json). Options, the command's own
+ * and the global ones (-s, --json), may come before or after the command.
+ * Tables print times as ISO 8601 UTC and numbers without binary noise;
+ * --json prints the daemon's reply as it came. Exit status: 0 ok, 1 the
+ * daemon refused or failed (or the socket refused us), 2 usage, 3 the
+ * daemon is not running.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -17,6 +21,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "admin/svg.h"
@@ -29,7 +34,7 @@
 static void usage(FILE *out)
 {
 	fprintf(out,
-	        "usage: routerctl [-s SOCKET] [--json] COMMAND [ARGS...]\n"
+	        "usage: routerctl [-s SOCKET] [--json] COMMAND [ARGS...] (options before or after the command)\n"
 	        "  status                                 daemon, zones, switches, brake\n"
 	        "  list [GLOB] [--state cdn|origin] [--pinned]\n"
 	        "  show SWITCH\n"
@@ -38,50 +43,167 @@ static void usage(FILE *out)
 	        "  history [SWITCH] [--since 24h]\n"
 	        "  health [SWITCH]\n"
 	        "  propagation SWITCH [--flip N] [--svg FILE] [--json]\n"
-	        "  brake clear\n"
+	        "  brake [clear]\n"
 	        "  reload\n"
 	        "  stats\n"
 	        "SOCKET defaults to $ROUTERD_SOCKET, else " DEFAULT_SOCKET ".\n");
 }
 
-/* Options after the command: "--name value" pairs and bare flags. */
+/* ---- the command line: one option table per command ---- */
+
 struct opt {
 	const char *name;
 	int takes_value;
+	int global; /* for every command */
 };
 
+/* Every option any command takes. Whether an option takes a value is the
+ * same for every command, so the command can be found wherever it is. */
 static const struct opt options[] = {
-	{ "--state", 1 }, { "--pinned", 0 }, { "--reason", 1 }, { "--for", 1 },
-	{ "--until", 1 }, { "--since", 1 },  { "--flip", 1 },   { NULL, 0 },
+	{ "-s", 1, 1 },      { "--json", 0, 1 },  { "--state", 1, 0 }, { "--pinned", 0, 0 },
+	{ "--reason", 1, 0 }, { "--for", 1, 0 },   { "--until", 1, 0 }, { "--since", 1, 0 },
+	{ "--flip", 1, 0 },   { "--svg", 1, 0 },   { NULL, 0, 0 },
 };
 
-/* Build the request from argv; NULL with a message on bad usage. */
-static json_t *build_request(int argc, char **argv)
+struct command {
+	const char *name;
+	const char *opts; /* the options it takes, each followed by a space */
+};
+
+static const struct command commands[] = {
+	{ "status", "" },
+	{ "stats", "" },
+	{ "list", "--state --pinned " },
+	{ "show", "" },
+	{ "pin", "--reason --for --until " },
+	{ "unpin", "" },
+	{ "history", "--since " },
+	{ "health", "" },
+	{ "propagation", "--flip --svg " },
+	{ "brake", "" },
+	{ "reload", "" },
+	{ NULL, NULL },
+};
+
+static const struct opt *find_opt(const char *name)
 {
-	json_t *req = json_pack("{s:i,s:s}", "v", 1, "cmd", argv[0]);
-	json_t *args = json_array();
-	json_object_set_new(req, "args", args);
-	for (int i = 1; i < argc; i++) {
+	for (const struct opt *o = options; o->name != NULL; o++)
+		if (strcmp(o->name, name) == 0)
+			return o;
+	return NULL;
+}
+
+static int is_option(const char *arg)
+{
+	return arg[0] == '-' && arg[1] != '\0';
+}
+
+/* What the command line says. */
+struct cmdline {
+	const char *sock;
+	int as_json;
+	const char *cmd;
+	const char *args[8];
+	size_t n_args;
+	json_t *req; /* the request */
+	const char *svg; /* propagation --svg FILE: written here, not sent */
+};
+
+#define PROP_USAGE "usage: routerctl propagation SWITCH [--flip N] [--svg FILE] [--json]"
+
+/* --flip N: 1 the oldest flip kept; 0 (or none) the latest. */
+static int flip_value(const char *text, long *flip)
+{
+	char *end;
+	errno = 0;
+	*flip = strtol(text, &end, 10);
+	if (errno || end == text || *end || *flip < 0) {
+		fprintf(stderr, "routerctl: --flip takes a number: 1 the oldest flip kept, 0 the latest\n");
+		return -1;
+	}
+	return 0;
+}
+
+/* Parse argv into CL. Returns 0, 1 for -h, or -1 after a usage message. */
+static int parse_cmdline(int argc, char **argv, struct cmdline *cl)
+{
+	const struct command *k = NULL;
+	int i;
+
+	/* First the command: the first word that is neither an option nor an option's value. */
+	for (i = 1; i < argc; i++) {
 		const struct opt *o;
-		if (strncmp(argv[i], "--", 2) != 0) {
-			json_array_append_new(args, json_string(argv[i]));
+		if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0)
+			return 1;
+		if (!is_option(argv[i])) {
+			cl->cmd = argv[i];
+			break;
+		}
+		o = find_opt(argv[i]);
+		if (o != NULL && o->takes_value)
+			i++;
+	}
+	if (cl->cmd == NULL) {
+		usage(stderr);
+		return -1;
+	}
+	for (k = commands; k->name != NULL && strcmp(k->name, cl->cmd) != 0; k++)
+		;
+	cl->req = json_pack("{s:i,s:s,s:[]}", "v", 1, "cmd", cl->cmd, "args");
+	if (cl->req == NULL)
+		return -1;
+	for (i = 1; i < argc; i++) {
+		const struct opt *o;
+		char want[32];
+		if (!is_option(argv[i])) {
+			if (argv[i] == cl->cmd)
+				continue;
+			if (cl->n_args == sizeof(cl->args) / sizeof(cl->args[0])) {
+				fprintf(stderr, "routerctl: too many arguments\n");
+				return -1;
+			}
+			cl->args[cl->n_args++] = argv[i];
+			json_array_append_new(json_object_get(cl->req, "args"), json_string(argv[i]));
 			continue;
 		}
-		for (o = options; o->name != NULL && strcmp(o->name, argv[i]) != 0; o++)
-			;
-		if (o->name == NULL) {
-			fprintf(stderr, "routerctl: unknown option %s\n", argv[i]);
-			json_decref(req);
-			return NULL;
+		o = find_opt(argv[i]);
+		snprintf(want, sizeof(want), "%s ", argv[i]);
+		if (o == NULL || (!o->global && (k->name == NULL || strstr(k->opts, want) == NULL))) {
+			if (o == NULL || k->name == NULL)
+				fprintf(stderr, "routerctl: unknown option %s\n", argv[i]);
+			else
+				fprintf(stderr, "routerctl: %s does not take %s%s%.*s\n", cl->cmd, argv[i],
+				        *k->opts ? "; it takes " : "", (int)(*k->opts ? strlen(k->opts) - 1 : 0), k->opts);
+			return -1;
 		}
 		if (o->takes_value && i + 1 >= argc) {
 			fprintf(stderr, "routerctl: %s needs a value\n", argv[i]);
-			json_decref(req);
-			return NULL;
+			return -1;
 		}
-		json_object_set_new(req, o->name + 2, o->takes_value ? json_string(argv[++i]) : json_true());
+		if (strcmp(o->name, "-s") == 0)
+			cl->sock = argv[++i];
+		else if (strcmp(o->name, "--json") == 0)
+			cl->as_json = 1;
+		else if (strcmp(o->name, "--svg") == 0)
+			cl->svg = argv[++i];
+		else if (strcmp(o->name, "--flip") == 0) {
+			long flip;
+			if (flip_value(argv[++i], &flip) < 0)
+				return -1;
+			/* The daemon counts from 1 (the oldest kept); no flip is the latest. */
+			if (flip > 0)
+				json_object_set_new(cl->req, "flip", json_integer(flip));
+		} else
+			json_object_set_new(cl->req, o->name + 2, o->takes_value ? json_string(argv[++i]) : json_true());
 	}
-	return req;
+	if (strcmp(cl->cmd, "propagation") == 0) {
+		if (cl->n_args != 1) {
+			fprintf(stderr, "routerctl: %s\n", PROP_USAGE);
+			return -1;
+		}
+		json_object_set_new(cl->req, "switch", json_string(cl->args[0]));
+	}
+	return 0;
 }
 
 static int connect_socket(const char *path)
@@ -220,59 +342,6 @@ static void print_data(json_t *data, int depth)
 }
 
 /* ---- propagation: a flip's report as tables, JSON or an SVG file ---- */
-
-struct prop_args {
-	int used;
-	int as_json;
-	const char *svg; /* --svg FILE */
-};
-
-#define PROP_USAGE "usage: routerctl propagation SWITCH [--flip N] [--svg FILE] [--json]"
-
-/* `propagation SWITCH [--flip N] [--svg FILE] [--json]`: the daemon takes
- * {"cmd":"propagation","switch":NAME,"flip":N}; --svg and --json stay here. */
-static json_t *propagation_request(int argc, char **argv, struct prop_args *pa)
-{
-	const char *name = NULL;
-	long flip = -1;
-	json_t *req;
-
-	pa->used = 1;
-	for (int i = 1; i < argc; i++) {
-		int value = strcmp(argv[i], "--svg") == 0 || strcmp(argv[i], "--flip") == 0;
-		if (value && i + 1 >= argc) {
-			fprintf(stderr, "routerctl: %s needs a value\n", argv[i]);
-			return NULL;
-		}
-		if (strcmp(argv[i], "--json") == 0) {
-			pa->as_json = 1;
-		} else if (strcmp(argv[i], "--svg") == 0) {
-			pa->svg = argv[++i];
-		} else if (strcmp(argv[i], "--flip") == 0) {
-			char *end;
-			errno = 0;
-			flip = strtol(argv[++i], &end, 10);
-			if (errno || end == argv[i] || *end || flip < 0) {
-				fprintf(stderr, "routerctl: --flip takes a number: 1 the oldest flip kept, 0 the latest\n");
-				return NULL;
-			}
-		} else if (strncmp(argv[i], "--", 2) == 0 || name != NULL) {
-			fprintf(stderr, "routerctl: %s\n", PROP_USAGE);
-			return NULL;
-		} else {
-			name = argv[i];
-		}
-	}
-	if (name == NULL) {
-		fprintf(stderr, "routerctl: %s\n", PROP_USAGE);
-		return NULL;
-	}
-	req = json_pack("{s:i,s:s,s:[s],s:s}", "v", 1, "cmd", "propagation", "args", name, "switch", name);
-	/* The daemon counts from 1 (the oldest kept); no flip is the latest. */
-	if (req != NULL && flip > 0)
-		json_object_set_new(req, "flip", json_integer(flip));
-	return req;
-}
 
 /* Cells: a share (0..1) as a percentage, seconds as a duration, a number;
  * NONE when the value is absent or null. */
@@ -477,7 +546,7 @@ fail:
 }
 
 /* Print the reply to `propagation` and write --svg; the exit status. */
-static int propagation_reply(json_t *resp, const struct prop_args *pa, int as_json)
+static int propagation_reply(json_t *resp, const char *svg, int as_json)
 {
 	json_t *data = json_object_get(resp, "data"), *e = json_object_get(resp, "error");
 
@@ -485,7 +554,7 @@ static int propagation_reply(json_t *resp, const struct prop_args *pa, int as_js
 		fprintf(stderr, "routerctl: %s\n", json_is_string(e) ? json_string_value(e) : "request failed");
 		return EXIT_FAILED;
 	}
-	if (as_json || pa->as_json) {
+	if (as_json) {
 		/* 15 digits: the shares as computed, without binary noise. */
 		char *text = json_dumps(data, JSON_COMPACT | JSON_ENCODE_ANY | JSON_REAL_PRECISION(15));
 		if (text)
@@ -497,60 +566,117 @@ static int propagation_reply(json_t *resp, const struct prop_args *pa, int as_js
 		print_prop_laggards(data);
 		print_prop_errors(data);
 	}
-	if (pa->svg != NULL) {
-		if (write_svg(pa->svg, data) < 0)
+	if (svg != NULL) {
+		if (write_svg(svg, data) < 0)
 			return EXIT_FAILED;
 		/* On stderr under --json: stdout stays one JSON document. */
-		fprintf(as_json || pa->as_json ? stderr : stdout, "%swrote the picture to %s\n",
-		        as_json || pa->as_json ? "routerctl: " : "\n", pa->svg);
+		fprintf(as_json ? stderr : stdout, "%swrote the picture to %s\n",
+		        as_json ? "routerctl: " : "\n", svg);
 	}
 	return 0;
 }
 
+/* ---- tables: times and numbers for people ---- */
+
+/* Keys whose integers are times (ms since the epoch) in the daemon's replies. */
+static int time_key(const char *key)
+{
+	static const char *const keys[] = { "t",       "since",     "expires",       "created", "last_flip",
+		                            "pin_ended", "failback_at", "healthy_since", NULL };
+	for (int i = 0; keys[i] != NULL; i++)
+		if (strcmp(key, keys[i]) == 0)
+			return 1;
+	return 0;
+}
+
+/* MS since the epoch as ISO 8601 UTC; 0 is "never". */
+static json_t *iso_time(json_int_t ms)
+{
+	char b[64];
+	struct tm tm;
+	time_t secs = (time_t)(ms / 1000);
+	if (ms <= 0)
+		return json_string("never");
+	if (gmtime_r(&secs, &tm) == NULL || strftime(b, sizeof(b), "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+		return json_integer(ms);
+	return json_string(b);
+}
+
+/* A copy of V for a table: times under time keys as ISO 8601, reals with
+ * at most 15 significant digits (0.2, not 0.20000000000000001). */
+static json_t *humanize(json_t *v, int is_time)
+{
+	const char *key;
+	json_t *out, *e;
+	size_t i;
+	char b[64];
+
+	if (json_is_object(v)) {
+		out = json_object();
+		json_object_foreach(v, key, e)
+			json_object_set_new(out, key, humanize(e, time_key(key)));
+		return out;
+	}
+	if (json_is_array(v)) {
+		out = json_array();
+		json_array_foreach(v, i, e)
+			json_array_append_new(out, humanize(e, is_time));
+		return out;
+	}
+	if (is_time && json_is_integer(v))
+		return iso_time(json_integer_value(v));
+	if (json_is_real(v)) {
+		snprintf(b, sizeof(b), "%.15g", json_real_value(v));
+		return json_string(b);
+	}
+	return json_incref(v);
+}
+
+/* Connect, or say why not: the exit status on failure. */
+static int connect_or_say(const char *sock, int *fd)
+{
+	*fd = connect_socket(sock);
+	if (*fd >= 0)
+		return 0;
+	if (errno == EACCES || errno == EPERM) {
+		fprintf(stderr, "routerctl: permission denied on %s (routerd runs; control.mode and the socket's "
+		        "group say who may use it)\n", sock);
+		return EXIT_FAILED;
+	}
+	if (errno == ENOENT || errno == ECONNREFUSED) {
+		fprintf(stderr, "routerctl: routerd is not running (cannot connect to %s: %s)\n", sock,
+		        strerror(errno));
+		return EXIT_NOT_RUNNING;
+	}
+	fprintf(stderr, "routerctl: cannot connect to %s: %s\n", sock, strerror(errno));
+	return EXIT_NOT_RUNNING;
+}
+
 int main(int argc, char **argv)
 {
-	const char *sock = getenv("ROUTERD_SOCKET") ? getenv("ROUTERD_SOCKET") : DEFAULT_SOCKET;
-	int as_json = 0, i = 1, fd, ok, rc;
-	struct prop_args pa = { 0 };
-	json_t *req, *resp;
+	struct cmdline cl = { 0 };
+	int fd, ok, rc;
+	char *text, *line;
+	json_error_t jerr;
+	json_t *resp;
 
 	/* A daemon that refuses a request closes the socket while we may still
 	 * be writing: that must be an error message, not a silent death. */
 	signal(SIGPIPE, SIG_IGN);
-	char *text, *line;
-	json_error_t jerr;
-
-	for (; i < argc && argv[i][0] == '-'; i++) {
-		if (strcmp(argv[i], "-s") == 0 && i + 1 < argc)
-			sock = argv[++i];
-		else if (strcmp(argv[i], "--json") == 0)
-			as_json = 1;
-		else if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
+	cl.sock = getenv("ROUTERD_SOCKET") ? getenv("ROUTERD_SOCKET") : DEFAULT_SOCKET;
+	rc = parse_cmdline(argc, argv, &cl);
+	if (rc != 0) {
+		json_decref(cl.req);
+		if (rc > 0)
 			usage(stdout);
-			return 0;
-		} else {
-			usage(stderr);
-			return EXIT_USAGE;
-		}
+		return rc > 0 ? 0 : EXIT_USAGE;
 	}
-	if (i >= argc) {
-		usage(stderr);
-		return EXIT_USAGE;
+	if ((rc = connect_or_say(cl.sock, &fd)) != 0) {
+		json_decref(cl.req);
+		return rc;
 	}
-	if (strcmp(argv[i], "propagation") == 0)
-		req = propagation_request(argc - i, argv + i, &pa);
-	else
-		req = build_request(argc - i, argv + i);
-	if (req == NULL)
-		return EXIT_USAGE;
-	fd = connect_socket(sock);
-	if (fd < 0) {
-		fprintf(stderr, "routerctl: routerd is not running (cannot connect to %s: %s)\n", sock, strerror(errno));
-		json_decref(req);
-		return EXIT_NOT_RUNNING;
-	}
-	text = json_dumps(req, JSON_COMPACT);
-	json_decref(req);
+	text = json_dumps(cl.req, JSON_COMPACT);
+	json_decref(cl.req);
 	/* Read the reply even if the write broke off: a daemon that refuses
 	 * an oversized request says why before it closes. */
 	if (text != NULL && write_all(fd, text, strlen(text)) == 0)
@@ -571,12 +697,14 @@ int main(int argc, char **argv)
 	}
 	ok = json_is_true(json_object_get(resp, "ok"));
 	rc = ok ? 0 : EXIT_FAILED;
-	if (pa.used) {
-		rc = propagation_reply(resp, &pa, as_json);
-	} else if (as_json) {
+	if (strcmp(cl.cmd, "propagation") == 0) {
+		rc = propagation_reply(resp, cl.svg, cl.as_json);
+	} else if (cl.as_json) {
 		fputs(line, stdout);
 	} else if (ok) {
-		print_data(json_object_get(resp, "data"), 0);
+		json_t *data = humanize(json_object_get(resp, "data"), 0);
+		print_data(data, 0);
+		json_decref(data);
 	} else {
 		json_t *e = json_object_get(resp, "error");
 		fprintf(stderr, "routerctl: %s\n", json_is_string(e) ? json_string_value(e) : "request failed");

@@ -32,6 +32,14 @@ expect_match "list is a table with a header" "$out" "^switch +side +cause +pinne
 expect_match "list shows the switch on the CDN" "$out" "sw.t.test. +cdn +initial +false"
 out=$($CTL --json list 'sw.*')
 expect_match "--json gives the reply line" "$out" '^\{"ok":true,"data":\[\{"switch":"sw.t.test."'
+expect_eq "--json after the command works too" "$($CTL list 'sw.*' --json)" "$out"
+expect_eq "options before the command" "$($CTL --state cdn --json list)" "$($CTL list --json --state cdn)"
+out=$($CTL list --reason x 2>&1); expect_eq "an option the command does not take exits 2" "$?" "2"
+expect_match "and says which it takes" "$out" "list does not take --reason; it takes --state --pinned"
+expect_match "history prints times as ISO 8601 UTC, not epoch ms" "$($CTL history)" '^20[0-9]{2}-[01][0-9]-[0-3][0-9]T[0-2][0-9]:[0-5][0-9]:[0-5][0-9]Z +added'
+expect_match "status prints max_share as configured" "$($CTL status)" 'max_share +0\.2$'
+expect_no_match "and without binary noise" "$($CTL status)" '0\.2000000'
+expect_match "--json keeps the raw numbers" "$($CTL --json status)" '"max_share":0\.2[0-9]*,'
 expect_eq "a glob that matches nothing: empty list" "$($CTL --json list 'nothing.*')" '{"ok":true,"data":[]}'
 out=$($CTL show sw.t.test)
 expect_match "show gives both sides" "$out" "cname +cust.cdn.example.net."
