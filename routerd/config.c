@@ -623,6 +623,8 @@ static const struct key server_keys[] = {
 static const struct key control_keys[] = {
 	KEY("socket", h_string, struct config, control_socket, 0, 0, "/run/routerd/control.sock", 0),
 	KEY("mode",   h_mode,   struct config, control_mode,   0, 0, "0660", 0),
+	KEY("max_clients",  h_uint,     struct config, control_max_clients,  1, 65536, "64",  0),
+	KEY("idle_timeout", h_duration, struct config, control_idle_timeout, 1, 3600,  "30s", 0),
 	END,
 };
 

@@ -100,6 +100,8 @@ struct config {
 	char *state_dir;      /* default /var/lib/routerd */
 	char *control_socket; /* default /run/routerd/control.sock */
 	unsigned control_mode; /* default 0660 */
+	uint32_t control_max_clients;  /* admin connections at once (64) */
+	uint32_t control_idle_timeout; /* seconds a request line, or reading a reply, may take (30s) */
 
 	struct cfg_http http;
 	struct cfg_brake brake;

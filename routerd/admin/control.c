@@ -365,7 +365,8 @@ struct control *control_start(uv_loop_t *loop, const struct control_host *host, 
 	if (switching_open(&c->sw, loop, cfg, err, errlen) < 0)
 		goto fail;
 	switching_on_flip(c->sw, on_flip, c);
-	c->ctl = ctl_start(loop, cfg->control_socket, cfg->control_mode, on_ctl, c, err, errlen);
+	struct ctl_limits lim = { cfg->control_max_clients, (uint64_t)cfg->control_idle_timeout * 1000 };
+	c->ctl = ctl_start(loop, cfg->control_socket, cfg->control_mode, &lim, on_ctl, c, err, errlen);
 	if (c->ctl == NULL)
 		goto fail;
 	if (cfg->http.enabled) {

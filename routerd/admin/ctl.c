@@ -20,17 +20,23 @@ struct ctl_server {
 	ctl_handler_fn handler;
 	void *ctx;
 	char *path;
+	struct ctl_limits lim;
 	struct ctl_conn *conns;
+	unsigned n_conns;
+	uint64_t refused, timed_out;
 };
 
 struct ctl_conn {
 	uv_pipe_t handle;
+	uv_timer_t timer; /* the idle deadline */
 	struct ctl_server *srv;
 	struct ctl_conn *next;
 	uid_t uid;
-	char *buf;
+	char *buf;  /* input not yet processed: complete lines, then a partial one */
 	size_t len;
+	int reading; /* uv_read_start in force */
 	int closing;
+	int handles; /* open handles (pipe, timer): freed at 0 */
 };
 
 json_t *ctl_ok(json_t *data)
@@ -51,6 +57,8 @@ json_t *ctl_fail(const char *fmt, ...)
 static void on_closed(uv_handle_t *h)
 {
 	struct ctl_conn *c = h->data;
+	if (--c->handles > 0)
+		return;
 	free(c->buf);
 	free(c);
 }
@@ -64,15 +72,45 @@ static void conn_close(struct ctl_conn *c)
 	for (p = &c->srv->conns; *p != NULL; p = &(*p)->next)
 		if (*p == c) {
 			*p = c->next;
+			c->srv->n_conns--;
 			break;
 		}
+	uv_close((uv_handle_t *)&c->timer, on_closed);
 	uv_close((uv_handle_t *)&c->handle, on_closed);
 }
 
+static size_t unsent(struct ctl_conn *c)
+{
+	return uv_stream_get_write_queue_size((uv_stream_t *)&c->handle);
+}
+
+static void on_idle(uv_timer_t *t)
+{
+	struct ctl_conn *c = t->data;
+	c->srv->timed_out++;
+	log_info("admin socket: closing a connection (uid %d) idle or not reading for %llu ms", (int)c->uid,
+	         (unsigned long long)c->srv->lim.idle_ms);
+	conn_close(c);
+}
+
+/* The deadline starts again: a request was taken, or replies were read. */
+static void touch(struct ctl_conn *c)
+{
+	if (!c->closing)
+		uv_timer_start(&c->timer, on_idle, c->srv->lim.idle_ms, 0);
+}
+
+static void process(struct ctl_conn *c);
+
 static void on_written(uv_write_t *req, int status)
 {
-	(void)status;
+	struct ctl_conn *c = req->data;
 	free(req);
+	/* Below half the bound again: take the lines that waited. */
+	if (status == 0 && !c->closing && !c->reading && unsent(c) <= CTL_OUT_MAX / 2) {
+		touch(c);
+		process(c);
+	}
 }
 
 static void reply(struct ctl_conn *c, json_t *r)
@@ -89,6 +127,7 @@ static void reply(struct ctl_conn *c, json_t *r)
 	memcpy((char *)(w + 1), text, n);
 	((char *)(w + 1))[n] = '\n';
 	free(text);
+	w->data = c;
 	uv_buf_t b = uv_buf_init((char *)(w + 1), (unsigned)(n + 1));
 	if (uv_write(w, (uv_stream_t *)&c->handle, &b, 1, on_written) < 0) {
 		free(w);
@@ -127,23 +166,66 @@ static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
 	buf->len = buf->base ? suggested : 0;
 }
 
+static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf);
+
+static void read_on(struct ctl_conn *c, int on)
+{
+	if (c->closing || c->reading == on)
+		return;
+	c->reading = on;
+	if (on)
+		uv_read_start((uv_stream_t *)&c->handle, on_alloc, on_read);
+	else
+		uv_read_stop((uv_stream_t *)&c->handle);
+}
+
+/*
+ * Answer the complete lines in the buffer, one at a time, while the
+ * client takes its replies; then read again. A partial line longer than
+ * CTL_LINE_MAX can never become a request: say so and close.
+ */
+static void process(struct ctl_conn *c)
+{
+	size_t start = 0;
+	char *nl;
+
+	while (!c->closing && unsent(c) <= CTL_OUT_MAX && (nl = memchr(c->buf + start, '\n', c->len - start))) {
+		size_t n = (size_t)(nl - (c->buf + start));
+		if (n > CTL_LINE_MAX) {
+			reply(c, ctl_fail("request line longer than %d bytes", CTL_LINE_MAX));
+			conn_close(c);
+			return;
+		}
+		if (n > 0)
+			handle_line(c, c->buf + start, n);
+		start += n + 1;
+		touch(c);
+	}
+	if (c->closing)
+		return;
+	memmove(c->buf, c->buf + start, c->len - start);
+	c->len -= start;
+	if (memchr(c->buf, '\n', c->len) == NULL && c->len > CTL_LINE_MAX) {
+		reply(c, ctl_fail("request line longer than %d bytes", CTL_LINE_MAX));
+		conn_close(c);
+		return;
+	}
+	/* Lines left: the client is not reading its replies; on_written
+	 * comes back here when it does, the idle deadline if it never does. */
+	read_on(c, memchr(c->buf, '\n', c->len) == NULL);
+}
+
 static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
 {
 	struct ctl_conn *c = s->data;
-	size_t start = 0;
+	char *grown;
 
 	if (nread < 0) {
 		conn_close(c);
 		free(buf->base);
 		return;
 	}
-	if (c->len + (size_t)nread > CTL_LINE_MAX) {
-		free(buf->base);
-		reply(c, ctl_fail("request line longer than %d bytes", CTL_LINE_MAX));
-		conn_close(c);
-		return;
-	}
-	char *grown = realloc(c->buf, c->len + (size_t)nread + 1);
+	grown = realloc(c->buf, c->len + (size_t)nread + 1);
 	if (grown == NULL) {
 		free(buf->base);
 		conn_close(c);
@@ -153,15 +235,7 @@ static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
 	memcpy(c->buf + c->len, buf->base, (size_t)nread);
 	c->len += (size_t)nread;
 	free(buf->base);
-	for (size_t i = 0; i < c->len && !c->closing; i++) {
-		if (c->buf[i] != '\n')
-			continue;
-		if (i > start)
-			handle_line(c, c->buf + start, i - start);
-		start = i + 1;
-	}
-	memmove(c->buf, c->buf + start, c->len - start);
-	c->len -= start;
+	process(c);
 }
 
 static void on_connection(uv_stream_t *server, int status)
@@ -176,10 +250,20 @@ static void on_connection(uv_stream_t *server, int status)
 		return;
 	c->srv = s;
 	uv_pipe_init(s->loop, &c->handle, 0);
-	c->handle.data = c;
+	uv_timer_init(s->loop, &c->timer);
+	c->handle.data = c->timer.data = c;
+	c->handles = 2;
 	c->next = s->conns;
 	s->conns = c;
+	s->n_conns++;
 	if (uv_accept(server, (uv_stream_t *)&c->handle) < 0) {
+		conn_close(c);
+		return;
+	}
+	if (s->n_conns > s->lim.max_clients) {
+		/* Told why, then closed once the reply is out (close waits for writes). */
+		s->refused++;
+		reply(c, ctl_fail("too many admin connections (control.max_clients %u); try again", s->lim.max_clients));
 		conn_close(c);
 		return;
 	}
@@ -187,7 +271,15 @@ static void on_connection(uv_stream_t *server, int status)
 	c->uid = (uid_t)-1;
 	if (uv_fileno((uv_handle_t *)&c->handle, &fd) == 0 && getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &clen) == 0)
 		c->uid = cred.uid;
-	uv_read_start((uv_stream_t *)&c->handle, on_alloc, on_read);
+	touch(c);
+	read_on(c, 1);
+}
+
+void ctl_counts(const struct ctl_server *s, unsigned *conns, uint64_t *refused, uint64_t *timed_out)
+{
+	*conns = s ? s->n_conns : 0;
+	*refused = s ? s->refused : 0;
+	*timed_out = s ? s->timed_out : 0;
 }
 
 /* A socket file left by a crash is removed; a live daemon's is not. */
@@ -214,8 +306,8 @@ static int clear_stale(const char *path, char *err, size_t errlen)
 	return 0;
 }
 
-struct ctl_server *ctl_start(uv_loop_t *loop, const char *path, unsigned mode, ctl_handler_fn handler, void *ctx,
-                             char *err, size_t errlen)
+struct ctl_server *ctl_start(uv_loop_t *loop, const char *path, unsigned mode, const struct ctl_limits *lim,
+                             ctl_handler_fn handler, void *ctx, char *err, size_t errlen)
 {
 	struct ctl_server *s;
 	int rc;
@@ -235,6 +327,7 @@ struct ctl_server *ctl_start(uv_loop_t *loop, const char *path, unsigned mode, c
 	s->loop = loop;
 	s->handler = handler;
 	s->ctx = ctx;
+	s->lim = *lim;
 	uv_pipe_init(loop, &s->listener, 0);
 	s->listener.data = s;
 	rc = uv_pipe_bind(&s->listener, path);
