@@ -25,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "lib/log.h"
@@ -84,6 +85,8 @@ const char *journal_strerror(int err)
 {
 	if (err == -EBADMSG)
 		return "snapshot unreadable";
+	if (err == -EUCLEAN)
+		return "the journal is damaged: a bad record with good ones after it (routerd --recover)";
 	return strerror(err < 0 ? -err : err);
 }
 
@@ -193,58 +196,115 @@ static int read_snapshot(int dirfd, const char *dir, journal_cb cb, void *arg, s
 	return r > 0 ? -EINVAL : r;
 }
 
+/* Why the record at OFF in BUF is not a good one, or NULL; its length in *N. */
+static const char *check_record(const unsigned char *buf, size_t len, size_t off, uint32_t *n, json_t **rec)
+{
+	json_int_t seq;
+
+	*rec = NULL;
+	if (len - off < HDR)
+		return "short header";
+	*n = get32(buf + off);
+	if (*n == 0 || *n > JOURNAL_MAX_RECORD)
+		return "bad length";
+	if (*n > len - off - HDR)
+		return "short record";
+	if (journal_crc32c(buf + off + HDR, *n) != get32(buf + off + 4))
+		return "checksum mismatch";
+	*rec = json_loadb((const char *)buf + off + HDR, *n, 0, NULL);
+	seq = json_integer_value(json_object_get(*rec, "seq"));
+	if (!json_is_object(*rec) || seq <= 0) {
+		json_decref(*rec);
+		*rec = NULL;
+		return "not a journal record";
+	}
+	return NULL;
+}
+
+/* The offset of the first good record after OFF, or 0 when none follows:
+ * then what is bad at OFF is a torn tail, else damage. Cheap tests first
+ * (a plausible length, a JSON object's braces), the checksum last. */
+static size_t next_good(const unsigned char *buf, size_t len, size_t off)
+{
+	for (size_t p = off + 1; p + HDR < len; p++) {
+		uint32_t n = get32(buf + p);
+		json_t *rec;
+		if (n < 2 || n > len - p - HDR || buf[p + HDR] != '{' || buf[p + HDR + n - 1] != '}')
+			continue;
+		if (check_record(buf, len, p, &n, &rec) == NULL) {
+			json_decref(rec);
+			return p;
+		}
+	}
+	return 0;
+}
+
+/* --recover: copy BUF[OFF..LEN) to journal.corrupt-SECONDS beside the
+ * journal, durably, before the journal is cut there. */
+static int set_aside(int dirfd, const char *dir, const unsigned char *buf, size_t len, size_t off, char *name,
+                     size_t cap)
+{
+	int fd, r;
+
+	snprintf(name, cap, "journal.corrupt-%lld", (long long)time(NULL));
+	fd = openat(dirfd, name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0640);
+	if (fd < 0)
+		return -errno;
+	r = write_all(fd, buf + off, len - off, -1);
+	if (r == 0 && fsync(fd) < 0)
+		r = -errno;
+	close(fd);
+	if (r == 0 && fsync(dirfd) < 0)
+		r = -errno;
+	if (r < 0) {
+		unlinkat(dirfd, name, 0);
+		log_error("%s/%s: %s", dir, name, strerror(-r));
+	}
+	return r;
+}
+
 /* Replay the records of FD (the journal); returns the end of the last good
- * record in *GOOD, and *COUNT records in the file up to there. */
-static int read_records(int fd, const char *dir, journal_cb cb, void *arg, struct journal_info *info, uint64_t *good,
-                        uint64_t *count)
+ * record in *GOOD, and *COUNT records in the file up to there. A bad last
+ * record (a write cut short by a crash) is cut. A bad record with good ones
+ * after it is damage: -EUCLEAN, unless REPAIR, which also takes a record
+ * that CB cannot apply as the end, and sets everything from there aside. */
+static int read_records(int fd, int dirfd, const char *dir, journal_cb cb, void *arg, struct journal_info *info,
+                        uint64_t *good, uint64_t *count, int repair)
 {
 	unsigned char *buf;
-	size_t len, off = 0;
+	size_t len, off = 0, next = 0;
 	const char *why = NULL;
-	int r = read_file(fd, &buf, &len);
+	int r = read_file(fd, &buf, &len), unapplied = 0;
+	char aside[64];
 
 	if (r < 0)
 		return r;
 	*count = 0;
 	while (off < len) {
-		uint32_t n, crc;
+		uint32_t n;
 		json_t *rec;
 		json_int_t seq;
 
-		if (len - off < HDR) {
-			why = "short header";
+		if ((why = check_record(buf, len, off, &n, &rec)) != NULL)
 			break;
-		}
-		n = get32(buf + off);
-		crc = get32(buf + off + 4);
-		if (n == 0 || n > JOURNAL_MAX_RECORD) {
-			why = "bad length";
-			break;
-		}
-		if (n > len - off - HDR) {
-			why = "short record";
-			break;
-		}
-		if (journal_crc32c(buf + off + HDR, n) != crc) {
-			why = "checksum mismatch";
-			break;
-		}
-		rec = json_loadb((const char *)buf + off + HDR, n, 0, NULL);
 		seq = json_integer_value(json_object_get(rec, "seq"));
-		if (!json_is_object(rec) || seq <= 0) {
-			json_decref(rec);
-			why = "not a journal record";
-			break;
-		}
 		if ((uint64_t)seq <= info->last_seq) {
 			info->skipped++; /* in the snapshot already (crash before the cut) */
 		} else {
 			r = cb ? cb(rec, 0, arg) : 0;
+			if (r != 0 && repair) {
+				json_decref(rec);
+				why = "a record this routerd cannot apply";
+				unapplied = 1;
+				break;
+			}
 			if (r != 0) {
-				log_error("%s/journal: record %lld at offset %zu cannot be applied", dir, (long long)seq,
-				          off);
+				log_error("%s/journal: record %lld at offset %zu cannot be applied; `routerd --recover` "
+				          "keeps the %llu records before it and sets it and the rest aside",
+				          dir, (long long)seq, off, (unsigned long long)*count);
 				json_decref(rec);
 				free(buf);
+				info->bad_offset = off;
 				return r > 0 ? -EINVAL : r;
 			}
 			info->records++;
@@ -254,22 +314,46 @@ static int read_records(int fd, const char *dir, journal_cb cb, void *arg, struc
 		off += HDR + n;
 		(*count)++;
 	}
-	free(buf);
 	*good = off;
 	if (why != NULL) {
-		info->dropped_bytes = len - off;
-		log_warning("%s/journal: %s at offset %zu: ignoring the last %zu bytes (a write cut short by a crash, "
-		            "or damage) and keeping the %llu records before them",
-		            dir, why, off, len - off, (unsigned long long)*count);
-		/* Cut so the next append follows the last good record. */
-		if (ftruncate(fd, (off_t)off) < 0 || fdatasync(fd) < 0)
-			return -errno;
+		info->bad_offset = off;
+		next = next_good(buf, len, off);
 	}
+	/* A record CB refused (REPAIR only) is good and so is damage too. */
+	if (why != NULL && (next != 0 || unapplied)) {
+		if (!repair) {
+			log_error("%s/journal: %s at offset %zu, and good records follow it (the next at offset %zu): "
+			          "this is damage, not a write cut short by a crash. Refusing to start rather than drop "
+			          "acknowledged changes. `routerd --recover -c CONFIG` keeps the %llu records before "
+			          "offset %zu and sets the %zu bytes from there aside in %s/journal.corrupt-TIME",
+			          dir, why, off, next, (unsigned long long)*count, off, len - off, dir);
+			free(buf);
+			return -EUCLEAN;
+		}
+		r = set_aside(dirfd, dir, buf, len, off, aside, sizeof(aside));
+		if (r < 0) {
+			free(buf);
+			return r;
+		}
+		info->set_aside_bytes = len - off;
+		log_warning("%s/journal: %s at offset %zu: kept the %llu records before it, set the %zu bytes from "
+		            "there aside in %s/%s",
+		            dir, why, off, (unsigned long long)*count, len - off, dir, aside);
+	} else if (why != NULL) {
+		info->dropped_bytes = len - off;
+		log_warning("%s/journal: %s at offset %zu, the last record: ignoring its %zu bytes (a write cut short "
+		            "by a crash) and keeping the %llu records before it",
+		            dir, why, off, len - off, (unsigned long long)*count);
+	}
+	free(buf);
+	/* Cut so the next append follows the last good record. */
+	if (why != NULL && (ftruncate(fd, (off_t)off) < 0 || fdatasync(fd) < 0))
+		return -errno;
 	return 0;
 }
 
 static int replay(int dirfd, const char *dir, journal_cb cb, void *arg, struct journal_info *info, uint64_t *good,
-                  uint64_t *count)
+                  uint64_t *count, int repair)
 {
 	int fd, r;
 
@@ -278,12 +362,24 @@ static int replay(int dirfd, const char *dir, journal_cb cb, void *arg, struct j
 	/* A snapshot that was being written when we stopped: never complete. */
 	if (unlinkat(dirfd, "snapshot.tmp", 0) == 0)
 		log_info("%s: removed an unfinished snapshot.tmp", dir);
-	if ((r = read_snapshot(dirfd, dir, cb, arg, info)) < 0)
+	r = read_snapshot(dirfd, dir, cb, arg, info);
+	if (r < 0 && repair) {
+		char aside[64];
+		snprintf(aside, sizeof(aside), "snapshot.json.corrupt-%lld", (long long)time(NULL));
+		if (renameat(dirfd, "snapshot.json", dirfd, aside) < 0 || fsync(dirfd) < 0)
+			return -errno;
+		log_warning("%s/snapshot.json: set aside as %s/%s; starting from the journal alone", dir, dir, aside);
+		info->snapshot_set_aside = 1;
+		info->snapshot = 0;
+		info->snapshot_seq = info->last_seq = 0;
+		r = 0;
+	}
+	if (r < 0)
 		return r;
 	fd = openat(dirfd, "journal", O_RDWR | O_CLOEXEC);
 	if (fd < 0)
 		return errno == ENOENT ? 0 : -errno;
-	r = read_records(fd, dir, cb, arg, info, good, count);
+	r = read_records(fd, dirfd, dir, cb, arg, info, good, count, repair);
 	close(fd);
 	return r;
 }
@@ -305,7 +401,20 @@ int journal_replay(const char *dir, journal_cb cb, void *arg, struct journal_inf
 
 	if (dirfd < 0)
 		return dirfd;
-	r = replay(dirfd, dir, cb, arg, info ? info : &dummy, &good, &count);
+	r = replay(dirfd, dir, cb, arg, info ? info : &dummy, &good, &count, 0);
+	close(dirfd);
+	return r;
+}
+
+int journal_recover(const char *dir, journal_cb cb, void *arg, struct journal_info *info)
+{
+	struct journal_info dummy;
+	uint64_t good, count;
+	int dirfd = open_dir(dir), r;
+
+	if (dirfd < 0)
+		return dirfd;
+	r = replay(dirfd, dir, cb, arg, info ? info : &dummy, &good, &count, 1);
 	close(dirfd);
 	return r;
 }
@@ -340,7 +449,7 @@ int journal_open(struct journal **out, const char *dir, const struct journal_opt
 		r = j->dirfd;
 		goto fail;
 	}
-	if ((r = replay(j->dirfd, dir, cb, arg, info, &j->bytes, &j->records)) < 0)
+	if ((r = replay(j->dirfd, dir, cb, arg, info, &j->bytes, &j->records, 0)) < 0)
 		goto fail;
 	created = fstatat(j->dirfd, "journal", &sb, 0) < 0;
 	j->fd = openat(j->dirfd, "journal", O_RDWR | O_CREAT | O_CLOEXEC, 0640);

@@ -12,10 +12,17 @@
  * (a JSON object; journal_append gives it its "seq", 1, 2, 3...).
  *
  * Recovery reads the snapshot, then every record whose seq is above the
- * snapshot's. The first torn or corrupt record (short, bad length, CRC
- * mismatch, not a JSON object with a seq) ends the journal: a warning is
- * logged, the file is cut there so later appends follow the last good
- * record, and everything before it is used.
+ * snapshot's. A bad record (short, bad length, CRC mismatch, not a JSON
+ * object with a seq) is one of two things:
+ *   - the last thing in the file: a write cut short by a crash, never
+ *     acknowledged. A warning is logged and the file is cut there, so later
+ *     appends follow the last good record;
+ *   - followed by good records: damage. Cutting would drop acknowledged
+ *     changes, so recovery fails (-EUCLEAN) with the offsets in the log.
+ *     journal_recover (routerd --recover) keeps the records before it and
+ *     sets the rest aside in journal.corrupt-TIME.
+ * A good record the callback cannot apply (a missing or ill-typed field)
+ * fails recovery too, with its offset; journal_recover treats it as damage.
  *
  * Functions return 0 or a negative errno; journal_strerror names it.
  * Single-threaded: the control thread owns the journal.
@@ -62,7 +69,10 @@ struct journal_info {
 	uint64_t records;       /* records applied */
 	uint64_t skipped;       /* records already in the snapshot */
 	uint64_t last_seq;      /* the seq of the last record recovered */
-	uint64_t dropped_bytes; /* cut from a torn or corrupt tail */
+	uint64_t dropped_bytes; /* cut from a torn tail */
+	uint64_t bad_offset;    /* of the bad record that ended the journal, if any */
+	uint64_t set_aside_bytes; /* journal_recover: moved to journal.corrupt-TIME */
+	int snapshot_set_aside; /* journal_recover: snapshot.json was unreadable */
 };
 
 /*
@@ -74,6 +84,16 @@ int journal_open(struct journal **out, const char *dir, const struct journal_opt
 
 /* Recovery alone (journal_open does it): snapshot, then records, through CB. */
 int journal_replay(const char *dir, journal_cb cb, void *arg, struct journal_info *info);
+
+/*
+ * Recovery that repairs (routerd --recover): an unreadable snapshot is
+ * renamed snapshot.json.corrupt-TIME and recovery goes on without it; the
+ * journal keeps its records up to the first bad one, or the first CB
+ * cannot apply, and everything from there is copied to
+ * journal.corrupt-TIME (fsync) before the journal is cut. What was set
+ * aside is in INFO and the log.
+ */
+int journal_recover(const char *dir, journal_cb cb, void *arg, struct journal_info *info);
 
 /*
  * Set REC's "seq", append it, and fdatasync() before returning 0: the

@@ -85,7 +85,7 @@ static int recover(struct switching *s, char *err, size_t errlen)
 	opts.arg = s->st;
 	rc = journal_open(&s->j, s->state_dir, &opts, state_replay_cb, s->st, &info);
 	if (rc < 0) {
-		snprintf(err, errlen, "%s: cannot recover the switch state: %s", s->state_dir, strerror(-rc));
+		snprintf(err, errlen, "%s: cannot recover the switch state: %s", s->state_dir, journal_strerror(rc));
 		return -1;
 	}
 	state_counters_reset(s->st);

@@ -310,19 +310,52 @@ static void test_garbage_length(void **unused)
 	assert_int_equal(info.dropped_bytes, sizeof(zero));
 }
 
-/* Damage before the last record: what follows it cannot be trusted to be
- * in order, so replay stops there too; everything before is kept. */
+/* Damage before the last record is not a torn tail: the good records
+ * after it were acknowledged. Recovery refuses and leaves the file as it
+ * is; journal_recover keeps what is before the damage and sets the rest
+ * aside, byte for byte. */
 static void test_corrupt_middle(void **unused)
 {
-	static const char *const want[] = { "r1" };
+	static const char *const want[] = { "r1", "r2", "r3" };
 	static const unsigned char bad = 'X';
 	struct journal_info info;
+	struct journal *j;
+	struct seen s;
+	off_t size, at;
+	char *log, aside[600];
+	FILE *ls;
 
 	(void)unused;
-	write_records(3);
-	poke(record_offset(1) + 9, &bad, 1);
-	expect_records(want, 1, &info);
-	assert_int_equal(size_of(file("journal")), record_offset(1));
+	write_records(11);
+	size = size_of(file("journal"));
+	at = record_offset(3); /* record 4 of 11 */
+	poke(at + 9, &bad, 1);
+	seen_init(&s);
+	capture_begin();
+	assert_int_equal(journal_replay(dir, collect, &s, &info), -EUCLEAN);
+	assert_int_equal(journal_open(&j, dir, NULL, NULL, NULL, NULL), -EUCLEAN);
+	log = capture_end();
+	assert_non_null(strstr(log, "good records follow"));
+	assert_non_null(strstr(log, "--recover"));
+	assert_int_equal(info.bad_offset, at);
+	assert_int_equal(size_of(file("journal")), size); /* nothing cut */
+	seen_free(&s);
+
+	seen_init(&s);
+	assert_int_equal(journal_recover(dir, collect, &s, &info), 0);
+	assert_int_equal(json_array_size(s.recs), 3);
+	assert_int_equal(info.set_aside_bytes, size - at);
+	seen_free(&s);
+	assert_int_equal(size_of(file("journal")), at);
+	expect_records(want, 3, &info);
+	/* The rest is beside the journal, whole. */
+	snprintf(aside, sizeof(aside), "ls %s/journal.corrupt-* 2>/dev/null", dir);
+	ls = popen(aside, "r");
+	assert_non_null(fgets(aside, sizeof(aside), ls));
+	pclose(ls);
+	aside[strcspn(aside, "\n")] = '\0';
+	assert_int_equal(size_of(aside), size - at);
+	unlink(aside);
 }
 
 /* A record with a valid frame this version cannot apply: recovery stops
