@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "lib/log.h"
+#include "switch/op.h"
 #include "switch/state_int.h"
 
 static const char *const side_names[2] = { "cdn", "origin" };
@@ -18,7 +19,6 @@ static const char *const cause_names[ST_CAUSE__COUNT] = { "initial", "signal", "
 static const char *const hist_names[ST_H__COUNT] = { "added", "removed",    "flip",         "pin",   "unpin",
 	                                             "pin_expired", "down", "up", "expired", "warn", "warn_clear",
 	                                             "warn_expired", "brake", "brake_clear" };
-static const char *const kind_names[] = { "down", "up", "warn", "warn_clear" };
 
 /* Switch names are DNS names: 255 octets in presentation form, plus the dot
  * we may add and a NUL. */
@@ -440,22 +440,17 @@ size_t state_brake_limit(const struct state *st)
 
 /* ---- applying ops: the one place state changes ---- */
 
-static void apply_signal(struct state *st, const json_t *op, int64_t t)
+static void apply_signal(struct state *st, const struct st_op *op, int64_t t)
 {
-	const char *src = st_jstr(op, "src"), *id = st_jstr(op, "id"), *reason = st_jstr(op, "reason");
-	int kind = parse_name(st_jstr(op, "kind"), kind_names, 4);
-	enum cfg_side side = SIDE_CDN;
-	int64_t exp = st_jint(op, "exp");
-	json_t *names = json_object_get(op, "sw"), *v;
-	size_t i;
+	const char *src = op->src, *id = op->id, *reason = op->reason;
+	enum st_sig_kind kind = op->sig;
+	enum cfg_side side = op->side;
+	int64_t exp = op->exp;
 	char detail[512];
 
-	if (src == NULL || id == NULL || kind < 0)
-		return;
-	state_side_parse(st_jstr(op, "side"), &side);
 	sig_detail(detail, sizeof(detail), src, id, reason);
-	json_array_foreach(names, i, v) {
-		struct st_switch *sw = state_lookup(st, json_string_value(v));
+	for (size_t i = 0; i < op->n_names; i++) {
+		struct st_switch *sw = state_lookup(st, op->names[i]);
 		struct st_signal *f, n = { (char *)src, (char *)id, (char *)reason, side, t, exp };
 		if (sw == NULL)
 			continue;
@@ -509,17 +504,13 @@ static void apply_signal(struct state *st, const json_t *op, int64_t t)
 	}
 }
 
-static void apply_pin(struct state *st, const json_t *op, int64_t t)
+static void apply_pin(struct state *st, const struct st_op *op, int64_t t)
 {
-	const char *reason = st_jstr(op, "reason"), *actor = st_jstr(op, "actor"), *glob = st_jstr(op, "glob");
-	enum cfg_side side;
-	json_t *v;
-	size_t i;
+	const char *reason = op->reason, *actor = op->actor, *glob = op->glob;
+	enum cfg_side side = op->side;
 
-	if (state_side_parse(st_jstr(op, "side"), &side) < 0)
-		return;
-	json_array_foreach(json_object_get(op, "sw"), i, v) {
-		struct st_switch *sw = state_lookup(st, json_string_value(v));
+	for (size_t i = 0; i < op->n_names; i++) {
+		struct st_switch *sw = state_lookup(st, op->names[i]);
 		if (sw == NULL)
 			continue;
 		pin_clear(&sw->pin);
@@ -529,7 +520,7 @@ static void apply_pin(struct state *st, const json_t *op, int64_t t)
 		sw->pin.actor = st_xstrdup(actor);
 		sw->pin.glob = st_xstrdup(glob);
 		sw->pin.created = t;
-		sw->pin.expires = st_jint(op, "exp");
+		sw->pin.expires = op->exp;
 		st_hist_push(st, t, ST_H_PIN, sw->name, -1, (int)side, ST_CAUSE_PIN, actor, reason);
 	}
 }
@@ -547,14 +538,12 @@ static void pin_end(struct state *st, struct st_switch *sw, int64_t t, enum st_c
 	set_str(&sw->pin_end_actor, actor);
 }
 
-static void apply_unpin(struct state *st, const json_t *op, int64_t t)
+static void apply_unpin(struct state *st, const struct st_op *op, int64_t t)
 {
-	json_t *v;
-	size_t i;
-	json_array_foreach(json_object_get(op, "sw"), i, v) {
-		struct st_switch *sw = state_lookup(st, json_string_value(v));
+	for (size_t i = 0; i < op->n_names; i++) {
+		struct st_switch *sw = state_lookup(st, op->names[i]);
 		if (sw != NULL && sw->pin.active)
-			pin_end(st, sw, t, ST_CAUSE_UNPIN, st_jstr(op, "actor"));
+			pin_end(st, sw, t, ST_CAUSE_UNPIN, op->actor);
 	}
 }
 
@@ -592,23 +581,22 @@ static void apply_expire(struct state *st, int64_t t)
 	}
 }
 
-static void apply_flip(struct state *st, const json_t *op, int64_t t)
+static void apply_flip(struct state *st, const struct st_op *op, int64_t t)
 {
-	struct st_switch *sw = state_lookup(st, st_jstr(op, "sw"));
-	int cause = st_cause_parse(st_jstr(op, "cause"));
-	enum cfg_side to;
+	struct st_switch *sw = state_lookup(st, op->sw);
+	enum st_cause cause = op->cause;
+	enum cfg_side to = op->to;
 
-	if (sw == NULL || cause < 0 || state_side_parse(st_jstr(op, "to"), &to) < 0)
+	if (sw == NULL)
 		return;
-	st_hist_push(st, t, ST_H_FLIP, sw->name, (int)sw->side, (int)to, (enum st_cause)cause, st_jstr(op, "actor"),
-	             st_jstr(op, "detail"));
+	st_hist_push(st, t, ST_H_FLIP, sw->name, (int)sw->side, (int)to, cause, op->actor, op->detail);
 	sw->side = to;
-	sw->cause = (enum st_cause)cause;
-	set_str(&sw->detail, st_jstr(op, "detail"));
+	sw->cause = cause;
+	set_str(&sw->detail, op->detail);
 	sw->last_flip = t;
 	sw->flips++;
 	st->flips_total[to][cause]++;
-	if (automated((enum st_cause)cause)) {
+	if (automated(cause)) {
 		struct st_brake *b = &st->brake;
 		int64_t from = t - (int64_t)st->brake_cfg.window * 1000;
 		size_t drop = 0;
@@ -627,11 +615,11 @@ static void apply_flip(struct state *st, const json_t *op, int64_t t)
 	}
 }
 
-static void apply_brake(struct state *st, const json_t *op, int64_t t)
+static void apply_brake(struct state *st, const struct st_op *op, int64_t t)
 {
 	struct st_brake *b = &st->brake;
-	int on = json_is_true(json_object_get(op, "on"));
-	const char *reason = st_jstr(op, "reason"), *actor = st_jstr(op, "actor");
+	int on = op->on;
+	const char *reason = op->reason, *actor = op->actor;
 
 	b->engaged = on;
 	b->since = t;
@@ -642,64 +630,77 @@ static void apply_brake(struct state *st, const json_t *op, int64_t t)
 	st_hist_push(st, t, on ? ST_H_BRAKE_ON : ST_H_BRAKE_OFF, NULL, -1, -1, ST_CAUSE_SIGNAL, actor, reason);
 }
 
-static int apply_op(struct state *st, const json_t *op)
+static void apply_op(struct state *st, const struct st_op *op)
 {
-	const char *kind = st_jstr(op, "op");
-	int64_t t = st_jint(op, "t");
+	int64_t t = op->t;
+	struct st_switch *sw;
 
-	if (kind == NULL)
-		return -EINVAL;
-	if (strcmp(kind, "signal") == 0)
+	switch (op->kind) {
+	case OP_SIGNAL:
 		apply_signal(st, op, t);
-	else if (strcmp(kind, "flip") == 0)
+		break;
+	case OP_FLIP:
 		apply_flip(st, op, t);
-	else if (strcmp(kind, "expire") == 0)
+		break;
+	case OP_EXPIRE:
 		apply_expire(st, t);
-	else if (strcmp(kind, "pin") == 0)
+		break;
+	case OP_PIN:
 		apply_pin(st, op, t);
-	else if (strcmp(kind, "unpin") == 0)
+		break;
+	case OP_UNPIN:
 		apply_unpin(st, op, t);
-	else if (strcmp(kind, "brake") == 0)
+		break;
+	case OP_BRAKE:
 		apply_brake(st, op, t);
-	else if (strcmp(kind, "add") == 0) {
-		const char *name = st_jstr(op, "sw");
-		enum cfg_side side = SIDE_CDN;
-		if (name == NULL)
-			return -EINVAL;
-		state_side_parse(st_jstr(op, "side"), &side);
-		if (state_lookup(st, name) == NULL) {
-			st_switch_insert(st, st_switch_new(name, side, t));
-			st_hist_push(st, t, ST_H_ADDED, name, -1, (int)side, ST_CAUSE_INITIAL, "config", NULL);
+		break;
+	case OP_ADD:
+		if (state_lookup(st, op->sw) == NULL) {
+			st_switch_insert(st, st_switch_new(op->sw, op->side, t));
+			st_hist_push(st, t, ST_H_ADDED, op->sw, -1, (int)op->side, ST_CAUSE_INITIAL, "config", NULL);
 		}
-	} else if (strcmp(kind, "remove") == 0) {
-		struct st_switch *sw = state_lookup(st, st_jstr(op, "sw"));
+		break;
+	case OP_REMOVE:
+		sw = state_lookup(st, op->sw);
 		if (sw != NULL) {
 			st_hist_push(st, t, ST_H_REMOVED, sw->name, (int)sw->side, -1, ST_CAUSE_INITIAL, "config",
 			             "no longer in the configuration");
 			switch_remove(st, sw);
 		}
-	} else {
-		return -EINVAL; /* written by a newer routerd: refuse rather than guess */
+		break;
+	case OP__COUNT:
+		break;
 	}
-	return 0;
 }
 
 int state_apply(struct state *st, const json_t *txn)
 {
-	json_t *ops = json_object_get(txn, "ops"), *op;
-	size_t i;
-	int r;
+	json_t *ops = json_object_get(txn, "ops"), *jop;
+	struct st_op *op;
+	size_t i, n = json_array_size(ops);
+	char err[256];
+	int r = 0;
 
-	if (!json_is_array(ops))
+	if (!json_is_array(ops) || !json_is_integer(json_object_get(txn, "t"))) {
+		log_error("state: journal record %lld: not a transaction (\"t\" and \"ops\" are required)",
+		          (long long)st_jint(txn, "seq"));
 		return -EINVAL;
-	json_array_foreach(ops, i, op) {
-		if ((r = apply_op(st, op)) < 0) {
-			log_error("state: journal record %lld: op %zu (\"%s\") not understood",
-			          (long long)st_jint(txn, "seq"), i, st_jstr(op, "op") ? st_jstr(op, "op") : "?");
-			return r;
+	}
+	/* All decoded before any is applied: a bad record changes nothing. */
+	op = st_xrealloc(NULL, (n ? n : 1) * sizeof(*op));
+	memset(op, 0, (n ? n : 1) * sizeof(*op));
+	json_array_foreach(ops, i, jop) {
+		if ((r = st_op_decode(jop, &op[i], err, sizeof(err))) < 0) {
+			log_error("state: journal record %lld: op %zu: %s", (long long)st_jint(txn, "seq"), i, err);
+			break;
 		}
 	}
-	return 0;
+	for (i = 0; r == 0 && i < n; i++)
+		apply_op(st, &op[i]);
+	for (i = 0; i < n; i++)
+		st_op_clear(&op[i]);
+	free(op);
+	return r;
 }
 
 /* ---- live mutators: build the op, record it, apply it ---- */
@@ -715,28 +716,25 @@ int state_txn_empty(const json_t *txn)
 	return json_array_size(json_object_get(txn, "ops")) == 0;
 }
 
-/* Apply OP (a new reference) and append it to TXN's ops. */
-static int commit(struct state *st, json_t *txn, json_t *op)
+/* Append OP's encoding to TXN's ops (TXN NULL: tests, apply only), then
+ * apply it: the same struct recovery decodes from the journal. */
+static int commit(struct state *st, json_t *txn, const struct st_op *op)
 {
-	int r;
-	if (op == NULL)
-		return -ENOMEM;
-	if ((r = apply_op(st, op)) < 0) {
-		json_decref(op);
-		return r;
+	if (txn != NULL) {
+		json_t *j = st_op_encode(op);
+		if (j == NULL || json_array_append_new(json_object_get(txn, "ops"), j) < 0)
+			return -ENOMEM;
 	}
-	if (txn == NULL) {
-		json_decref(op);
-		return 0;
-	}
-	return json_array_append_new(json_object_get(txn, "ops"), op) == 0 ? 0 : -ENOMEM;
+	apply_op(st, op);
+	return 0;
 }
 
-static json_t *names_array(struct st_switch **sw, size_t n)
+/* The names of SW[0..N) for an op (free() the array). */
+static const char **names_of(struct st_switch **sw, size_t n)
 {
-	json_t *a = json_array();
-	for (size_t i = 0; a != NULL && i < n; i++)
-		json_array_append_new(a, json_string(sw[i]->name));
+	const char **a = st_xrealloc(NULL, (n ? n : 1) * sizeof(*a));
+	for (size_t i = 0; i < n; i++)
+		a[i] = sw[i]->name;
 	return a;
 }
 
@@ -753,7 +751,8 @@ int state_expire(struct state *st, json_t *txn, int64_t now)
 	}
 	if (k == 0)
 		return 0;
-	int r = commit(st, txn, json_pack("{s:s,s:I}", "op", "expire", "t", (json_int_t)now));
+	struct st_op op = { .kind = OP_EXPIRE, .t = now };
+	int r = commit(st, txn, &op);
 	return r < 0 ? r : k;
 }
 
@@ -800,10 +799,10 @@ int state_signal(struct state *st, json_t *txn, const char *target, const char *
 		}
 	}
 	if (k > 0) {
-		json_t *op = json_pack("{s:s,s:I,s:o,s:s,s:s,s:s,s:s,s:s?,s:I}", "op", "signal", "t", (json_int_t)now,
-		                       "sw", names_array(m, k), "src", source, "id", id, "kind", kind_names[kind],
-		                       "side", state_side_name(side), "reason", reason, "exp", (json_int_t)exp);
-		r = commit(st, txn, op);
+		struct st_op op = { .kind = OP_SIGNAL, .t = now, .names = names_of(m, k), .n_names = k, .side = side,
+			            .sig = kind, .src = source, .id = id, .reason = reason, .exp = exp };
+		r = commit(st, txn, &op);
+		free(op.names);
 	}
 	free(m);
 	return r < 0 ? r : res;
@@ -824,10 +823,10 @@ int state_pin(struct state *st, json_t *txn, const char *pattern, enum cfg_side 
 		free(m);
 		return -ENOENT;
 	}
-	r = commit(st, txn,
-	           json_pack("{s:s,s:I,s:o,s:s,s:s?,s:s?,s:I,s:s}", "op", "pin", "t", (json_int_t)now, "sw",
-	                     names_array(m, n), "side", state_side_name(side), "reason", reason, "actor", actor, "exp",
-	                     (json_int_t)expires, "glob", pattern));
+	struct st_op op = { .kind = OP_PIN, .t = now, .names = names_of(m, n), .n_names = n, .side = side,
+		            .reason = reason, .actor = actor, .exp = expires, .glob = pattern };
+	r = commit(st, txn, &op);
+	free(op.names);
 	free(m);
 	return r < 0 ? r : (int)n;
 }
@@ -849,10 +848,11 @@ int state_unpin(struct state *st, json_t *txn, const char *pattern, const char *
 	for (size_t i = 0; i < n; i++)
 		if (m[i]->pin.active)
 			m[k++] = m[i];
-	if (k > 0)
-		r = commit(st, txn,
-		           json_pack("{s:s,s:I,s:o,s:s?}", "op", "unpin", "t", (json_int_t)now, "sw", names_array(m, k),
-		                     "actor", actor));
+	if (k > 0) {
+		struct st_op op = { .kind = OP_UNPIN, .t = now, .names = names_of(m, k), .n_names = k, .actor = actor };
+		r = commit(st, txn, &op);
+		free(op.names);
+	}
 	free(m);
 	return r < 0 ? r : (int)k;
 }
@@ -862,10 +862,9 @@ int state_flip(struct state *st, json_t *txn, struct st_switch *sw, enum cfg_sid
 {
 	if (sw->side == to)
 		return 0;
-	int r = commit(st, txn,
-	               json_pack("{s:s,s:I,s:s,s:s,s:s,s:s,s:s?,s:s?}", "op", "flip", "t", (json_int_t)now, "sw",
-	                         sw->name, "from", state_side_name(sw->side), "to", state_side_name(to), "cause",
-	                         state_cause_name(cause), "actor", actor, "detail", detail));
+	struct st_op op = { .kind = OP_FLIP, .t = now, .sw = sw->name, .from = sw->side, .to = to, .cause = cause,
+		            .actor = actor, .detail = detail };
+	int r = commit(st, txn, &op);
 	return r < 0 ? r : 1;
 }
 
@@ -873,9 +872,8 @@ int state_brake_set(struct state *st, json_t *txn, int on, const char *reason, c
 {
 	if (!on == !st->brake.engaged)
 		return 0;
-	int r = commit(st, txn,
-	               json_pack("{s:s,s:I,s:b,s:s?,s:s?}", "op", "brake", "t", (json_int_t)now, "on", on, "reason",
-	                         reason, "actor", actor));
+	struct st_op op = { .kind = OP_BRAKE, .t = now, .on = on, .reason = reason, .actor = actor };
+	int r = commit(st, txn, &op);
 	return r < 0 ? r : 1;
 }
 
@@ -898,14 +896,12 @@ int state_sync(struct state *st, json_t *txn, const struct config *cfg, int64_t 
 		if (!seen[k])
 			gone[n_gone++] = st->sw[k];
 	for (size_t k = 0; k < n_gone && r >= 0; k++, changes++)
-		r = commit(st, txn, json_pack("{s:s,s:I,s:s}", "op", "remove", "t", (json_int_t)now, "sw", gone[k]->name));
+		r = commit(st, txn, &(struct st_op){ .kind = OP_REMOVE, .t = now, .sw = gone[k]->name });
 	for (size_t i = 0; i < cfg->n_switches && r >= 0; i++) {
 		const struct cfg_switch *c = &cfg->switches[i];
 		struct st_switch *sw = state_lookup(st, c->name);
 		if (sw == NULL) {
-			r = commit(st, txn,
-			           json_pack("{s:s,s:I,s:s,s:s}", "op", "add", "t", (json_int_t)now, "sw", c->name, "side",
-			                     state_side_name(c->initial)));
+			r = commit(st, txn, &(struct st_op){ .kind = OP_ADD, .t = now, .sw = c->name, .side = c->initial });
 			changes++;
 			if (r < 0 || (sw = state_lookup(st, c->name)) == NULL)
 				break;

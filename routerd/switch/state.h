@@ -27,6 +27,8 @@
  *   {"op":"brake","on":true|false,"reason":R,"actor":A}
  * Ops name the switches they touch explicitly (a glob is resolved when the
  * op is built), so a replay touches exactly the switches the live run did.
+ * Each op is a typed record (struct st_op, op.h) with one encoding and one
+ * strict decoding; a field that may be absent is written as null.
  *
  * Typical use by the control loop:
  *   json_t *txn = state_txn_new(now);
@@ -234,8 +236,10 @@ int state_side_down(const struct st_switch *sw, enum cfg_side side, int64_t now,
 /* Whether an unexpired warning names SW (answers carry ttl_armed). */
 int state_armed(const struct st_switch *sw, int64_t now);
 
-/* Apply one journalled transaction (recovery). Returns 0 or -EINVAL for a
- * record this version does not understand. Unknown switches are skipped. */
+/* Apply one journalled transaction (recovery). Returns 0, or -EINVAL for a
+ * record this version does not understand or with a missing or ill-typed
+ * field (logged, naming it): then nothing of it is applied. Unknown
+ * switches are skipped. */
 int state_apply(struct state *st, const json_t *txn);
 
 /* Zero flips_total (after recovery: the counters count this process's flips). */

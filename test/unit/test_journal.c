@@ -21,6 +21,7 @@
 #include "config.h"
 #include "lib/journal.h"
 #include "lib/log.h"
+#include "switch/op.h"
 #include "switch/policy.h"
 #include "switch/state.h"
 
@@ -378,6 +379,93 @@ static void test_unknown_op(void **unused)
 	state_free(st);
 }
 
+/* A record whose op lacks a field, or has one of the wrong type, is a
+ * recovery error naming the field, with the record's offset: never a
+ * default (a pin without "exp" once never expired). */
+static void check_bad_field(const char *rec_text, const char *want)
+{
+	struct state *st = state_new(0);
+	struct journal *j;
+	json_t *rec = json_loads(rec_text, 0, NULL), *first;
+	char *log, where[64];
+	uint64_t at;
+
+	assert_non_null(rec);
+	assert_int_equal(journal_open(&j, dir, NULL, NULL, NULL, NULL), 0);
+	first = json_pack("{s:I,s:[]}", "t", (json_int_t)T0, "ops"); /* so the bad record is not at offset 0 */
+	assert_int_equal(journal_append(j, first), 0);
+	at = journal_bytes(j);
+	assert_int_equal(journal_append(j, rec), 0);
+	json_decref(first);
+	journal_close(j);
+	json_decref(rec);
+	capture_begin();
+	assert_int_equal(journal_open(&j, dir, NULL, state_replay_cb, st, NULL), -EINVAL);
+	log = capture_end();
+	snprintf(where, sizeof(where), "record 2 at offset %llu", (unsigned long long)at);
+	if (strstr(log, want) == NULL || strstr(log, where) == NULL)
+		fail_msg("wanted \"%s\" and the offset in: %s", want, log);
+	state_free(st);
+	unlink(file("journal"));
+}
+
+static void test_missing_or_ill_typed_field(void **unused)
+{
+	(void)unused;
+	check_bad_field("{\"t\":1,\"ops\":[{\"op\":\"pin\",\"t\":1,\"sw\":[\"a.\"],\"side\":\"origin\","
+	                "\"reason\":\"r\",\"actor\":null,\"glob\":\"a\"}]}",
+	                "op \"pin\": field \"exp\" missing");
+	check_bad_field("{\"t\":1,\"ops\":[{\"op\":\"pin\",\"t\":1,\"sw\":[\"a.\"],\"side\":\"origin\","
+	                "\"reason\":\"r\",\"actor\":null,\"exp\":\"soon\",\"glob\":\"a\"}]}",
+	                "op \"pin\": field \"exp\" not an integer");
+	check_bad_field("{\"t\":1,\"ops\":[{\"op\":\"signal\",\"t\":1,\"sw\":[\"a.\"],\"src\":\"s\","
+	                "\"id\":\"i\",\"kind\":\"sideways\",\"side\":\"cdn\",\"reason\":null,\"exp\":5}]}",
+	                "op \"signal\": field \"kind\" not down, up, warn or warn_clear");
+	check_bad_field("{\"t\":1,\"ops\":[{\"op\":\"flip\",\"t\":1,\"sw\":\"a.\",\"from\":\"cdn\","
+	                "\"to\":\"moon\",\"cause\":\"pin\",\"actor\":null,\"detail\":null}]}",
+	                "op \"flip\": field \"to\" not cdn or origin");
+	check_bad_field("{\"t\":1,\"ops\":[{\"op\":\"brake\",\"t\":1,\"reason\":null,\"actor\":null}]}",
+	                "op \"brake\": field \"on\" missing");
+	check_bad_field("{\"ops\":[]}", "not a transaction");
+}
+
+/* Every op encodes and decodes back to itself, through one table. */
+static void test_op_round_trip(void **unused)
+{
+	static const char *names[] = { "a.example.", "b.example." };
+	const struct st_op ops[] = {
+		{ .kind = OP_ADD, .t = T0, .sw = "a.example.", .side = SIDE_ORIGIN },
+		{ .kind = OP_REMOVE, .t = T0, .sw = "a.example." },
+		{ .kind = OP_SIGNAL, .t = T0, .names = names, .n_names = 2, .src = "am", .id = "x", .sig = ST_SIG_WARN,
+		  .side = SIDE_CDN, .reason = NULL, .exp = T0 + 5 },
+		{ .kind = OP_PIN, .t = T0, .names = names, .n_names = 1, .side = SIDE_ORIGIN, .reason = "r",
+		  .actor = "me", .exp = 0, .glob = "a.*" },
+		{ .kind = OP_UNPIN, .t = T0, .names = names, .n_names = 2, .actor = NULL },
+		{ .kind = OP_EXPIRE, .t = T0 },
+		{ .kind = OP_FLIP, .t = T0, .sw = "b.example.", .from = SIDE_CDN, .to = SIDE_ORIGIN,
+		  .cause = ST_CAUSE_ALL_DOWN, .actor = "routerd", .detail = "d" },
+		{ .kind = OP_BRAKE, .t = T0, .on = 1, .reason = "too many", .actor = NULL },
+	};
+	char err[256];
+
+	(void)unused;
+	for (size_t i = 0; i < sizeof(ops) / sizeof(ops[0]); i++) {
+		struct st_op back;
+		json_t *j = st_op_encode(&ops[i]), *again;
+		assert_non_null(j);
+		if (st_op_decode(j, &back, err, sizeof(err)) != 0)
+			fail_msg("%s: %s", st_op_name(ops[i].kind), err);
+		again = st_op_encode(&back);
+		assert_true(json_equal(j, again));
+		assert_int_equal(back.kind, ops[i].kind);
+		assert_int_equal(back.exp, ops[i].exp);
+		assert_int_equal(back.n_names, ops[i].n_names);
+		st_op_clear(&back);
+		json_decref(j);
+		json_decref(again);
+	}
+}
+
 static void test_state_dir_created(void **unused)
 {
 	char nested[128];
@@ -659,6 +747,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_garbage_length, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_corrupt_middle, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unknown_op, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_missing_or_ill_typed_field, setup, teardown),
+		cmocka_unit_test(test_op_round_trip),
 		cmocka_unit_test_setup_teardown(test_state_dir_created, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_replay_same_state, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_snapshot_then_records, setup, teardown),
