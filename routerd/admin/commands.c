@@ -84,7 +84,9 @@ static int parse_until(const char *text, int64_t *ms)
 	errno = 0;
 	secs = strtoll(text, &end, 10);
 	if (*text && *end == '\0') {
-		if (errno == ERANGE || secs > UNTIL_MAX_S || secs < 0)
+		if (secs < 0 && errno != ERANGE)
+			return -EINVAL; /* the past */
+		if (errno == ERANGE || secs > UNTIL_MAX_S)
 			return -ERANGE;
 		*ms = (int64_t)secs * 1000;
 		return 0;

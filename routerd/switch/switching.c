@@ -30,6 +30,8 @@ struct switching {
 	uint64_t journal_failures;
 	int failing; /* the last commit was refused: retry every RETRY_MS */
 	uint64_t flips_committed; /* flips journalled and served */
+	int in_timer;             /* the change being committed is the timer's */
+	int64_t retry_logged;     /* when a refused timer retry was last logged */
 	/* Told about every flip once it is served (the propagation tracker). */
 	switching_flip_fn on_flip;
 	void *flip_arg;
@@ -132,13 +134,21 @@ static int commit(struct switching *s, json_t *txn, int64_t now)
 {
 	int rc = 0;
 	if (!state_txn_empty(txn)) {
+		/* The timer retries every RETRY_MS while the journal fails: say so
+		 * once, then at most every TIMER_MAX_MS. */
+		int loud;
 		rc = journal_append(s->j, txn);
-		log_txn(txn, rc == 0, &s->flips_committed);
+		loud = rc == 0 || !s->in_timer || !s->failing || now - s->retry_logged >= TIMER_MAX_MS;
+		if (rc < 0 && s->in_timer && loud)
+			s->retry_logged = now;
+		if (loud)
+			log_txn(txn, rc == 0, &s->flips_committed);
 		if (rc < 0) {
 			char err[512];
 			s->journal_failures++;
 			s->failing = 1;
-			log_error("journal append failed (%s): the change is refused", strerror(-rc));
+			if (loud)
+				log_error("journal append failed (%s): the change is refused", strerror(-rc));
 			journal_close(s->j);
 			s->j = NULL;
 			state_free(s->st);
@@ -203,15 +213,21 @@ static void on_timer(uv_timer_t *t)
 	char err[512];
 
 	/* The state could not even be rebuilt after a failure: try again. */
-	if (s->st == NULL && recover(s, err, sizeof(err)) < 0) {
-		journal_close(s->j);
-		s->j = NULL;
-		state_free(s->st);
-		s->st = NULL;
-		uv_timer_start(&s->timer, on_timer, RETRY_MS, 0);
+	if (s->st == NULL) {
+		if (recover(s, err, sizeof(err)) < 0) {
+			journal_close(s->j);
+			s->j = NULL;
+			state_free(s->st);
+			s->st = NULL;
+			uv_timer_start(&s->timer, on_timer, RETRY_MS, 0);
+			return;
+		}
+		sync_and_run(s, s->cfg, switching_now());
 		return;
 	}
+	s->in_timer = 1;
 	switching_change(s, NULL, NULL, switching_now());
+	s->in_timer = 0;
 }
 
 static void arm_timer(struct switching *s, int64_t now)
