@@ -38,7 +38,7 @@ rss() { awk '/^VmRSS/ { print $2 }' "/proc/$RD_PID/status"; }
 # ---- the admin socket --------------------------------------------------------
 # Memory first, on the plain build: the sanitizer's quarantine keeps freed
 # memory (up to 256 MB) and would hide what routerd itself holds.
-if [ -x "$TOP/build/routerd" ]; then
+if [ -x "$TOP/build/routerd" ] && [ -z "${HC_SKIP_PLAIN:-}" ]; then
 	SAN=$ROUTERD
 	ROUTERD=$TOP/build/routerd
 	start_routerd "$T_DIR/routerd.yaml" "$T_DIR/plain.log"
