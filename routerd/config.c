@@ -25,6 +25,8 @@
 #include <unistd.h>
 #include <yaml.h>
 
+#include "lib/name.h"
+
 /* Handlers store "unsigned" fields (workers, control_mode) as uint32_t. */
 _Static_assert(sizeof(unsigned) == sizeof(uint32_t), "unsigned is not 32 bits");
 
@@ -32,6 +34,7 @@ _Static_assert(sizeof(unsigned) == sizeof(uint32_t), "unsigned is not 32 bits");
 #define TTL_MAX 2147483647L
 /* Marks a per-switch field that inherits from switch_defaults. */
 #define UNSET UINT32_MAX
+#define UNSET_MS INT64_C(-1)
 
 struct ctx {
 	const char *file;
@@ -214,32 +217,26 @@ int config_parse_addr(const char *text, struct cfg_addr *addr)
 static char *normalize_name(const char *text)
 {
 	size_t len = strlen(text), label = 0;
-	char *out;
+	char out[NAME_TEXT_MAX];
 
 	if (len > 0 && text[len - 1] == '.')
 		len--;
 	/* RFC 1035 2.3.4: 255 octets in wire form, which is len + 2. */
-	if (len == 0 || len > 253 || (out = malloc(len + 2)) == NULL)
+	if (len == 0 || len > 253)
 		return NULL;
 	for (size_t i = 0; i < len; i++) {
 		unsigned char ch = (unsigned char)text[i];
 		if (ch == '.' && label == 0)
-			goto bad;
+			return NULL;
 		if (ch != '.' && !isalnum(ch) && ch != '-' && ch != '_')
-			goto bad;
+			return NULL;
 		label = ch == '.' ? 0 : label + 1;
 		if (label > 63) /* RFC 1035 2.3.4 */
-			goto bad;
-		out[i] = (char)tolower(ch);
+			return NULL;
 	}
-	if (label == 0)
-		goto bad;
-	out[len] = '.';
-	out[len + 1] = '\0';
-	return out;
-bad:
-	free(out);
-	return NULL;
+	if (label == 0 || name_normalize(text, out, sizeof(out)) < 0)
+		return NULL;
+	return strdup(out);
 }
 
 /* Digits with an optional '-', nothing else: " 5", "+5", "5.0" are refused. */
@@ -354,6 +351,19 @@ static int h_duration(struct ctx *c, const struct key *k, yaml_node_t *node, con
 	return 0;
 }
 
+/* A duration kept as a time (int64_t ms, config.h), not as a TTL. */
+static int h_duration_ms(struct ctx *c, const struct key *k, yaml_node_t *node, const char *text, void *base)
+{
+	uint32_t s;
+
+	if (config_parse_duration(text, &s) < 0)
+		return error_at(c, node, "%s: bad duration \"%s\" (a number with s, m, h or d)", k->name, text);
+	if (check_range(c, k, node, s, "s") < 0)
+		return -1;
+	*FIELD(base, k, int64_t) = (int64_t)s * 1000;
+	return 0;
+}
+
 /* A file mode: quoted "0660" or plain 0660 (YAML 1.1 would read 0660 as
  * octal, libyaml keeps the text, so both spellings mean the same). */
 static int h_mode(struct ctx *c, const struct key *k, yaml_node_t *node, const char *text, void *base)
@@ -403,11 +413,7 @@ static int h_all_down(struct ctx *c, const struct key *k, yaml_node_t *node, con
 
 static int h_side(struct ctx *c, const struct key *k, yaml_node_t *node, const char *text, void *base)
 {
-	if (strcmp(text, "cdn") == 0)
-		*FIELD(base, k, enum cfg_side) = SIDE_CDN;
-	else if (strcmp(text, "origin") == 0)
-		*FIELD(base, k, enum cfg_side) = SIDE_ORIGIN;
-	else
+	if (side_parse(text, FIELD(base, k, enum side)) < 0)
 		return error_at(c, node, "%s must be cdn or origin, not \"%s\"", k->name, text);
 	return 0;
 }
@@ -593,12 +599,12 @@ static int armed_check(struct ctx *c, uint32_t *armed, uint32_t inherited, uint3
 static int h_defaults(struct ctx *c, const struct key *k, yaml_node_t *node, const char *text, void *base)
 {
 	struct cfg_switch_defaults *d = FIELD(base, k, struct cfg_switch_defaults);
-	uint32_t table_default = d->ttl_armed;
+	uint32_t table_default = d->p.ttl_armed;
 
-	d->ttl_armed = UNSET;
+	d->p.ttl_armed = UNSET;
 	if (h_map(c, k, node, text, base) < 0)
 		return -1;
-	return armed_check(c, &d->ttl_armed, table_default, d->ttl, (int)node->start_mark.line + 1,
+	return armed_check(c, &d->p.ttl_armed, table_default, d->p.ttl, (int)node->start_mark.line + 1,
 	                   (int)node->start_mark.column + 1);
 }
 
@@ -657,7 +663,7 @@ static const struct key http_keys[] = {
 
 static const struct key brake_keys[] = {
 	KEY("max_share",    h_share,    struct cfg_brake, max_share,    0, 0,          "0.2", 0),
-	KEY("window",       h_duration, struct cfg_brake, window,       1, 7 * 86400,  "10m", 0),
+	KEY("window",       h_duration_ms, struct cfg_brake, window,       1, 7 * 86400,  "10m", 0),
 	KEY("min_switches", h_uint,     struct cfg_brake, min_switches, 0, 1000000,    "2",   0),
 	END,
 };
@@ -678,11 +684,11 @@ static const struct key armed_keys[] = {
 };
 
 static const struct key defaults_keys[] = {
-	KEY("ttl",           h_duration, struct cfg_switch_defaults, ttl,           1, TTL_MAX, "30s",  0),
-	KEY("ttl_armed",     h_duration, struct cfg_switch_defaults, ttl_armed,     1, TTL_MAX, "5s",   0),
-	KEY("failback_hold", h_duration, struct cfg_switch_defaults, failback_hold, 0, TTL_MAX, "5m",   0),
-	KEY("signal_ttl",    h_duration, struct cfg_switch_defaults, signal_ttl,    1, TTL_MAX, "1h",   0),
-	KEY("all_down",      h_all_down, struct cfg_switch_defaults, all_down,      0, 0,       "stay", 0),
+	KEY("ttl",           h_duration,    struct cfg_switch_defaults, p.ttl,           1, TTL_MAX, "30s",  0),
+	KEY("ttl_armed",     h_duration,    struct cfg_switch_defaults, p.ttl_armed,     1, TTL_MAX, "5s",   0),
+	KEY("failback_hold", h_duration_ms, struct cfg_switch_defaults, p.failback_hold, 0, TTL_MAX, "5m",   0),
+	KEY("signal_ttl",    h_duration_ms, struct cfg_switch_defaults, signal_ttl,      1, TTL_MAX, "1h",   0),
+	KEY("all_down",      h_all_down,    struct cfg_switch_defaults, p.all_down,      0, 0,       "stay", 0),
 	END,
 };
 
@@ -698,11 +704,11 @@ static const struct key switch_keys[] = {
 	KEY("name",          h_name,     struct cfg_switch, name,          0, 0,       NULL, F_REQ),
 	MAP("cdn",    h_answer, offsetof(struct cfg_switch, cdn),    F_REQ, answer_keys),
 	MAP("origin", h_answer, offsetof(struct cfg_switch, origin), F_REQ, answer_keys),
-	KEY("ttl",           h_duration, struct cfg_switch, ttl,           1, TTL_MAX, NULL, 0),
-	KEY("ttl_armed",     h_duration, struct cfg_switch, ttl_armed,     1, TTL_MAX, NULL, 0),
-	KEY("failback_hold", h_duration, struct cfg_switch, failback_hold, 0, TTL_MAX, NULL, 0),
-	KEY("all_down",      h_all_down, struct cfg_switch, all_down,      0, 0,       NULL, 0),
-	KEY("initial",       h_side,     struct cfg_switch, initial,       0, 0,       NULL, 0),
+	KEY("ttl",           h_duration,    struct cfg_switch, p.ttl,           1, TTL_MAX, NULL, 0),
+	KEY("ttl_armed",     h_duration,    struct cfg_switch, p.ttl_armed,     1, TTL_MAX, NULL, 0),
+	KEY("failback_hold", h_duration_ms, struct cfg_switch, p.failback_hold, 0, TTL_MAX, NULL, 0),
+	KEY("all_down",      h_all_down,    struct cfg_switch, p.all_down,      0, 0,       NULL, 0),
+	KEY("initial",       h_side,        struct cfg_switch, p.home,          0, 0,       NULL, 0),
 	END,
 };
 
@@ -912,8 +918,9 @@ static int h_switches(struct ctx *c, const struct key *k, yaml_node_t *node, con
 
 		s->line = (int)v->start_mark.line + 1;
 		s->col = (int)v->start_mark.column + 1;
-		s->ttl = s->ttl_armed = s->failback_hold = UNSET;
-		s->all_down = (enum cfg_all_down)UNSET;
+		s->p.ttl = s->p.ttl_armed = UNSET;
+		s->p.failback_hold = UNSET_MS;
+		s->p.all_down = (enum cfg_all_down)UNSET;
 		if (walk_map(c, v, s, switch_keys) < 0)
 			return -1;
 		for (size_t i = 0; i + 1 < cfg->n_switches; i++)
@@ -961,13 +968,13 @@ static int check_switch(struct ctx *c, struct cfg_switch *s)
 		return error_line(c, s->line, s->col, "switch %s is not inside any configured zone", s->name);
 	if (check_side(c, s, &s->cdn, "cdn", apex) < 0 || check_side(c, s, &s->origin, "origin", apex) < 0)
 		return -1;
-	if (s->ttl == UNSET)
-		s->ttl = d->ttl;
-	if (s->failback_hold == UNSET)
-		s->failback_hold = d->failback_hold;
-	if (s->all_down == (enum cfg_all_down)UNSET)
-		s->all_down = d->all_down;
-	return armed_check(c, &s->ttl_armed, d->ttl_armed, s->ttl, s->line, s->col);
+	if (s->p.ttl == UNSET)
+		s->p.ttl = d->p.ttl;
+	if (s->p.failback_hold == UNSET_MS)
+		s->p.failback_hold = d->p.failback_hold;
+	if (s->p.all_down == (enum cfg_all_down)UNSET)
+		s->p.all_down = d->p.all_down;
+	return armed_check(c, &s->p.ttl_armed, d->p.ttl_armed, s->p.ttl, s->line, s->col);
 }
 
 /* The webhook listener and a DNS TCP listener cannot share an address. */

@@ -111,7 +111,7 @@ static json_t *cmd_status(struct control *c)
 	for (size_t i = 0; i < cfg->n_listen; i++)
 		json_array_append_new(listen, json_string(cfg->listen[i].text));
 	for (size_t i = 0; i < view_switch_count(v); i++)
-		origin += (view_switch_get(v, i) & VIEW_SEL_ORIGIN) != 0;
+		origin += view_sel_side(view_switch_get(v, i)) == SIDE_ORIGIN;
 	return ctl_ok(json_pack("{s:s,s:I,s:s,s:o,s:i,s:I,s:I,s:I,s:b,s:o}", "version", ROUTERD_VERSION, "uptime_s",
 	                        (json_int_t)(time(NULL) - c->started), "config", cfg->path, "listen", listen, "workers",
 	                        (int)cfg->workers, "zones", (json_int_t)view_zone_count(v), "switches",
@@ -210,7 +210,7 @@ static void metrics(struct control *c, FILE *f)
 	        (unsigned long long)stat_get(&s.dropped));
 	fprintf(f, "# HELP routerd_switch_side 1 for the side a switch serves.\n# TYPE routerd_switch_side gauge\n");
 	for (size_t i = 0; i < view_switch_count(v); i++) {
-		unsigned origin = (view_switch_get(v, i) & VIEW_SEL_ORIGIN) != 0;
+		unsigned origin = view_sel_side(view_switch_get(v, i)) == SIDE_ORIGIN;
 		fprintf(f, "routerd_switch_side{switch=\"%s\",side=\"cdn\"} %u\n", view_switch_name(v, i), !origin);
 		fprintf(f, "routerd_switch_side{switch=\"%s\",side=\"origin\"} %u\n", view_switch_name(v, i), origin);
 	}
@@ -427,7 +427,7 @@ static void *tracker_main(void *arg)
 	return NULL;
 }
 
-static void on_flip(void *arg, uint32_t idx, int from, int to, uint32_t ttl_before)
+static void on_flip(void *arg, uint32_t idx, enum side from, enum side to, uint32_t ttl_before)
 {
 	struct control *c = arg;
 	prop_flip(c->prop, idx, now_ns(), from, to, ttl_before);

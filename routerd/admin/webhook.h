@@ -11,6 +11,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "lib/side.h"
+
 enum webhook_source { SRC_ALERTMANAGER = 0, SRC_GRAFANA, SRC_SIGNAL };
 
 enum signal_kind {
@@ -23,7 +25,7 @@ enum signal_kind {
 struct signal_event {
 	enum webhook_source source;
 	enum signal_kind kind;
-	int side;             /* the unhealthy side: 0 cdn, 1 origin */
+	enum side side;       /* the unhealthy side */
 	char id[160];         /* fingerprint, or the caller's id */
 	char target[256];     /* switch name or glob (label routerd_switch) */
 	char reason[256];     /* alertname / summary, for history */
@@ -31,7 +33,7 @@ struct signal_event {
 
 struct error_report {
 	char target[256]; /* switch name */
-	int side;         /* 0 cdn, 1 origin */
+	enum side side;
 	uint32_t window_s;
 	uint64_t requests, errors;
 };

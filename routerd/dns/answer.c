@@ -68,7 +68,7 @@ static void record(const struct view *v, const struct node *n, unsigned sel, con
 	o.time_ns = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 	o.switch_id = (uint32_t)n->sw;
 	o.qtype = q->qtype;
-	o.side = (uint8_t)(sel & VIEW_SEL_ORIGIN);
+	o.side = (uint8_t)view_sel_side(sel);
 	o.ecs_family = q->ecs_family;
 	o.ecs_prefix = q->ecs_prefix;
 	memcpy(o.ecs_addr, q->ecs_addr, sizeof(o.ecs_addr));

@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/hash.h"
+
 /* Entries a full table looks at to choose one to evict: enough to find an
  * old one, few enough that an insert under a flood stays cheap. */
 #define EVICT_SAMPLE 8
@@ -17,15 +19,15 @@ struct track_table {
 	size_t max, n;
 	size_t cursor;        /* where the next eviction sample starts */
 	uint64_t observations, evicted;
-	struct flip { uint64_t ns; int to; } *flips; /* latest flip by switch id (ns 0: none) */
+	struct flip { uint64_t ns; enum side to; } *flips; /* latest flip by switch id (ns 0: none) */
 	size_t n_flips;
 };
 
 static uint64_t key_hash(uint32_t sw, uint8_t family, const uint8_t *addr)
 {
-	uint64_t h = 0x9e3779b97f4a7c15ull ^ ((uint64_t)sw << 8 | family);
-	for (int i = 0; i < 16; i++)
-		h = (h ^ addr[i]) * 0x100000001b3ull;
+	/* lib/hash.h over the address, started from the switch and family; the
+	 * final shift folds the high bits into the low ones the mask keeps. */
+	uint64_t h = hash_bytes(0x9e3779b97f4a7c15ull ^ ((uint64_t)sw << 8 | family), addr, 16);
 	return h ^ (h >> 29);
 }
 
@@ -115,7 +117,7 @@ static size_t lookup(const struct track_table *t, uint32_t sw, uint8_t family, c
 	return i;
 }
 
-void track_set_flip(struct track_table *t, uint32_t switch_id, uint64_t t_ns, int to)
+void track_set_flip(struct track_table *t, uint32_t switch_id, uint64_t t_ns, enum side to)
 {
 	if (switch_id >= t->n_flips) {
 		size_t n = t->n_flips ? t->n_flips : 64;
@@ -176,7 +178,7 @@ static void learn_gap(struct track_slot *g, uint64_t t_ns)
  * reads being on different CPUs, not needed on one host's synchronised
  * clocks. */
 #define FLIP_SLACK_NS 50000000ull
-static void note_flip(struct track_entry *e, struct track_slot *g, const struct flip *f, uint64_t t_ns, int side)
+static void note_flip(struct track_entry *e, struct track_slot *g, const struct flip *f, uint64_t t_ns, enum side side)
 {
 	int after;
 	if (f == NULL || f->ns == 0)
@@ -226,7 +228,7 @@ void track_add(struct track_table *t, const struct track_obs *o)
 		t->n++;
 	}
 	g = &e->slot[slot_of(o->qtype)];
-	note_flip(e, g, o->switch_id < t->n_flips ? &t->flips[o->switch_id] : NULL, o->time_ns, o->side);
+	note_flip(e, g, o->switch_id < t->n_flips ? &t->flips[o->switch_id] : NULL, o->time_ns, (enum side)o->side);
 	learn_gap(g, o->time_ns);
 	if (o->time_ns > e->last_ns)
 		e->last_ns = o->time_ns;

@@ -2,11 +2,13 @@
 /* view.c -- publishing views and the switch selectors (see view.h). */
 #include "zone/view.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include "lib/arena.h"
+#include "lib/hash.h"
+#include "lib/name.h"
 #include "lib/rcu.h"
 #include "zone/view_int.h"
 
@@ -82,17 +84,35 @@ const char *view_switch_name(const struct view *v, size_t idx)
 	return idx < v->n_switches ? v->switches[idx].name : NULL;
 }
 
+/* Kept at most half full, so a probe is short; in the view's arena. */
+int view_index_switches(struct view *v)
+{
+	size_t cap = 16;
+	while (cap < v->n_switches * 2 + 2)
+		cap *= 2;
+	v->switch_idx = arena_alloc(v->arena, cap * sizeof(*v->switch_idx));
+	if (v->switch_idx == NULL)
+		return -ENOMEM;
+	memset(v->switch_idx, 0, cap * sizeof(*v->switch_idx));
+	v->switch_idx_mask = cap - 1;
+	for (size_t i = 0; i < v->n_switches; i++) {
+		size_t pos = hash_str(v->switches[i].name) & v->switch_idx_mask;
+		while (v->switch_idx[pos] != 0)
+			pos = (pos + 1) & v->switch_idx_mask;
+		v->switch_idx[pos] = (uint32_t)i + 1;
+	}
+	return 0;
+}
+
 long view_switch_find(const struct view *v, const char *name)
 {
-	size_t len = strlen(name);
-	if (len > 0 && name[len - 1] == '.')
-		len--;
-	for (size_t i = 0; i < v->n_switches; i++) {
-		const char *s = v->switches[i].name;
-		size_t slen = strlen(s) - 1; /* stored with the final dot */
-		if (slen == len && strncasecmp(s, name, len) == 0)
-			return (long)i;
-	}
+	char key[NAME_TEXT_MAX];
+	if (v->switch_idx == NULL || name_normalize(name, key, sizeof(key)) < 0)
+		return -1;
+	for (size_t pos = hash_str(key) & v->switch_idx_mask; v->switch_idx[pos] != 0;
+	     pos = (pos + 1) & v->switch_idx_mask)
+		if (strcmp(v->switches[v->switch_idx[pos] - 1].name, key) == 0)
+			return (long)v->switch_idx[pos] - 1;
 	return -1;
 }
 

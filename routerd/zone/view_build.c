@@ -685,8 +685,8 @@ static const struct answers *compile_answers(struct node_ctx *c)
 static size_t switched_sets(struct build *b, struct bnode *n, unsigned sel, struct bset *out, size_t cap)
 {
 	const struct cfg_switch *s = &b->cfg->switches[n->sw];
-	const struct cfg_answer *side = (sel & VIEW_SEL_ORIGIN) ? &s->origin : &s->cdn;
-	uint32_t ttl = (sel & VIEW_SEL_ARMED) ? s->ttl_armed : s->ttl;
+	const struct cfg_answer *side = view_sel_side(sel) == SIDE_ORIGIN ? &s->origin : &s->cdn;
+	uint32_t ttl = (sel & VIEW_SEL_ARMED) ? s->p.ttl_armed : s->p.ttl;
 	struct bset extra[2];
 	size_t k = 0, n_extra;
 
@@ -868,7 +868,7 @@ static int build_switch_table(struct build *b)
 		v->switches[i].name = arena_dup(b->arena, s->name, strlen(s->name) + 1);
 		if (v->switches[i].name == NULL)
 			return -1;
-		atomic_init(&v->switches[i].sel, s->initial == SIDE_ORIGIN ? VIEW_SEL_ORIGIN : 0);
+		atomic_init(&v->switches[i].sel, (uint8_t)view_sel(s->p.home, 0));
 	}
 	for (size_t zi = 0; zi < b->n_zones; zi++)
 		for (size_t i = 0; i < b->zones[zi].n_all; i++) {
@@ -876,7 +876,7 @@ static int build_switch_table(struct build *b)
 			if (n->sw >= 0)
 				v->switches[n->sw].node = n->out;
 		}
-	return 0;
+	return view_index_switches(v);
 }
 
 static int check_switches(struct build *b)

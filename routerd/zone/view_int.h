@@ -17,6 +17,7 @@
 #include <stdatomic.h>
 #include <stdint.h>
 
+#include "lib/hash.h"
 #include "lib/wire.h"
 
 enum { SEC_ANSWER = 0, SEC_AUTHORITY = 1, SEC_ADDITIONAL = 2 };
@@ -98,19 +99,20 @@ struct view {
 	size_t n_zones;
 	struct vswitch *switches;
 	size_t n_switches;
+	uint32_t *switch_idx;      /* open addressing over switches[] by name: index + 1, 0 empty */
+	size_t switch_idx_mask;
 	uint16_t udp_payload_max;
 	void *arena;               /* all blobs and nodes, freed at once */
 };
 
-/* Hash of a lower-case wire-format name. */
+/* Hash of a lower-case wire-format name (lib/hash.h). */
 static inline uint64_t view_hash(const uint8_t *name, size_t len)
 {
-	/* FNV-1a: names are short, and this is one multiply per byte. */
-	uint64_t h = 0xcbf29ce484222325ull;
-	for (size_t i = 0; i < len; i++)
-		h = (h ^ name[i]) * 0x100000001b3ull;
-	return h;
+	return hash_bytes(HASH_INIT, name, len);
 }
+
+/* Fill switch_idx from switches[] (view_build, once the names are in). */
+int view_index_switches(struct view *v);
 
 /* The node named NAME (lower-case wire, LEN bytes), or NULL. */
 static inline const struct node *view_lookup(const struct view *v, const uint8_t *name, size_t len)

@@ -89,8 +89,8 @@ static int setup(void **state)
 	switches[0].cdn.cname = "cust.cdn.example.net.";
 	switches[0].origin.a = origin_a;
 	switches[0].origin.n_a = 1;
-	switches[0].ttl = 30;
-	switches[0].ttl_armed = 5;
+	switches[0].p.ttl = 30;
+	switches[0].p.ttl_armed = 5;
 	cfg.path = "test.yaml";
 	cfg.zones = zones;
 	cfg.n_zones = 1;
@@ -439,7 +439,7 @@ static void test_switch_flip(void **state)
 	assert_rr(ldns_pkt_answer(p), 0, "sw.t.example. 30 IN CNAME cust.cdn.example.net.");
 	ldns_pkt_free(p);
 
-	view_switch_set(v, (size_t)idx, VIEW_SEL_ORIGIN | VIEW_SEL_ARMED);
+	view_switch_set(v, (size_t)idx, VIEW_SEL_SIDE | VIEW_SEL_ARMED);
 	p = ask("sw.t.example.", LDNS_RR_TYPE_A);
 	assert_int_equal(ldns_pkt_ancount(p), 1);
 	assert_rr(ldns_pkt_answer(p), 0, "sw.t.example. 5 IN A 198.51.100.7");
@@ -454,7 +454,7 @@ static void test_switch_flip(void **state)
 	assert_int_equal(ldns_rdf2native_int32(ldns_rr_rdf(ldns_rr_list_rr(ldns_pkt_authority(p), 0), 2)), 2);
 	ldns_pkt_free(p);
 	assert_int_equal(view_switch_serial(v, (size_t)idx), 2);
-	view_switch_set(v, (size_t)idx, VIEW_SEL_ORIGIN | VIEW_SEL_ARMED); /* no change, no new serial */
+	view_switch_set(v, (size_t)idx, VIEW_SEL_SIDE | VIEW_SEL_ARMED); /* no change, no new serial */
 	assert_int_equal(view_switch_serial(v, (size_t)idx), 2);
 
 	/* Both queries for the switch were recorded for the tracker, with side and resolver. */

@@ -113,7 +113,7 @@ static void test_defaults(void **state)
 	assert_int_equal(cfg->http.idle_timeout, 30);
 	assert_string_equal(cfg->http.hmac_header, "X-Routerd-Signature");
 	assert_true(cfg->brake.max_share > 0.199 && cfg->brake.max_share < 0.201);
-	assert_int_equal(cfg->brake.window, 600);
+	assert_int_equal(cfg->brake.window, 600 * 1000);
 	assert_int_equal(cfg->brake.min_switches, 2);
 	assert_string_equal(cfg->armed_label, "severity");
 	assert_string_equal(cfg->armed_value, "warning");
@@ -121,11 +121,11 @@ static void test_defaults(void **state)
 	assert_string_equal(cfg->zones[0].name, "example.com.");
 	assert_int_equal(cfg->zones[0].line, 4);
 	assert_int_equal(cfg->zones[0].col, 5);
-	assert_int_equal(cfg->defaults.ttl, 30);
-	assert_int_equal(cfg->defaults.ttl_armed, 5);
-	assert_int_equal(cfg->defaults.failback_hold, 300);
-	assert_int_equal(cfg->defaults.signal_ttl, 3600);
-	assert_int_equal(cfg->defaults.all_down, ALL_DOWN_STAY);
+	assert_int_equal(cfg->defaults.p.ttl, 30);
+	assert_int_equal(cfg->defaults.p.ttl_armed, 5);
+	assert_int_equal(cfg->defaults.p.failback_hold, 300 * 1000);
+	assert_int_equal(cfg->defaults.signal_ttl, 3600 * 1000);
+	assert_int_equal(cfg->defaults.p.all_down, ALL_DOWN_STAY);
 	assert_int_equal(cfg->n_switches, 0);
 	config_free(cfg);
 }
@@ -199,7 +199,7 @@ static void test_values(void **state)
 	assert_int_equal(cfg->http.max_connections, 9);
 	assert_int_equal(cfg->http.idle_timeout, 3600);
 	assert_true(cfg->brake.max_share > 0.499 && cfg->brake.max_share < 0.501);
-	assert_int_equal(cfg->brake.window, 86400);
+	assert_int_equal(cfg->brake.window, 86400 * 1000);
 	assert_int_equal(cfg->brake.min_switches, 0);
 	assert_string_equal(cfg->armed_label, "level");
 	assert_string_equal(cfg->armed_value, "page");
@@ -209,10 +209,10 @@ static void test_values(void **state)
 	assert_string_equal(cfg->zones[1].name, "example.org.");
 	assert_int_equal(cfg->zones[1].line, 21);
 	assert_int_equal(cfg->zones[1].col, 5);
-	assert_int_equal(cfg->defaults.ttl, 20);
-	assert_int_equal(cfg->defaults.ttl_armed, 5);
-	assert_int_equal(cfg->defaults.failback_hold, 0);
-	assert_int_equal(cfg->defaults.signal_ttl, 7200);
+	assert_int_equal(cfg->defaults.p.ttl, 20);
+	assert_int_equal(cfg->defaults.p.ttl_armed, 5);
+	assert_int_equal(cfg->defaults.p.failback_hold, 0 * 1000);
+	assert_int_equal(cfg->defaults.signal_ttl, 7200 * 1000);
 	assert_int_equal(cfg->n_switches, 3);
 
 	s = &cfg->switches[0];
@@ -227,22 +227,22 @@ static void test_values(void **state)
 	assert_v4(&s->origin.a[1], "192.0.2.11");
 	assert_int_equal(s->origin.n_aaaa, 1);
 	assert_v6(&s->origin.aaaa[0], "2001:db8::10");
-	assert_int_equal(s->ttl, 3);
-	assert_int_equal(s->ttl_armed, 3); /* the inherited 5s is capped at the switch's ttl */
-	assert_int_equal(s->failback_hold, 0);
-	assert_int_equal(s->all_down, ALL_DOWN_ORIGIN);
-	assert_int_equal(s->initial, SIDE_CDN);
+	assert_int_equal(s->p.ttl, 3);
+	assert_int_equal(s->p.ttl_armed, 3); /* the inherited 5s is capped at the switch's ttl */
+	assert_int_equal(s->p.failback_hold, 0 * 1000);
+	assert_int_equal(s->p.all_down, ALL_DOWN_ORIGIN);
+	assert_int_equal(s->p.home, SIDE_CDN);
 
 	s = &cfg->switches[1];
 	assert_string_equal(s->name, "example.org.");
 	assert_int_equal(s->cdn.n_a, 0);
 	assert_int_equal(s->cdn.n_aaaa, 1);
 	assert_v6(&s->cdn.aaaa[0], "2001:db8::1");
-	assert_int_equal(s->ttl, 20);
-	assert_int_equal(s->ttl_armed, 1);
-	assert_int_equal(s->failback_hold, 90);
-	assert_int_equal(s->all_down, ALL_DOWN_CDN);
-	assert_int_equal(s->initial, SIDE_ORIGIN);
+	assert_int_equal(s->p.ttl, 20);
+	assert_int_equal(s->p.ttl_armed, 1);
+	assert_int_equal(s->p.failback_hold, 90 * 1000);
+	assert_int_equal(s->p.all_down, ALL_DOWN_CDN);
+	assert_int_equal(s->p.home, SIDE_ORIGIN);
 
 	s = &cfg->switches[2];
 	assert_string_equal(s->name, "_svc.example.org.");
@@ -598,15 +598,15 @@ static void test_full_conf(void **state)
 	assert_int_equal(cfg->http.max_header, 16 << 10);
 	assert_int_equal(cfg->http.max_connections, 256);
 	assert_int_equal(cfg->http.idle_timeout, 30);
-	assert_int_equal(cfg->brake.window, 600);
+	assert_int_equal(cfg->brake.window, 600 * 1000);
 	assert_int_equal(cfg->brake.min_switches, 2);
 	assert_string_equal(cfg->armed_label, "severity");
 	assert_string_equal(cfg->armed_value, "warning");
-	assert_int_equal(cfg->defaults.ttl, 30);
-	assert_int_equal(cfg->defaults.ttl_armed, 5);
-	assert_int_equal(cfg->defaults.failback_hold, 300);
-	assert_int_equal(cfg->defaults.signal_ttl, 3600);
-	assert_int_equal(cfg->defaults.all_down, ALL_DOWN_STAY);
+	assert_int_equal(cfg->defaults.p.ttl, 30);
+	assert_int_equal(cfg->defaults.p.ttl_armed, 5);
+	assert_int_equal(cfg->defaults.p.failback_hold, 300 * 1000);
+	assert_int_equal(cfg->defaults.signal_ttl, 3600 * 1000);
+	assert_int_equal(cfg->defaults.p.all_down, ALL_DOWN_STAY);
 	assert_true(cfg->n_switches >= 1);
 	config_free(cfg);
 }
