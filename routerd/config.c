@@ -339,26 +339,26 @@ static int h_size(struct ctx *c, const struct key *k, yaml_node_t *node, const c
 	return 0;
 }
 
-static int h_duration(struct ctx *c, const struct key *k, yaml_node_t *node, const char *text, void *base)
+/* A duration in seconds, within the key's range, into *S. */
+static int duration_of(struct ctx *c, const struct key *k, yaml_node_t *node, const char *text, uint32_t *s)
 {
-	uint32_t s;
-
-	if (config_parse_duration(text, &s) < 0)
+	if (config_parse_duration(text, s) < 0)
 		return error_at(c, node, "%s: bad duration \"%s\" (a number with s, m, h or d)", k->name, text);
-	if (check_range(c, k, node, s, "s") < 0)
-		return -1;
-	*FIELD(base, k, uint32_t) = s;
-	return 0;
+	return check_range(c, k, node, *s, "s");
 }
 
-/* A duration kept as a time (int64_t ms, config.h), not as a TTL. */
+/* A duration kept in seconds: TTLs (DNS fields) and socket timeouts. */
+static int h_duration(struct ctx *c, const struct key *k, yaml_node_t *node, const char *text, void *base)
+{
+	return duration_of(c, k, node, text, FIELD(base, k, uint32_t));
+}
+
+/* A duration kept as a time: int64_t ms (config.h). */
 static int h_duration_ms(struct ctx *c, const struct key *k, yaml_node_t *node, const char *text, void *base)
 {
 	uint32_t s;
 
-	if (config_parse_duration(text, &s) < 0)
-		return error_at(c, node, "%s: bad duration \"%s\" (a number with s, m, h or d)", k->name, text);
-	if (check_range(c, k, node, s, "s") < 0)
+	if (duration_of(c, k, node, text, &s) < 0)
 		return -1;
 	*FIELD(base, k, int64_t) = (int64_t)s * 1000;
 	return 0;
