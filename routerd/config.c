@@ -25,6 +25,7 @@
 #include <unistd.h>
 #include <yaml.h>
 
+#include "lib/err.h"
 #include "lib/name.h"
 
 /* Handlers store "unsigned" fields (workers, control_mode) as uint32_t. */
@@ -74,7 +75,7 @@ static int verror(struct ctx *c, unsigned long line, unsigned long col, const ch
 	int n;
 
 	if (c->failed) /* keep the first error: later ones are often its echo */
-		return -1;
+		return -EINVAL;
 	c->failed = 1;
 	if (line == 0)
 		n = snprintf(c->err, c->errlen, "%s: error: ", c->file);
@@ -82,7 +83,7 @@ static int verror(struct ctx *c, unsigned long line, unsigned long col, const ch
 		n = snprintf(c->err, c->errlen, "%s:%lu:%lu: error: ", c->file, line, col);
 	if (n >= 0 && (size_t)n < c->errlen)
 		vsnprintf(c->err + n, c->errlen - (size_t)n, fmt, ap);
-	return -1;
+	return -EINVAL;
 }
 
 static int error_at(struct ctx *c, const yaml_node_t *node, const char *fmt, ...)
@@ -95,7 +96,7 @@ static int error_at(struct ctx *c, const yaml_node_t *node, const char *fmt, ...
 	/* node is NULL only for a default value, which the tests prove valid. */
 	verror(c, node ? node->start_mark.line + 1 : 0, node ? node->start_mark.column + 1 : 0, fmt, ap);
 	va_end(ap);
-	return -1;
+	return -EINVAL;
 }
 
 static int error_line(struct ctx *c, int line, int col, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
@@ -106,7 +107,7 @@ static int error_line(struct ctx *c, int line, int col, const char *fmt, ...)
 	va_start(ap, fmt);
 	verror(c, (unsigned long)line, (unsigned long)col, fmt, ap);
 	va_end(ap);
-	return -1;
+	return -EINVAL;
 }
 
 static size_t path_push(struct ctx *c, const char *name)
@@ -130,21 +131,21 @@ int config_parse_duration(const char *text, uint32_t *seconds)
 
 	/* strtoull alone would take " 5", "+5" and "-5" (wrapped). */
 	if (text == NULL || !isdigit((unsigned char)text[0]))
-		return -1;
+		return -EINVAL;
 	errno = 0;
 	v = strtoull(text, &end, 10);
 	if (errno != 0)
-		return -1;
+		return -EINVAL;
 	switch (*end) {
 	case '\0': break;
 	case 's': end++; break;
 	case 'm': mult = 60, end++; break;
 	case 'h': mult = 3600, end++; break;
 	case 'd': mult = 86400, end++; break;
-	default: return -1;
+	default: return -EINVAL;
 	}
 	if (*end != '\0' || v > UINT32_MAX / mult)
-		return -1;
+		return -EINVAL;
 	*seconds = (uint32_t)(v * mult);
 	return 0;
 }
@@ -159,24 +160,24 @@ static int split_host_port(const char *text, char *host, size_t hostlen, unsigne
 	if (text[0] == '[') {
 		const char *close = strchr(text, ']');
 		if (close == NULL || close[1] != ':')
-			return -1;
+			return -EINVAL;
 		p = text + 1;
 		hlen = (size_t)(close - p);
 		sep = close + 1;
 	} else {
 		sep = strrchr(text, ':');
 		if (sep == NULL)
-			return -1;
+			return -EINVAL;
 		p = text;
 		hlen = (size_t)(sep - p);
 	}
 	if (hlen == 0 || hlen >= hostlen || !isdigit((unsigned char)sep[1]))
-		return -1;
+		return -EINVAL;
 	memcpy(host, p, hlen);
 	host[hlen] = '\0';
 	errno = 0;
 	*port = strtoul(sep + 1, &end, 10);
-	return errno == 0 && *end == '\0' && *port >= 1 && *port <= 65535 ? 0 : -1;
+	return errno == 0 && *end == '\0' && *port >= 1 && *port <= 65535 ? 0 : -EINVAL;
 }
 
 int config_parse_addr(const char *text, struct cfg_addr *addr)
@@ -189,17 +190,17 @@ int config_parse_addr(const char *text, struct cfg_addr *addr)
 	/* Zeroed, so two addresses compare equal with memcmp. */
 	memset(addr, 0, sizeof(*addr));
 	if (text == NULL || strlen(text) >= sizeof(addr->text) || split_host_port(text, host, sizeof(host), &port) < 0)
-		return -1;
+		return -EINVAL;
 	if (text[0] == '[') {
 		if (inet_pton(AF_INET6, host, &s6->sin6_addr) != 1)
-			return -1;
+			return -EINVAL;
 		s6->sin6_family = AF_INET6;
 		s6->sin6_port = htons((uint16_t)port);
 		addr->len = sizeof(*s6);
 	} else {
 		/* A bare IPv6 address is ambiguous with the port: brackets required. */
 		if (inet_pton(AF_INET, host, &s4->sin_addr) != 1)
-			return -1;
+			return -EINVAL;
 		s4->sin_family = AF_INET;
 		s4->sin_port = htons((uint16_t)port);
 		addr->len = sizeof(*s4);
@@ -246,10 +247,10 @@ static int parse_ll(const char *text, long long *out)
 	char *end;
 
 	if (!isdigit((unsigned char)*p))
-		return -1;
+		return -EINVAL;
 	/* Out of range saturates to LLONG_MIN/MAX, which the range check refuses. */
 	*out = strtoll(text, &end, 10);
-	return *end == '\0' ? 0 : -1;
+	return *end == '\0' ? 0 : -EINVAL;
 }
 
 /* ---- scalar handlers ------------------------------------------------------- */
@@ -290,7 +291,7 @@ static int h_uint(struct ctx *c, const struct key *k, yaml_node_t *node, const c
 	if (parse_ll(text, &v) < 0)
 		return error_at(c, node, "%s must be an integer, not \"%s\"", k->name, text);
 	if (check_range(c, k, node, v, "") < 0)
-		return -1;
+		return -EINVAL;
 	*FIELD(base, k, uint32_t) = (uint32_t)v;
 	return 0;
 }
@@ -334,7 +335,7 @@ static int h_size(struct ctx *c, const struct key *k, yaml_node_t *node, const c
 	if (len >= sizeof(num) || parse_ll(num, &v) < 0 || v > LLONG_MAX / mult)
 		return error_at(c, node, "%s must be a size in bytes (or with k or M), not \"%s\"", k->name, text);
 	if (check_range(c, k, node, v * mult, " bytes") < 0)
-		return -1;
+		return -EINVAL;
 	*FIELD(base, k, uint32_t) = (uint32_t)(v * mult);
 	return 0;
 }
@@ -359,7 +360,7 @@ static int h_duration_ms(struct ctx *c, const struct key *k, yaml_node_t *node, 
 	uint32_t s;
 
 	if (duration_of(c, k, node, text, &s) < 0)
-		return -1;
+		return -EINVAL;
 	*FIELD(base, k, int64_t) = (int64_t)s * 1000;
 	return 0;
 }
@@ -475,7 +476,7 @@ static int h_listen(struct ctx *c, const struct key *k, yaml_node_t *node, const
 
 	(void)text;
 	if (want_list(c, k, node, "addresses") < 0)
-		return -1;
+		return -EINVAL;
 	cfg->listen = calloc(seq_len(node), sizeof(*cfg->listen));
 	if (cfg->listen == NULL)
 		return error_at(c, node, "out of memory");
@@ -485,7 +486,7 @@ static int h_listen(struct ctx *c, const struct key *k, yaml_node_t *node, const
 		const char *t = value_text(c, v, "a listen address");
 
 		if (t == NULL)
-			return -1;
+			return -EINVAL;
 		if (config_parse_addr(t, a) < 0)
 			return error_at(c, v, "bad listen address \"%s\" (want 127.0.0.1:53 or [::1]:53)", t);
 		for (size_t i = 0; i < cfg->n_listen; i++)
@@ -510,7 +511,7 @@ static int addr_list(struct ctx *c, yaml_node_t *node, int family, char *arr, si
 		const char *t = value_text(c, v, "an address");
 
 		if (t == NULL)
-			return -1;
+			return -EINVAL;
 		if (inet_pton(family, t, arr + *n * size) != 1)
 			return error_at(c, v, "bad %s address \"%s\"%s", fam, t,
 			                family == AF_INET && strchr(t, ':') ? " (IPv6 goes under aaaa)"
@@ -529,7 +530,7 @@ static int h_a(struct ctx *c, const struct key *k, yaml_node_t *node, const char
 
 	(void)text;
 	if (want_list(c, k, node, "addresses") < 0)
-		return -1;
+		return -EINVAL;
 	a->a = calloc(seq_len(node), sizeof(*a->a));
 	return addr_list(c, node, AF_INET, (char *)a->a, &a->n_a);
 }
@@ -540,7 +541,7 @@ static int h_aaaa(struct ctx *c, const struct key *k, yaml_node_t *node, const c
 
 	(void)text;
 	if (want_list(c, k, node, "addresses") < 0)
-		return -1;
+		return -EINVAL;
 	a->aaaa = calloc(seq_len(node), sizeof(*a->aaaa));
 	return addr_list(c, node, AF_INET6, (char *)a->aaaa, &a->n_aaaa);
 }
@@ -551,7 +552,7 @@ static int h_answer(struct ctx *c, const struct key *k, yaml_node_t *node, const
 	struct cfg_answer *a = FIELD(base, k, struct cfg_answer);
 
 	if (h_map(c, k, node, text, base) < 0)
-		return -1;
+		return -EINVAL;
 	a->line = (int)node->start_mark.line + 1;
 	a->col = (int)node->start_mark.column + 1;
 	if (a->cname == NULL && a->n_a == 0 && a->n_aaaa == 0)
@@ -569,7 +570,7 @@ static int h_auth(struct ctx *c, const struct key *k, yaml_node_t *node, const c
 	int kinds;
 
 	if (h_map(c, k, node, text, base) < 0)
-		return -1;
+		return -EINVAL;
 	/* basic.user and hmac.secret_file are required, so they mark their block. */
 	kinds = (h->bearer_token_file != NULL) + (h->basic_user != NULL) + (h->hmac_secret_file != NULL);
 	if (kinds != 1)
@@ -603,7 +604,7 @@ static int h_defaults(struct ctx *c, const struct key *k, yaml_node_t *node, con
 
 	d->p.ttl_armed = UNSET;
 	if (h_map(c, k, node, text, base) < 0)
-		return -1;
+		return -EINVAL;
 	return armed_check(c, &d->p.ttl_armed, table_default, d->p.ttl, (int)node->start_mark.line + 1,
 	                   (int)node->start_mark.column + 1);
 }
@@ -794,7 +795,7 @@ static int missing_key(struct ctx *c, yaml_node_t *node, const struct key *k)
 	}
 	error_at(c, node, "%s is required", c->path);
 	path_pop(c, old);
-	return -1;
+	return -EINVAL;
 }
 
 static int set_value(struct ctx *c, const struct key *k, yaml_node_t *vn, void *base)
@@ -802,7 +803,7 @@ static int set_value(struct ctx *c, const struct key *k, yaml_node_t *vn, void *
 	const char *text = NULL;
 
 	if (!(k->flags & F_NODE) && (text = value_text(c, vn, k->name)) == NULL)
-		return -1;
+		return -EINVAL;
 	return k->fn(c, k, vn, text, base);
 }
 
@@ -829,7 +830,7 @@ static int walk_map(struct ctx *c, yaml_node_t *node, void *base, const struct k
 			                (unsigned long)seen[i]->start_mark.line + 1);
 		seen[i] = kn;
 		if (set_value(c, &table[i], node_of(c, p->value), base) < 0)
-			return -1;
+			return -EINVAL;
 	}
 	for (size_t i = 0; table[i].name != NULL; i++)
 		if ((table[i].flags & F_REQ) && seen[i] == NULL)
@@ -842,9 +843,9 @@ static int apply_defaults(struct ctx *c, const struct key *table, void *base)
 {
 	for (const struct key *k = table; k->name != NULL; k++) {
 		if (k->sub != NULL && apply_defaults(c, k->sub, (char *)base + k->offset) < 0)
-			return -1;
+			return -EINVAL;
 		if (k->def != NULL && k->fn(c, k, NULL, k->def, base) < 0)
-			return -1;
+			return -EINVAL;
 	}
 	return 0;
 }
@@ -878,7 +879,7 @@ static int h_zones(struct ctx *c, const struct key *k, yaml_node_t *node, const 
 
 	(void)text;
 	if (want_list(c, k, node, "{name, file}") < 0)
-		return -1;
+		return -EINVAL;
 	cfg->zones = calloc(seq_len(node), sizeof(*cfg->zones));
 	if (cfg->zones == NULL)
 		return error_at(c, node, "out of memory");
@@ -889,12 +890,12 @@ static int h_zones(struct ctx *c, const struct key *k, yaml_node_t *node, const 
 		z->line = (int)v->start_mark.line + 1;
 		z->col = (int)v->start_mark.column + 1;
 		if (walk_map(c, v, z, zone_keys) < 0)
-			return -1;
+			return -EINVAL;
 		for (size_t i = 0; i + 1 < cfg->n_zones; i++)
 			if (strcmp(cfg->zones[i].name, z->name) == 0)
 				return error_at(c, v, "zone %s listed twice (first at line %d)", z->name, cfg->zones[i].line);
 		if (resolve_zone_file(c, z) < 0)
-			return -1;
+			return -EINVAL;
 	}
 	path_pop(c, old);
 	return 0;
@@ -922,7 +923,7 @@ static int h_switches(struct ctx *c, const struct key *k, yaml_node_t *node, con
 		s->p.failback_hold = UNSET_MS;
 		s->p.all_down = (enum cfg_all_down)UNSET;
 		if (walk_map(c, v, s, switch_keys) < 0)
-			return -1;
+			return -EINVAL;
 		for (size_t i = 0; i + 1 < cfg->n_switches; i++)
 			if (strcmp(cfg->switches[i].name, s->name) == 0)
 				return error_at(c, v, "switch %s listed twice (first at line %d)", s->name,
@@ -967,7 +968,7 @@ static int check_switch(struct ctx *c, struct cfg_switch *s)
 	if (!inside)
 		return error_line(c, s->line, s->col, "switch %s is not inside any configured zone", s->name);
 	if (check_side(c, s, &s->cdn, "cdn", apex) < 0 || check_side(c, s, &s->origin, "origin", apex) < 0)
-		return -1;
+		return -EINVAL;
 	if (s->p.ttl == UNSET)
 		s->p.ttl = d->p.ttl;
 	if (s->p.failback_hold == UNSET_MS)
@@ -997,10 +998,10 @@ static int load_root(struct ctx *c, yaml_node_t *root)
 	if (root == NULL)
 		return error_line(c, 1, 1, "the file holds no configuration");
 	if (apply_defaults(c, top_keys, c->cfg) < 0 || walk_map(c, root, c->cfg, top_keys) < 0)
-		return -1;
+		return -EINVAL;
 	for (size_t i = 0; i < c->cfg->n_switches; i++)
 		if (check_switch(c, &c->cfg->switches[i]) < 0)
-			return -1;
+			return -EINVAL;
 	return check_http_listen(c);
 }
 
@@ -1012,7 +1013,7 @@ static int check_single_document(struct ctx *c, yaml_parser_t *parser)
 	int rc = 0;
 
 	if (!yaml_parser_load(parser, &more))
-		return -1;
+		return -EINVAL;
 	root = yaml_document_get_root_node(&more);
 	if (root != NULL)
 		rc = error_at(c, root, "only one YAML document is allowed");
@@ -1040,19 +1041,16 @@ int config_load(const char *file, struct config **out, char *err, size_t errlen)
 	yaml_parser_t parser;
 	yaml_document_t doc;
 	FILE *f = fopen(file, "rb");
-	int rc = -1;
+	int rc = -EINVAL;
 
 	err[0] = '\0';
-	if (f == NULL) {
-		snprintf(err, errlen, "%s: error: cannot open: %s", file, strerror(errno));
-		return -1;
-	}
+	if (f == NULL)
+		return err_set(err, errlen, -errno, "%s: error: cannot open: %s", file, strerror(errno));
 	c.cfg = calloc(1, sizeof(*c.cfg));
 	if (c.cfg == NULL || (c.cfg->path = strdup(file)) == NULL || !yaml_parser_initialize(&parser)) {
 		fclose(f);
 		config_free(c.cfg);
-		snprintf(err, errlen, "%s: error: out of memory", file);
-		return -1;
+		return err_set(err, errlen, -ENOMEM, "%s: error: out of memory", file);
 	}
 	yaml_parser_set_input_file(&parser, f);
 	if (yaml_parser_load(&parser, &doc)) {
@@ -1060,7 +1058,7 @@ int config_load(const char *file, struct config **out, char *err, size_t errlen)
 		rc = load_root(&c, yaml_document_get_root_node(&doc));
 		yaml_document_delete(&doc);
 		if (rc == 0 && check_single_document(&c, &parser) < 0)
-			rc = -1;
+			rc = -EINVAL;
 	}
 	if (parser.error != YAML_NO_ERROR)
 		yaml_error(&c, &parser);
@@ -1068,7 +1066,7 @@ int config_load(const char *file, struct config **out, char *err, size_t errlen)
 	fclose(f);
 	if (rc < 0 || c.failed) {
 		config_free(c.cfg);
-		return -1;
+		return -EINVAL;
 	}
 	*out = c.cfg;
 	return 0;

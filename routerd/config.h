@@ -132,17 +132,18 @@ struct config {
 
 /*
  * Load and validate FILE. On success returns 0 and sets *out. On error
- * returns -1 and writes one "file:line:col: error: reason" line to err.
+ * returns -EINVAL (or the -errno of opening FILE, -ENOMEM) and writes one
+ * "file:line:col: error: reason" line to err.
  */
 int config_load(const char *file, struct config **out, char *err, size_t errlen);
 
 /* Free a config from config_load(); NULL is fine. */
 void config_free(struct config *cfg);
 
-/* Parse "30", "30s", "5m", "2h", "1d" into seconds. Returns 0 or -1. */
+/* Parse "30", "30s", "5m", "2h", "1d" into seconds. Returns 0 or -EINVAL. */
 int config_parse_duration(const char *text, uint32_t *seconds);
 
-/* Parse "127.0.0.1:53" or "[::1]:53" into *addr. Returns 0 or -1. */
+/* Parse "127.0.0.1:53" or "[::1]:53" into *addr. Returns 0 or -EINVAL. */
 int config_parse_addr(const char *text, struct cfg_addr *addr);
 
 #endif

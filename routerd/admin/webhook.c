@@ -2,12 +2,14 @@
 /* webhook.c -- see webhook.h. */
 #include "admin/webhook.h"
 
+#include <errno.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
+#include "lib/err.h"
 #include "lib/hash.h"
 
 #define LABEL_SWITCH "routerd_switch"
@@ -16,17 +18,18 @@
  * hundred alerts; anything larger is a misconfigured route. */
 #define ALERTS_MAX 10000
 
+/* The body is refused: FMT with ARG in ERR, -EINVAL (lib/err.h). */
 static int fail(char *err, size_t errlen, const char *fmt, const char *arg)
 {
 	snprintf(err, errlen, fmt, arg);
-	return -1;
+	return -EINVAL;
 }
 
 static int copy_str(char *dst, size_t cap, const char *src)
 {
 	size_t n = strlen(src);
 	if (n >= cap)
-		return -1;
+		return -ENAMETOOLONG;
 	memcpy(dst, src, n + 1);
 	return 0;
 }
@@ -113,13 +116,13 @@ static int parse_alert_group(json_t *root, enum webhook_source src, const struct
 		return fail(err, errlen, "%s", "too many alerts in one notification");
 	ev = calloc(count ? count : 1, sizeof(*ev));
 	if (ev == NULL)
-		return fail(err, errlen, "%s", "out of memory");
+		return err_set(err, errlen, -ENOMEM, "out of memory");
 	*n = 0;
 	for (size_t i = 0; i < count; i++) {
 		int rc = parse_alert(json_array_get(alerts, i), src, o, &ev[*n], err, errlen);
 		if (rc < 0) {
 			free(ev);
-			return -1;
+			return rc;
 		}
 		if (rc == 0)
 			(*ignored)++;
@@ -147,7 +150,7 @@ static int parse_signal(json_t *root, struct signal_event **out, size_t *n, char
 		return fail(err, errlen, "%s", "\"target\" must be a string");
 	ev = calloc(1, sizeof(*ev));
 	if (ev == NULL)
-		return fail(err, errlen, "%s", "out of memory");
+		return err_set(err, errlen, -ENOMEM, "out of memory");
 	ev->source = SRC_SIGNAL;
 	ev->side = side;
 	ev->kind = strcmp(status, "down") == 0 ? SIG_DOWN : SIG_UP;
@@ -173,10 +176,9 @@ int webhook_parse_signals(enum webhook_source source, const char *body, size_t l
 	*out = NULL;
 	*n = 0;
 	*ignored = 0;
-	if (root == NULL) {
-		snprintf(err, errlen, "malformed JSON at line %d column %d: %s", jerr.line, jerr.column, jerr.text);
-		return -1;
-	}
+	if (root == NULL)
+		return err_set(err, errlen, -EINVAL, "malformed JSON at line %d column %d: %s", jerr.line, jerr.column,
+		               jerr.text);
 	if (!json_is_object(root))
 		rc = fail(err, errlen, "%s", "the body must be a JSON object");
 	else if (source == SRC_SIGNAL)
@@ -206,13 +208,12 @@ int webhook_parse_errors(const char *body, size_t len, struct error_report *out,
 	json_error_t jerr;
 	json_t *root = json_loadb(body, len, JSON_REJECT_DUPLICATES, &jerr), *w;
 	const char *sw, *target;
-	int rc = -1;
+	int rc = -EINVAL;
 
 	memset(out, 0, sizeof(*out));
-	if (root == NULL) {
-		snprintf(err, errlen, "malformed JSON at line %d column %d: %s", jerr.line, jerr.column, jerr.text);
-		return -1;
-	}
+	if (root == NULL)
+		return err_set(err, errlen, -EINVAL, "malformed JSON at line %d column %d: %s", jerr.line, jerr.column,
+		               jerr.text);
 	sw = opt_string(root, "switch");
 	target = opt_string(root, "target");
 	w = json_object_get(root, "window_s");

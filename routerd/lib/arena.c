@@ -2,6 +2,7 @@
 /* arena.c -- see arena.h. */
 #include "lib/arena.h"
 
+#include <assert.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,6 +32,7 @@ void *arena_alloc(struct arena *a, size_t size)
 	struct chunk *c = a->head;
 	void *p;
 
+	assert(a != NULL && size < SIZE_MAX - 7);
 	size = (size + 7) & ~(size_t)7;
 	if (c == NULL || c->size - c->used < size) {
 		size_t want = size > CHUNK_SIZE ? size : CHUNK_SIZE;

@@ -2,6 +2,7 @@
 /* policy.c -- see policy.h. */
 #include "switch/policy.h"
 
+#include <assert.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -105,6 +106,7 @@ void policy_evaluate(const struct state *st, const struct st_switch *sw, int64_t
 		}
 	}
 	d->side = d->held ? sw->side : d->want;
+	assert(d->side == SIDE_CDN || d->side == SIDE_ORIGIN);
 }
 
 int policy_run(struct state *st, json_t *txn, int64_t now)

@@ -2,6 +2,7 @@
 /* state.c -- see state.h. The ops: build, apply, and the live mutators. */
 #include "switch/state.h"
 
+#include <assert.h>
 #include <ctype.h>
 #include <errno.h>
 #include <fnmatch.h>
@@ -155,8 +156,11 @@ static void index_rebuild(struct state *st)
 		index_put(st, i);
 }
 
+static long lookup_idx(const struct state *st, const char *name);
+
 void st_switch_insert(struct state *st, struct st_switch *sw)
 {
+	assert(lookup_idx(st, sw->name) < 0); /* names are unique: the index finds one */
 	if (st->n == st->cap) {
 		st->cap = st->cap ? st->cap * 2 : 64;
 		st->sw = st_xrealloc(st->sw, st->cap * sizeof(*st->sw));
@@ -812,6 +816,7 @@ int state_unpin(struct state *st, json_t *txn, const char *pattern, const char *
 int state_flip(struct state *st, json_t *txn, struct st_switch *sw, enum side to, enum st_cause cause,
                const char *actor, const char *detail, int64_t now)
 {
+	assert(to == SIDE_CDN || to == SIDE_ORIGIN);
 	if (sw->side == to)
 		return 0;
 	int r = commit(st, txn,

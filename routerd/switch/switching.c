@@ -11,6 +11,7 @@
 
 #include "config.h"
 #include "admin/ctl.h"
+#include "lib/err.h"
 #include "lib/journal.h"
 #include "lib/log.h"
 #include "switch/policy.h"
@@ -74,16 +75,12 @@ static int recover(struct switching *s, char *err, size_t errlen)
 	int rc;
 
 	s->st = state_new(0);
-	if (s->st == NULL) {
-		snprintf(err, errlen, "out of memory");
-		return -1;
-	}
+	if (s->st == NULL)
+		return err_set(err, errlen, -ENOMEM, "out of memory");
 	opts.arg = s->st;
 	rc = journal_open(&s->j, s->state_dir, &opts, state_replay_cb, s->st, &info);
-	if (rc < 0) {
-		snprintf(err, errlen, "%s: cannot recover the switch state: %s", s->state_dir, strerror(-rc));
-		return -1;
-	}
+	if (rc < 0)
+		return err_set(err, errlen, rc, "%s: cannot recover the switch state: %s", s->state_dir, strerror(-rc));
 	state_counters_reset(s->st);
 	log_notice("state recovered from %s: snapshot %s, %llu records%s", s->state_dir, info.snapshot ? "yes" : "no",
 	           (unsigned long long)info.records, info.dropped_bytes ? ", a torn tail cut" : "");
@@ -102,7 +99,7 @@ static int commit(struct switching *s, json_t *txn, int64_t now)
 		if (rc < 0) {
 			char err[512];
 			s->journal_failures++;
-			log_error("journal append failed (%s): the change is refused", strerror(-rc));
+			log_errno(LOG_LVL_ERR, -rc, "journal append failed, the change is refused");
 			journal_close(s->j);
 			s->j = NULL;
 			state_free(s->st);
@@ -170,19 +167,20 @@ static void arm_timer(struct switching *s, int64_t now)
 int switching_open(struct switching **out, uv_loop_t *loop, const struct config *cfg, char *err, size_t errlen)
 {
 	struct switching *s = calloc(1, sizeof(*s));
+	int rc;
+
 	if (s == NULL || (s->state_dir = strdup(cfg->state_dir)) == NULL) {
 		free(s);
-		snprintf(err, errlen, "out of memory");
-		return -1;
+		return err_set(err, errlen, -ENOMEM, "out of memory");
 	}
 	s->loop = loop;
 	uv_timer_init(loop, &s->timer);
 	s->timer.data = s;
-	if (recover(s, err, errlen) < 0 || sync_and_run(s, cfg, now_ms()) < 0) {
+	if ((rc = recover(s, err, errlen)) < 0 || (rc = sync_and_run(s, cfg, now_ms())) < 0) {
 		if (err[0] == '\0')
 			snprintf(err, errlen, "%s: cannot write the journal", cfg->state_dir);
 		switching_close(s);
-		return -1;
+		return rc;
 	}
 	*out = s;
 	return 0;

@@ -21,7 +21,8 @@ struct config;
 struct signal_event;
 struct switching;
 
-/* Recover from CFG->state_dir, sync with CFG and publish. 0 or -1 with ERR. */
+/* Recover from CFG->state_dir, sync with CFG and publish. 0, or -errno
+ * with ERR. */
 int switching_open(struct switching **out, uv_loop_t *loop, const struct config *cfg, char *err, size_t errlen);
 void switching_close(struct switching *s);
 

@@ -2,6 +2,7 @@
 /* track.c -- see track.h. */
 #include "track/track.h"
 
+#include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -226,6 +227,7 @@ void track_add(struct track_table *t, const struct track_obs *o)
 		for (int k = 0; k < TRACK_SLOTS; k++)
 			e->slot[k].min_ms = e->slot[k].min_from_second_ms = UINT32_MAX;
 		t->n++;
+		assert(t->n <= t->max); /* evict() made room first */
 	}
 	g = &e->slot[slot_of(o->qtype)];
 	note_flip(e, g, o->switch_id < t->n_flips ? &t->flips[o->switch_id] : NULL, o->time_ns, (enum side)o->side);

@@ -2,6 +2,7 @@
 /* view.c -- publishing views and the switch selectors (see view.h). */
 #include "zone/view.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -95,6 +96,7 @@ int view_index_switches(struct view *v)
 		return -ENOMEM;
 	memset(v->switch_idx, 0, cap * sizeof(*v->switch_idx));
 	v->switch_idx_mask = cap - 1;
+	assert(v->n_switches < UINT32_MAX);
 	for (size_t i = 0; i < v->n_switches; i++) {
 		size_t pos = hash_str(v->switches[i].name) & v->switch_idx_mask;
 		while (v->switch_idx[pos] != 0)
@@ -118,12 +120,14 @@ long view_switch_find(const struct view *v, const char *name)
 
 unsigned view_switch_get(const struct view *v, size_t idx)
 {
+	assert(idx < v->n_switches);
 	return atomic_load_explicit(&v->switches[idx].sel, memory_order_relaxed);
 }
 
 void view_switch_set(struct view *v, size_t idx, unsigned sel)
 {
 	struct vswitch *s = &v->switches[idx];
+	assert(idx < v->n_switches && sel <= (VIEW_SEL_SIDE | VIEW_SEL_ARMED));
 	/* Release: the journal write that decided this flip happens-before
 	 * any answer served from it. */
 	unsigned was = atomic_exchange_explicit(&s->sel, (uint8_t)sel, memory_order_release);

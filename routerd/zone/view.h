@@ -40,7 +40,7 @@ static inline enum side view_sel_side(unsigned sel)
 
 /*
  * Load every zone of CFG, check the switches against them, and compile the
- * answers. Returns 0 and sets *out, or -1 with a "file:line: error: ..."
+ * answers. Returns 0 and sets *out, or -EINVAL with a "file:line: error: ..."
  * message in err. Nothing global changes either way.
  */
 int view_build(const struct config *cfg, struct view **out, char *err, size_t errlen);

@@ -930,7 +930,7 @@ static void build_free(struct build *b)
 int view_build(const struct config *cfg, struct view **out, char *err, size_t errlen)
 {
 	struct build b = { .cfg = cfg, .err = err, .errlen = errlen };
-	int rc = -1;
+	int rc = -EINVAL;
 
 	err[0] = '\0';
 	b.v = calloc(1, sizeof(*b.v));

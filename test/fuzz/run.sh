@@ -64,7 +64,7 @@ echo "fuzz: no crash in ${secs} s"
 # reports, credentials. Seeded with real payload shapes.
 clang -g -O1 -std=gnu11 -D_GNU_SOURCE -DROUTERD_VERSION="\"$(make -s version)\"" -Irouterd $(pkg-config --cflags jansson) \
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
-	-o "$B/fuzz_webhook" test/fuzz/fuzz_webhook.c routerd/admin/webhook.c routerd/admin/auth.c routerd/lib/log.c routerd/lib/side.c \
+	-o "$B/fuzz_webhook" test/fuzz/fuzz_webhook.c routerd/admin/webhook.c routerd/admin/auth.c routerd/lib/log.c routerd/lib/side.c routerd/lib/err.c \
 	$(pkg-config --libs jansson libcrypto) >"$B/build-webhook.log" 2>&1 || {
 	tail -n 20 "$B/build-webhook.log"; echo "fuzz: fuzz_webhook does not build"; exit 1; }
 rm -rf "$B/seeds-webhook"; mkdir -p "$B/seeds-webhook" "$B/corpus-webhook"

@@ -3,6 +3,7 @@
  * test_config.c -- the YAML schema: parsed values and defaults, and every
  * refused config with its exact line:col and reason. Run from test/unit.
  */
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -441,7 +442,7 @@ static void test_errors(void **state)
 		int rc = load(b->text, &cfg, err, sizeof(err));
 
 		snprintf(want, sizeof(want), "%s:%s: error: ", path, b->where);
-		if (rc != -1 || cfg != NULL || strncmp(err, want, strlen(want)) != 0 || strstr(err, b->reason) == NULL ||
+		if (rc != -EINVAL || cfg != NULL || strncmp(err, want, strlen(want)) != 0 || strstr(err, b->reason) == NULL ||
 		    strchr(err, '\n') != NULL) {
 			print_error("case %zu (line %s): rc %d, got \"%s\"\n  wanted \"%s...%s\"\n", i, b->where, rc, err,
 			            want, b->reason);
@@ -471,7 +472,7 @@ static void test_name_lengths(void **state)
 			assert_int_equal(strlen(cfg->zones[0].name), len + 1);
 			config_free(cfg);
 		} else {
-			assert_int_equal(load(text, &cfg, err, sizeof(err)), -1);
+			assert_int_equal(load(text, &cfg, err, sizeof(err)), -EINVAL);
 			assert_non_null(strstr(err, ":2:18: error: name: bad domain name"));
 		}
 	}
@@ -483,7 +484,7 @@ static void test_missing_file(void **state)
 	char err[512];
 
 	(void)state;
-	assert_int_equal(config_load("/nonexistent/routerd.yaml", &cfg, err, sizeof(err)), -1);
+	assert_int_equal(config_load("/nonexistent/routerd.yaml", &cfg, err, sizeof(err)), -ENOENT);
 	assert_null(cfg);
 	assert_string_equal(err, "/nonexistent/routerd.yaml: error: cannot open: No such file or directory");
 }
@@ -496,7 +497,7 @@ static void test_small_err(void **state)
 
 	(void)state;
 	memset(err, 'x', sizeof(err));
-	assert_int_equal(load(MIN "listn: 1\n", &cfg, err, sizeof(err)), -1);
+	assert_int_equal(load(MIN "listn: 1\n", &cfg, err, sizeof(err)), -EINVAL);
 	assert_int_equal(strlen(err), sizeof(err) - 1);
 	assert_null(cfg);
 }
@@ -620,10 +621,10 @@ static void test_parse_duration(void **state)
 	} cases[] = {
 		{ "0", 0, 0 },         { "90", 0, 90 },     { "30s", 0, 30 },     { "5m", 0, 300 },
 		{ "2h", 0, 7200 },     { "1d", 0, 86400 },  { "4294967295", 0, UINT32_MAX },
-		{ "49710d", 0, 49710u * 86400u },            { "49711d", -1, 0 },  { "4294967296", -1, 0 },
-		{ "", -1, 0 },         { "s", -1, 0 },      { "-5", -1, 0 },      { "+5", -1, 0 },
-		{ " 5", -1, 0 },       { "5 ", -1, 0 },     { "5w", -1, 0 },      { "5ms", -1, 0 },
-		{ "5S", -1, 0 },       { "1.5h", -1, 0 },   { "99999999999999999999999", -1, 0 },
+		{ "49710d", 0, 49710u * 86400u },            { "49711d", -EINVAL, 0 },  { "4294967296", -EINVAL, 0 },
+		{ "", -EINVAL, 0 },         { "s", -EINVAL, 0 },      { "-5", -EINVAL, 0 },      { "+5", -EINVAL, 0 },
+		{ " 5", -EINVAL, 0 },       { "5 ", -EINVAL, 0 },     { "5w", -EINVAL, 0 },      { "5ms", -EINVAL, 0 },
+		{ "5S", -EINVAL, 0 },       { "1.5h", -EINVAL, 0 },   { "99999999999999999999999", -EINVAL, 0 },
 	};
 
 	(void)state;

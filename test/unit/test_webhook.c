@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* test_webhook.c -- payload parsing on the shapes Alertmanager and Grafana send. */
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -151,7 +152,7 @@ static void test_bad_payloads(void **state)
 		char err[256] = "";
 		int rc = webhook_parse_signals(cases[i].src, cases[i].body, strlen(cases[i].body), &opts, &ev, &n, &ignored,
 		                               err, sizeof(err));
-		if (rc != -1 || strstr(err, cases[i].error) == NULL)
+		if (rc != -EINVAL || strstr(err, cases[i].error) == NULL)
 			fail_msg("case %zu (%s): rc %d, error \"%s\", wanted \"%s\"", i, cases[i].body, rc, err,
 			         cases[i].error);
 		assert_null(ev);
@@ -184,7 +185,7 @@ static void test_errors_report(void **state)
 		"{\"switch\":\"a\",\"target\":\"cdn\",\"requests\":\"5\",\"errors\":0}",
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
-		if (webhook_parse_errors(bad[i], strlen(bad[i]), &r, err, sizeof(err)) != -1)
+		if (webhook_parse_errors(bad[i], strlen(bad[i]), &r, err, sizeof(err)) != -EINVAL)
 			fail_msg("accepted bad error report %s", bad[i]);
 }
 
