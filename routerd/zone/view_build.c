@@ -946,10 +946,14 @@ int view_build(const struct config *cfg, struct view **out, char *err, size_t er
 			goto done;
 		bzone_adjust(&b.zones[i]);
 	}
-	if (attach_switches(&b) < 0 || check_switches(&b) < 0)
+	if (attach_switches(&b) < 0)
 		goto done;
+	/* Switch nodes may be new names: they learn their cut here, and only
+	 * then can a switch below a delegation be refused. */
 	for (size_t i = 0; i < b.n_zones; i++)
-		bzone_adjust(&b.zones[i]); /* switch nodes may be new names */
+		bzone_adjust(&b.zones[i]);
+	if (check_switches(&b) < 0)
+		goto done;
 	if (assemble(&b) < 0 || build_switch_table(&b) < 0) {
 		if (err[0] == '\0')
 			snprintf(err, errlen, "%s: error: cannot compile the zones (out of memory, or an answer over 64 KiB)",
