@@ -103,6 +103,7 @@ static int server_reload(void *arg, char *err, size_t errlen)
 	struct view *view;
 
 	log_notice("reloading %s", s->cfg->path);
+	log_debug("reload: reading the config, then every zone, then compiling a new view");
 	if (config_load(s->cfg->path, &cfg, err, errlen) < 0) {
 		log_error("%s", err);
 		log_error("reload failed: still serving the previous configuration and zones");

@@ -324,6 +324,8 @@ static int on_message_complete(llhttp_t *p)
 	req.peer = c->peer;
 	resp.status = 500;
 	c->srv->handler(c->srv->ctx, &req, &resp);
+	log_debug("http: %s %s: %d, %zu bytes in, %zu out", req.method, req.path, resp.status, req.body_len,
+	          resp.body_len);
 	send_response(c, &resp, llhttp_should_keep_alive(p));
 	free(resp.body);
 	return 0;

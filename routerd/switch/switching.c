@@ -63,6 +63,9 @@ static void publish(struct switching *s, int64_t now)
 		if (s->published && s->on_flip != NULL && view_sel_side(old) != sw->side)
 			s->on_flip(s->flip_arg, (uint32_t)idx, view_sel_side(old), sw->side,
 			           (old & VIEW_SEL_ARMED) ? sw->p.ttl_armed : sw->p.ttl);
+		if (old != sel)
+			log_debug("switch %s: serving %s%s", sw->name, side_name(sw->side),
+			          (sel & VIEW_SEL_ARMED) ? " (armed: low TTL)" : "");
 		view_switch_set(v, (size_t)idx, sel);
 	}
 	s->published = 1;
@@ -95,6 +98,7 @@ static int commit(struct switching *s, json_t *txn, int64_t now)
 {
 	int rc = 0;
 	if (!state_txn_empty(txn)) {
+		log_debug("journal: appending a transaction of %zu ops", json_array_size(json_object_get(txn, "ops")));
 		rc = journal_append(s->j, txn);
 		if (rc < 0) {
 			char err[512];

@@ -9,6 +9,7 @@
 
 #include "lib/arena.h"
 #include "lib/hash.h"
+#include "lib/log.h"
 #include "lib/name.h"
 #include "lib/rcu.h"
 #include "zone/view_int.h"
@@ -64,9 +65,12 @@ void view_publish(struct view *v)
 	if (old != NULL && v != NULL)
 		carry_over(v, old);
 	atomic_store_explicit(&current, v, memory_order_seq_cst);
+	if (v != NULL)
+		log_debug("view published: %zu zones, %zu switches", v->n_zones, v->n_switches);
 	if (old != NULL && old != v) {
 		rcu_synchronize();
 		view_free(old);
+		log_debug("the previous view is freed: every worker has left it");
 	}
 }
 
