@@ -123,9 +123,11 @@ integration: all $(B)/routerd-san
 fuzz:
 	test/fuzz/run.sh
 
-# The one-way dependencies between the folders (README "Code map").
+# The one-way dependencies between the folders (README "Code map"), and no
+# function declared that nothing calls.
 layers:
 	tools/check-layers.sh
+	tools/check-unused.sh
 
 # Integration last: its closing "N passed, N failed" line ends the output.
 test: deps-test

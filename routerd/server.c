@@ -237,7 +237,7 @@ static int server_start(struct server *s, const char *path)
 		return -1;
 	view_publish(view);
 	/* Every socket is bound here, still privileged; a bind failure is
-	 * fatal at startup (DESIGN.md: fail fast). */
+	 * fatal at startup (lib/err.h: fail fast at start, softly at runtime). */
 	if (workers_create(s->cfg, &s->workers, err, sizeof(err)) < 0) {
 		log_error("%s", err);
 		return -1;

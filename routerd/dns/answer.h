@@ -25,9 +25,10 @@ enum answer_qtype_bucket {
 	QT_DS, QT_ANY, QT_OTHER, QT__COUNT
 };
 
-/* Per-worker counters: written by the owning worker only, read by control.
- * Atomic so the reads are defined, but bumped with a plain load and store
- * (stat_inc): with one writer no locked instruction is needed. */
+/* Per-worker counters: written by the owning worker only, read by the
+ * control thread (workers_stats sums them). Atomic so the reads are
+ * defined, but bumped with a relaxed load and store (stat_add): with one
+ * writer no locked instruction is needed. */
 struct answer_stats {
 	_Atomic uint64_t queries[2][QT__COUNT]; /* [proto][qtype bucket] */
 	_Atomic uint64_t rcodes[24];            /* responses by rcode (BADVERS = 16) */

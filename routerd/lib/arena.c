@@ -19,7 +19,6 @@ struct chunk {
 
 struct arena {
 	struct chunk *head;
-	size_t total;
 };
 
 struct arena *arena_new(void)
@@ -46,7 +45,6 @@ void *arena_alloc(struct arena *a, size_t size)
 	}
 	p = c->mem + c->used;
 	c->used += size;
-	a->total += size;
 	return p;
 }
 
@@ -56,11 +54,6 @@ void *arena_dup(struct arena *a, const void *p, size_t size)
 	if (q != NULL && size > 0)
 		memcpy(q, p, size);
 	return q;
-}
-
-size_t arena_used(const struct arena *a)
-{
-	return a->total;
 }
 
 void arena_free(struct arena *a)

@@ -150,7 +150,6 @@ enum wire_status wire_parse_query(const uint8_t *pkt, size_t len, struct wire_qu
 		return WIRE_DROP;
 	q->id = wire_get16(pkt);
 	q->flags_hi = pkt[2];
-	q->flags_lo = pkt[3];
 	q->qname_len = 0;
 	q->edns = 0;
 	q->ecs_family = 0;

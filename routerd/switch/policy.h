@@ -4,7 +4,7 @@
  * on its own. Pure decisions over a state (state.h) at a given `now` (ms):
  * no clock, no I/O, so tests drive it with a fake clock.
  *
- * The rules (DESIGN.md "Policy"), for a switch whose home side is its
+ * The rules (README "How a switch decides"), for a switch whose home side is its
  * configured initial side (cdn unless configured otherwise):
  *   1. An active pin decides, until it expires or is removed.
  *   2. A side is down while an unexpired down-signal names it.

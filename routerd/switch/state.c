@@ -396,7 +396,9 @@ size_t state_brake_limit(const struct state *st)
 	return k > st->brake_cfg.min_switches ? k : st->brake_cfg.min_switches;
 }
 
-/* ---- applying ops: the one place state changes ---- */
+/* ---- applying ops: the one place the journalled state changes (the
+ * settings come from state_sync, `held` from policy_run: neither is
+ * journalled) ---- */
 
 static void apply_signal(struct state *st, const json_t *op, int64_t t)
 {

@@ -1088,11 +1088,6 @@ out:
 	free(rows);
 }
 
-const struct track_table *prop_table(const struct prop *p)
-{
-	return p->t;
-}
-
 /* ---- the same, under the lock ------------------------------------------------------ */
 
 int prop_name_switch(struct prop *p, uint32_t switch_id, const char *name)

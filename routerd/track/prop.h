@@ -96,7 +96,4 @@ json_t *prop_report(struct prop *p, const char *name, long flip, uint64_t now_ns
 /* routerd_propagation_* and routerd_track_* metrics. */
 void prop_metrics(struct prop *p, FILE *f, uint64_t now_ns);
 
-/* The tracker's table (tests and propsim look inside). */
-const struct track_table *prop_table(const struct prop *p);
-
 #endif

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * view_int.h -- the compiled view, shared by view.c (building), compile.c
- * (wire encoding) and answer.c (lookups). Nothing outside these three
- * files includes it.
+ * view_int.h -- the compiled view, shared by view_build.c (building it),
+ * compile.c (wire encoding), view.c (publishing, the switch table) and
+ * dns/answer.c (lookups). Nothing else includes it: the rest of routerd
+ * sees a view through view.h.
  *
  * A response body (everything after the question) is a struct blob. It is
  * compiled against an *anchor*: a name that is a suffix of every query name
