@@ -56,7 +56,10 @@ struct key;
  */
 typedef int (*handler_fn)(struct ctx *c, const struct key *k, yaml_node_t *node, const char *text, void *base);
 
-enum { F_REQ = 1, F_NODE = 2 };
+enum {
+	F_REQ = 1,
+	F_NODE = 2,
+};
 
 struct key {
 	const char *name;
@@ -313,7 +316,7 @@ static int h_workers(struct ctx *c, const struct key *k, yaml_node_t *node, cons
 	if (strcmp(text, "auto") != 0)
 		return h_uint(c, k, node, text, base);
 	cpus = sysconf(_SC_NPROCESSORS_ONLN);
-	*FIELD(base, k, uint32_t) = (uint32_t)(cpus < k->min ? k->min : cpus > k->max ? k->max : cpus);
+	*FIELD(base, k, uint32_t) = (uint32_t)(cpus < k->min ? k->min : (cpus > k->max ? k->max : cpus));
 	return 0;
 }
 
@@ -514,8 +517,9 @@ static int addr_list(struct ctx *c, yaml_node_t *node, int family, char *arr, si
 			return -EINVAL;
 		if (inet_pton(family, t, arr + *n * size) != 1)
 			return error_at(c, v, "bad %s address \"%s\"%s", fam, t,
-			                family == AF_INET && strchr(t, ':') ? " (IPv6 goes under aaaa)"
-			                : family == AF_INET6 && !strchr(t, ':') ? " (IPv4 goes under a)" : "");
+			                family == AF_INET && strchr(t, ':')     ? " (IPv6 goes under aaaa)"
+			                : family == AF_INET6 && !strchr(t, ':') ? " (IPv4 goes under a)"
+			                                                        : "");
 		for (size_t i = 0; i < *n; i++)
 			if (memcmp(arr + i * size, arr + *n * size, size) == 0)
 				return error_at(c, v, "address %s listed twice", t);
@@ -575,7 +579,7 @@ static int h_auth(struct ctx *c, const struct key *k, yaml_node_t *node, const c
 	kinds = (h->bearer_token_file != NULL) + (h->basic_user != NULL) + (h->hmac_secret_file != NULL);
 	if (kinds != 1)
 		return error_at(c, node, "auth takes exactly one of bearer_token_file, basic, hmac");
-	h->auth = h->bearer_token_file ? AUTH_BEARER : h->basic_user ? AUTH_BASIC : AUTH_HMAC;
+	h->auth = h->bearer_token_file ? AUTH_BEARER : (h->basic_user ? AUTH_BASIC : AUTH_HMAC);
 	return 0;
 }
 
@@ -610,6 +614,7 @@ static int h_defaults(struct ctx *c, const struct key *k, yaml_node_t *node, con
 }
 
 /* ---- tables ------------------------------------------------------------------ */
+/* clang-format off */
 
 /* KEY: a value in the struct at BASE. MAP: a nested mapping, its own keys in SUB. */
 #define KEY(name, fn, type, field, min, max, def, flags) { name, fn, offsetof(type, field), min, max, def, flags, NULL }
@@ -735,6 +740,7 @@ static const struct key top_keys[] = {
 	KEY("switches", h_switches, struct config, switches, 0, 0, NULL, F_NODE),
 	END,
 };
+/* clang-format on */
 
 /* ---- walking ------------------------------------------------------------------- */
 

@@ -38,7 +38,11 @@ struct cfg_answer {
 	int line, col; /* of the side's mapping, for errors found later */
 };
 
-enum cfg_all_down { ALL_DOWN_STAY = 0, ALL_DOWN_CDN, ALL_DOWN_ORIGIN };
+enum cfg_all_down {
+	ALL_DOWN_STAY = 0,
+	ALL_DOWN_CDN,
+	ALL_DOWN_ORIGIN,
+};
 
 /*
  * What a switch takes from the config besides its answers. The state keeps
@@ -71,7 +75,12 @@ struct cfg_switch {
 	int line, col;
 };
 
-enum cfg_auth_kind { AUTH_NONE = 0, AUTH_BEARER, AUTH_BASIC, AUTH_HMAC };
+enum cfg_auth_kind {
+	AUTH_NONE = 0,
+	AUTH_BEARER,
+	AUTH_BASIC,
+	AUTH_HMAC,
+};
 
 struct cfg_http {
 	int enabled; /* 0 when the section is absent */

@@ -18,6 +18,7 @@
  * the flips (a flip is decided in seconds, its propagation in minutes). */
 #define REFRESH_S 30
 
+/* clang-format off */
 static const char *const css =
 	"body{font-family:'DejaVu Sans',Helvetica,Arial,sans-serif;font-size:14px;color:#222;margin:20px;background:#fafafa}"
 	"h1{font-size:22px;margin:0 0 4px}h2{font-size:17px;margin:24px 0 8px}"
@@ -36,6 +37,7 @@ static const char *const css =
 	".nums td{border:none;padding:2px 12px 2px 0}"
 	"figure{margin:8px 0}figure svg{max-width:100%;height:auto;border:1px solid #ddd}"
 	".noflip{color:#666}";
+/* clang-format on */
 
 static const char *jstr(const json_t *o, const char *key)
 {

@@ -13,7 +13,11 @@
 
 #include "lib/side.h"
 
-enum webhook_source { SRC_ALERTMANAGER = 0, SRC_GRAFANA, SRC_SIGNAL };
+enum webhook_source {
+	SRC_ALERTMANAGER = 0,
+	SRC_GRAFANA,
+	SRC_SIGNAL,
+};
 
 enum signal_kind {
 	SIG_DOWN,       /* the named side is failing */

@@ -133,7 +133,7 @@ static size_t put_opt(uint8_t *p, const struct view *v, const struct wire_query 
 	wire_put16(p + 1, TYPE_OPT);
 	wire_put16(p + 3, v->udp_payload_max);
 	p[5] = (uint8_t)(rcode >> 4); /* RFC 6891 6.1.3: upper 8 bits of the rcode */
-	p[6] = 0;                     /* version 0 */
+	p[6] = 0; /* version 0 */
 	p[7] = q->edns_do ? 0x80 : 0; /* RFC 3225 3: DO is copied */
 	p[8] = 0;
 	if (ede == EDE_NONE) {

@@ -17,12 +17,26 @@
 struct view;
 struct track_ring;
 
-enum answer_proto { ANSWER_UDP = 0, ANSWER_TCP = 1 };
+enum answer_proto {
+	ANSWER_UDP = 0,
+	ANSWER_TCP = 1,
+};
 
 /* Query type buckets counted per worker (metrics: qtype label). */
 enum answer_qtype_bucket {
-	QT_A, QT_AAAA, QT_CNAME, QT_NS, QT_SOA, QT_MX, QT_TXT, QT_SRV, QT_PTR,
-	QT_DS, QT_ANY, QT_OTHER, QT__COUNT
+	QT_A,
+	QT_AAAA,
+	QT_CNAME,
+	QT_NS,
+	QT_SOA,
+	QT_MX,
+	QT_TXT,
+	QT_SRV,
+	QT_PTR,
+	QT_DS,
+	QT_ANY,
+	QT_OTHER,
+	QT__COUNT
 };
 
 /* Per-worker counters: written by the owning worker only, read by the

@@ -11,7 +11,10 @@
 #ifndef ROUTERD_SIDE_H
 #define ROUTERD_SIDE_H
 
-enum side { SIDE_CDN = 0, SIDE_ORIGIN = 1 };
+enum side {
+	SIDE_CDN = 0,
+	SIDE_ORIGIN = 1,
+};
 #define SIDE_COUNT 2
 
 /* "cdn" or "origin" (anything but SIDE_ORIGIN reads as cdn). */

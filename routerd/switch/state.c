@@ -17,7 +17,7 @@
 
 static const char *const cause_names[ST_CAUSE__COUNT] = { "initial", "signal", "failback", "pin",
 	                                                  "pin_expired", "unpin", "all_down" };
-static const char *const hist_names[ST_H__COUNT] = { "added", "removed",    "flip",         "pin",   "unpin",
+static const char *const hist_names[ST_H__COUNT] = { "added", "removed", "flip", "pin", "unpin",
 	                                             "pin_expired", "down", "up", "expired", "warn", "warn_clear",
 	                                             "warn_expired", "brake", "brake_clear" };
 static const char *const kind_names[] = { "down", "up", "warn", "warn_clear" };

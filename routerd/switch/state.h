@@ -68,7 +68,12 @@ enum st_cause {
  * brake counts and holds. Pins, unpins and pin expiries are the operator's. */
 int state_cause_automated(enum st_cause cause);
 
-enum st_sig_kind { ST_SIG_DOWN = 0, ST_SIG_UP, ST_SIG_WARN, ST_SIG_WARN_CLEAR };
+enum st_sig_kind {
+	ST_SIG_DOWN = 0,
+	ST_SIG_UP,
+	ST_SIG_WARN,
+	ST_SIG_WARN_CLEAR,
+};
 
 /* What state_signal changed (bits), or a negative errno. */
 #define ST_CHANGED 1   /* a visible change: a new or cleared signal/warning */
@@ -121,9 +126,21 @@ struct st_brake {
 };
 
 enum st_hist_kind {
-	ST_H_ADDED = 0, ST_H_REMOVED, ST_H_FLIP, ST_H_PIN, ST_H_UNPIN, ST_H_PIN_EXPIRED,
-	ST_H_DOWN, ST_H_UP, ST_H_EXPIRED, ST_H_WARN, ST_H_WARN_CLEAR, ST_H_WARN_EXPIRED,
-	ST_H_BRAKE_ON, ST_H_BRAKE_OFF, ST_H__COUNT
+	ST_H_ADDED = 0,
+	ST_H_REMOVED,
+	ST_H_FLIP,
+	ST_H_PIN,
+	ST_H_UNPIN,
+	ST_H_PIN_EXPIRED,
+	ST_H_DOWN,
+	ST_H_UP,
+	ST_H_EXPIRED,
+	ST_H_WARN,
+	ST_H_WARN_CLEAR,
+	ST_H_WARN_EXPIRED,
+	ST_H_BRAKE_ON,
+	ST_H_BRAKE_OFF,
+	ST_H__COUNT
 };
 
 struct st_hist {

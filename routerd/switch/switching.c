@@ -215,7 +215,7 @@ int switching_reload(struct switching *s, const struct config *cfg)
 
 static const char *source_name(enum webhook_source src)
 {
-	return src == SRC_ALERTMANAGER ? "alertmanager" : src == SRC_GRAFANA ? "grafana" : "signal";
+	return src == SRC_ALERTMANAGER ? "alertmanager" : (src == SRC_GRAFANA ? "grafana" : "signal");
 }
 
 int switching_signals(struct switching *s, const struct signal_event *ev, size_t n, char *err, size_t errlen)
@@ -473,9 +473,11 @@ void switching_metrics(struct switching *s, FILE *f)
 			active += sw->sig[k].expires > now;
 	}
 	fprintf(f, "# HELP routerd_signals_active Unexpired down-signals.\n# TYPE routerd_signals_active gauge\n"
-	           "routerd_signals_active %zu\n", active);
+	           "routerd_signals_active %zu\n",
+	        active);
 	fprintf(f, "# HELP routerd_brake_engaged 1 while the safety brake holds automated flips.\n"
-	           "# TYPE routerd_brake_engaged gauge\nrouterd_brake_engaged %d\n", s->st->brake.engaged);
+	           "# TYPE routerd_brake_engaged gauge\nrouterd_brake_engaged %d\n",
+	        s->st->brake.engaged);
 	fprintf(f, "# HELP routerd_journal_failures_total Journal writes that failed (changes refused).\n"
 	           "# TYPE routerd_journal_failures_total counter\nrouterd_journal_failures_total %llu\n",
 	        (unsigned long long)s->journal_failures);

@@ -375,7 +375,7 @@ static double below_1pct(const struct units *us, const struct prop_opts *ch)
  * every 30 s to an hour, every 10 min after. */
 static double next_t(double t)
 {
-	return t < 60 ? t + 1 : t < 300 ? t + 5 : t < 3600 ? t + 30 : t + 600;
+	return t < 60 ? t + 1 : (t < 300 ? t + 5 : (t < 3600 ? t + 30 : t + 600));
 }
 
 static double round3(double v)
@@ -414,7 +414,7 @@ struct resolver {
 static int by_weight(const void *a, const void *b)
 {
 	double x = ((const struct resolver *)a)->w, y = ((const struct resolver *)b)->w;
-	return x < y ? 1 : x > y ? -1 : 0;
+	return x < y ? 1 : (x > y ? -1 : 0);
 }
 
 /* Traffic-seconds left on the old side: what makes a laggard heavy. */
@@ -422,7 +422,7 @@ static int by_lag(const void *a, const void *b)
 {
 	const struct resolver *x = a, *y = b;
 	double lx = x->w * x->move, ly = y->w * y->move;
-	return lx < ly ? 1 : lx > ly ? -1 : 0;
+	return lx < ly ? 1 : (lx > ly ? -1 : 0);
 }
 
 static int by_entry(const void *a, const void *b)
@@ -886,7 +886,7 @@ static void prop_flip_locked(struct prop *p, uint32_t switch_id, uint64_t t_ns, 
 }
 
 static void prop_errors_locked(struct prop *p, uint32_t switch_id, enum side side, uint64_t t_ns, uint32_t window_s, uint64_t requests,
-                 uint64_t errors)
+                               uint64_t errors)
 {
 	struct sw_reports *s = by_id(p, switch_id);
 	if (s == NULL || (side != SIDE_CDN && side != SIDE_ORIGIN))
@@ -1037,7 +1037,11 @@ static void prop_metrics_locked(struct prop *p, FILE *f, uint64_t now_ns)
 		"Seconds since the switch's latest flip.",
 	};
 	/* Running flips: one pass over the table for all of them. */
-	struct { const char *name; struct shares sh; double age; } *rows = calloc(p->n_sw ? p->n_sw : 1, sizeof(*rows));
+	struct {
+		const char *name;
+		struct shares sh;
+		double age;
+	} *rows = calloc(p->n_sw ? p->n_sw : 1, sizeof(*rows));
 	struct units *us = calloc(p->n_sw ? p->n_sw : 1, sizeof(*us));
 	size_t n = 0, nr = 0;
 	if (rows == NULL || us == NULL)
@@ -1078,8 +1082,10 @@ static void prop_metrics_locked(struct prop *p, FILE *f, uint64_t now_ns)
 		fprintf(f, "# HELP routerd_propagation_%s %s\n# TYPE routerd_propagation_%s gauge\n", names[m], help[m],
 		        names[m]);
 		for (size_t i = 0; i < n; i++) {
-			double v = m == 0 ? rows[i].sh.expected : m == 1 ? rows[i].sh.lower : m == 2 ? rows[i].sh.upper
-			         : m == 3 ? rows[i].sh.refetched : rows[i].age;
+			double v = m == 0 ? rows[i].sh.expected : m == 1 ? rows[i].sh.lower
+			                                      : m == 2   ? rows[i].sh.upper
+			                                      : m == 3   ? rows[i].sh.refetched
+			                                                 : rows[i].age;
 			fprintf(f, "routerd_propagation_%s{switch=\"%s\"} %.6g\n", names[m], rows[i].name, v);
 		}
 	}
@@ -1123,7 +1129,7 @@ void prop_tick(struct prop *p, uint64_t now_ns)
 json_t *prop_report(struct prop *p, const char *name, long flip, uint64_t now_ns, char *err, size_t errlen)
 {
 	pthread_mutex_lock(&p->lock);
-	json_t * r = prop_report_locked(p, name, flip, now_ns, err, errlen);
+	json_t *r = prop_report_locked(p, name, flip, now_ns, err, errlen);
 	pthread_mutex_unlock(&p->lock);
 	return r;
 }

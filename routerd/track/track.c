@@ -20,7 +20,10 @@ struct track_table {
 	size_t max, n;
 	size_t cursor;        /* where the next eviction sample starts */
 	uint64_t observations, evicted;
-	struct flip { uint64_t ns; enum side to; } *flips; /* latest flip by switch id (ns 0: none) */
+	struct flip {
+		uint64_t ns;
+		enum side to;
+	} *flips; /* latest flip by switch id (ns 0: none) */
 	size_t n_flips;
 };
 
@@ -141,7 +144,7 @@ uint64_t track_flip_of(const struct track_table *t, uint32_t switch_id)
 
 static int slot_of(uint16_t qtype)
 {
-	return qtype == 1 ? TRACK_SLOT_A : qtype == 28 ? TRACK_SLOT_AAAA : TRACK_SLOT_OTHER;
+	return qtype == 1 ? TRACK_SLOT_A : (qtype == 28 ? TRACK_SLOT_AAAA : TRACK_SLOT_OTHER);
 }
 
 /* A fetch at T_NS: a gap since the slot's previous fetch unless it is part

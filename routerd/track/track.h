@@ -17,7 +17,12 @@
 
 /* A resolver keeps each type's answer in its own cache entry: gaps are
  * learned per type, and A, AAAA and the rest (HTTPS...) each have a slot. */
-enum { TRACK_SLOT_A, TRACK_SLOT_AAAA, TRACK_SLOT_OTHER, TRACK_SLOTS };
+enum {
+	TRACK_SLOT_A,
+	TRACK_SLOT_AAAA,
+	TRACK_SLOT_OTHER,
+	TRACK_SLOTS,
+};
 
 /* Queries this close to the slot's previous one belong to the same fetch
  * (retries, a burst of parallel cache misses): not a gap. */

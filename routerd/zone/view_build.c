@@ -44,7 +44,7 @@ struct bnode {
 	struct bnode *cut;       /* delegation at or above, or NULL */
 	struct bnode *wild;      /* "*" child */
 	struct node *out;
-	int sw;                  /* switch index or -1 */
+	int sw; /* switch index or -1 */
 	int skip;                /* inside a more specific served zone */
 	uint8_t len;
 	uint8_t lname[WIRE_NAME_MAX];
@@ -363,7 +363,13 @@ static int attach_switches(struct build *b)
 
 /* ---- compiling answers ---------------------------------------------------- */
 
-enum outcome_kind { OUT_DATA, OUT_EMPTY, OUT_NX, OUT_REFERRAL, OUT_EXTERNAL };
+enum outcome_kind {
+	OUT_DATA,
+	OUT_EMPTY,
+	OUT_NX,
+	OUT_REFERRAL,
+	OUT_EXTERNAL,
+};
 
 struct outcome {
 	enum outcome_kind kind;

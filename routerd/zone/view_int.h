@@ -21,7 +21,11 @@
 #include "lib/hash.h"
 #include "lib/wire.h"
 
-enum { SEC_ANSWER = 0, SEC_AUTHORITY = 1, SEC_ADDITIONAL = 2 };
+enum {
+	SEC_ANSWER = 0,
+	SEC_AUTHORITY = 1,
+	SEC_ADDITIONAL = 2,
+};
 
 /* Where one RRset ends in a blob, so a response that does not fit can be
  * cut at an RRset boundary (RFC 2181 9: never send part of an RRset). */

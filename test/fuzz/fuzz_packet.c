@@ -166,7 +166,8 @@ static void check_the_check(void)
 	    udp_limit(edns, sizeof(edns)) != 1232 || response_ok(plain, sizeof(plain), resp, n, udp_limit(plain, sizeof(plain))) ||
 	    !response_ok(edns, sizeof(edns), resp, n, udp_limit(edns, sizeof(edns)))) {
 		fprintf(stderr, "fuzz setup: the contract check does not hold a %zu-byte answer to a query without "
-		                "EDNS to 512 bytes\n", n);
+		                "EDNS to 512 bytes\n",
+		        n);
 		exit(1);
 	}
 	ldns_buffer_free(buf);

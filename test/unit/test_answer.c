@@ -23,6 +23,7 @@
 #include "lib/ring.h"
 #include "zone/view.h"
 
+/* clang-format off */
 static const char *zone_text =
 	"$ORIGIN t.example.\n"
 	"$TTL 3600\n"
@@ -55,6 +56,7 @@ static const char *zone_text =
 	"big TXT \"5123456789012345678901234567890123456789012345678901234567890123456789\"\n"
 	"big TXT \"6123456789012345678901234567890123456789012345678901234567890123456789\"\n"
 	"big TXT \"7123456789012345678901234567890123456789012345678901234567890123456789\"\n";
+/* clang-format on */
 
 static char dir[] = "/tmp/test_answer.XXXXXX";
 static char zone_path[256];
@@ -469,6 +471,7 @@ static void test_switch_flip(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		/* clang-format off */
 		cmocka_unit_test(test_exact_answer),    cmocka_unit_test(test_case_preserved),
 		cmocka_unit_test(test_nxdomain_and_nodata), cmocka_unit_test(test_cname_chain),
 		cmocka_unit_test(test_wildcard),        cmocka_unit_test(test_referral),
@@ -477,5 +480,6 @@ int main(void)
 		cmocka_unit_test(test_truncation),      cmocka_unit_test(test_any),
 		cmocka_unit_test(test_switch_flip),
 	};
+	        /* clang-format on */
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

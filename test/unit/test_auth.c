@@ -138,9 +138,11 @@ static void test_none(void **state)
 
 int main(void)
 {
+	/* clang-format off */
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_bearer), cmocka_unit_test(test_basic),           cmocka_unit_test(test_hmac),
 		cmocka_unit_test(test_none),   cmocka_unit_test(test_bad_secret_files),
 	};
+	/* clang-format on */
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -619,12 +619,14 @@ static void test_parse_duration(void **state)
 		int rc;
 		uint32_t seconds;
 	} cases[] = {
+		/* clang-format off */
 		{ "0", 0, 0 },         { "90", 0, 90 },     { "30s", 0, 30 },     { "5m", 0, 300 },
 		{ "2h", 0, 7200 },     { "1d", 0, 86400 },  { "4294967295", 0, UINT32_MAX },
 		{ "49710d", 0, 49710u * 86400u },            { "49711d", -EINVAL, 0 },  { "4294967296", -EINVAL, 0 },
 		{ "", -EINVAL, 0 },         { "s", -EINVAL, 0 },      { "-5", -EINVAL, 0 },      { "+5", -EINVAL, 0 },
 		{ " 5", -EINVAL, 0 },       { "5 ", -EINVAL, 0 },     { "5w", -EINVAL, 0 },      { "5ms", -EINVAL, 0 },
 		{ "5S", -EINVAL, 0 },       { "1.5h", -EINVAL, 0 },   { "99999999999999999999999", -EINVAL, 0 },
+		/* clang-format on */
 	};
 
 	(void)state;
@@ -643,6 +645,7 @@ static void test_parse_addr(void **state)
 		int family; /* 0: refused */
 		unsigned port;
 	} cases[] = {
+		/* clang-format off */
 		{ "127.0.0.1:53", AF_INET, 53 },        { "0.0.0.0:65535", AF_INET, 65535 },
 		{ "[::1]:53", AF_INET6, 53 },           { "[2001:db8::1]:5353", AF_INET6, 5353 },
 		{ "[::ffff:192.0.2.1]:1", AF_INET6, 1 }, { "127.0.0.1", 0, 0 },
@@ -654,6 +657,7 @@ static void test_parse_addr(void **state)
 		{ "[]:53", 0, 0 },                      { "[127.0.0.1]:53", 0, 0 },
 		{ "localhost:53", 0, 0 },               { "1.2.3:53", 0, 0 },
 		{ "[0000:0000:0000:0000:0000:0000:0000:0000:0000:0000:0000:0001]:53", 0, 0 },
+		/* clang-format on */
 	};
 
 	(void)state;
@@ -676,6 +680,7 @@ static void test_parse_addr(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		/* clang-format off */
 		cmocka_unit_test(test_defaults),       cmocka_unit_test(test_values),
 		cmocka_unit_test(test_auth_kinds),     cmocka_unit_test(test_aliases),
 		cmocka_unit_test(test_errors),         cmocka_unit_test(test_name_lengths),
@@ -683,6 +688,7 @@ int main(void)
 		cmocka_unit_test(test_small_err),      cmocka_unit_test(test_zone_paths),
 		cmocka_unit_test(test_example_conf),   cmocka_unit_test(test_full_conf),
 		cmocka_unit_test(test_parse_duration), cmocka_unit_test(test_parse_addr),
+		/* clang-format on */
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

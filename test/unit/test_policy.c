@@ -24,7 +24,16 @@
 
 #define T0 1700000000000LL /* the fake clock starts here (ms); steps are seconds after */
 
-enum ev { TICK = 0, DOWN, UP, WARN, WARN_CLEAR, PIN, UNPIN, BRAKE_CLEAR };
+enum ev {
+	TICK = 0,
+	DOWN,
+	UP,
+	WARN,
+	WARN_CLEAR,
+	PIN,
+	UNPIN,
+	BRAKE_CLEAR,
+};
 
 /* Expectations: 0 means "not checked", so values are stored shifted. */
 #define CAUSE(c) (ST_CAUSE_##c + 1)
@@ -59,7 +68,7 @@ struct step {
 
 struct scenario {
 	const char *name;
-	int n;               /* switches s1..sN.example.com. (when names is empty) */
+	int n; /* switches s1..sN.example.com. (when names is empty) */
 	const char *names[4];
 	int origin_home;     /* every switch starts on origin */
 	uint32_t hold;       /* failback_hold, seconds */
@@ -73,6 +82,7 @@ struct scenario {
 #define BASE .n = 3, .hold = 300, .share = 0.2, .window = 600, .min = 10
 #define BRAKE(N) .n = N, .hold = 300, .share = 0.2, .window = 600, .min = 2
 
+/* clang-format off */
 static const struct scenario scenarios[] = {
 	{ "cdn down: origin", BASE,
 	  .steps = { { 0, TICK, .expect_side = "cdn", .cause = CAUSE(INITIAL), .brake = OFF, FLIPS(0), DL_NEVER },
@@ -228,6 +238,7 @@ static const struct scenario scenarios[] = {
 	    { 40, UP, .side = "origin", .id = "o", .expect_side = "cdn", DL(340) },
 	    { 340, TICK, .expect_side = "origin", .cause = CAUSE(FAILBACK), FLIPS(2) } } },
 };
+/* clang-format on */
 
 /* ---- the runner ---- */
 
@@ -334,7 +345,7 @@ static void run_scenario(void **arg)
 	for (size_t i = 0; i < sizeof(sc->steps) / sizeof(sc->steps[0]); i++) {
 		const struct step *s = &sc->steps[i];
 		int64_t now = T0 + s->t * 1000;
-		const char *swname = s->sw ? s->sw : s->target && !state_is_glob(s->target) ? s->target : "s1.example.com";
+		const char *swname = s->sw ? s->sw : (s->target && !state_is_glob(s->target) ? s->target : "s1.example.com");
 		size_t hist_before = st->hist_len;
 		struct policy_decision d;
 		struct st_switch *sw;

@@ -16,6 +16,7 @@ static const struct webhook_opts opts = { "severity", "warning" };
 
 /* Alertmanager 0.25 webhook v4: a group of two alerts for routerd and one
  * unrelated alert, with truncatedAlerts set as when max_alerts cuts. */
+/* clang-format off */
 static const char *am_grouped =
 	"{\"receiver\":\"routerd\",\"status\":\"firing\",\"alerts\":["
 	"{\"status\":\"firing\",\"labels\":{\"alertname\":\"Edge503\",\"routerd_switch\":\"www.example.com\","
@@ -29,7 +30,9 @@ static const char *am_grouped =
 	"\"groupLabels\":{\"alertname\":\"Edge503\"},\"commonLabels\":{},\"commonAnnotations\":{},"
 	"\"externalURL\":\"http://am:9093\",\"version\":\"4\",\"groupKey\":\"{}:{alertname=\\\"Edge503\\\"}\","
 	"\"truncatedAlerts\":3}";
+/* clang-format on */
 
+/* clang-format off */
 static const char *am_resolved_warning =
 	"{\"receiver\":\"routerd\",\"status\":\"resolved\",\"alerts\":["
 	"{\"status\":\"resolved\",\"labels\":{\"alertname\":\"Edge5xxRising\",\"routerd_switch\":\"www.example.com\","
@@ -37,8 +40,10 @@ static const char *am_resolved_warning =
 	"\"endsAt\":\"2026-11-24T10:05:00Z\",\"generatorURL\":\"\",\"fingerprint\":\"1111\"}],"
 	"\"groupLabels\":{},\"commonLabels\":{},\"commonAnnotations\":{},\"externalURL\":\"\",\"version\":\"4\","
 	"\"groupKey\":\"{}\",\"truncatedAlerts\":0}";
+/* clang-format on */
 
 /* Grafana unified alerting webhook (version "1"). */
+/* clang-format off */
 static const char *grafana =
 	"{\"receiver\":\"routerd\",\"status\":\"firing\",\"orgId\":1,\"alerts\":["
 	"{\"status\":\"firing\",\"labels\":{\"alertname\":\"CDN errors\",\"grafana_folder\":\"edge\","
@@ -49,6 +54,7 @@ static const char *grafana =
 	"\"groupLabels\":{\"alertname\":\"CDN errors\"},\"commonLabels\":{},\"commonAnnotations\":{},"
 	"\"externalURL\":\"http://grafana/\",\"version\":\"1\",\"groupKey\":\"{}:{}\",\"truncatedAlerts\":0,"
 	"\"title\":\"[FIRING:1] CDN errors\",\"state\":\"alerting\",\"message\":\"...\"}";
+/* clang-format on */
 
 static void test_alertmanager_grouped(void **state)
 {
@@ -95,7 +101,7 @@ static void test_grafana(void **state)
 	char err[256];
 
 	assert_int_equal(
-		webhook_parse_signals(SRC_GRAFANA, grafana, strlen(grafana), &opts, &ev, &n, &ignored, err, sizeof(err)), 0);
+	    webhook_parse_signals(SRC_GRAFANA, grafana, strlen(grafana), &opts, &ev, &n, &ignored, err, sizeof(err)), 0);
 	assert_int_equal(n, 1);
 	assert_int_equal(ev[0].kind, SIG_DOWN);
 	assert_string_equal(ev[0].id, "57c6d9296de2ad39");
@@ -192,9 +198,11 @@ static void test_errors_report(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		/* clang-format off */
 		cmocka_unit_test(test_alertmanager_grouped), cmocka_unit_test(test_alertmanager_resolved_warning),
 		cmocka_unit_test(test_grafana),              cmocka_unit_test(test_signal),
 		cmocka_unit_test(test_bad_payloads),         cmocka_unit_test(test_errors_report),
+		/* clang-format on */
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -300,7 +300,7 @@ static void test_duplicates(void **state)
 	(void)state;
 	char got[512];
 	struct zone_data *z = load_ok(HEAD SOA "www CNAME NS\nwww CNAME ns.z.test.\nns A 192.0.2.1\n"
-	                                   "t TXT \"a\"\nt TXT \"A\"\nt TXT \"a\"\n");
+	                                       "t TXT \"a\"\nt TXT \"A\"\nt TXT \"a\"\n");
 	/* SOA, NS, ns A, one CNAME, two TXT: TXT data is case-sensitive. */
 	assert_int_equal(ldns_rr_list_rr_count(z->rrs), 6);
 	find(z, "www.z.test.", LDNS_RR_TYPE_CNAME, got, sizeof(got));
