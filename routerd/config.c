@@ -402,11 +402,18 @@ static int h_addr(struct ctx *c, const struct key *k, yaml_node_t *node, const c
 	return 0;
 }
 
+static const char *const all_down_names[] = { [ALL_DOWN_STAY] = "stay", [ALL_DOWN_CDN] = "cdn", [ALL_DOWN_ORIGIN] = "origin" };
+
+const char *config_all_down_name(enum cfg_all_down a)
+{
+	return (unsigned)a <= ALL_DOWN_ORIGIN ? all_down_names[a] : all_down_names[ALL_DOWN_STAY];
+}
+
 static int h_all_down(struct ctx *c, const struct key *k, yaml_node_t *node, const char *text, void *base)
 {
-	static const char *const names[] = { [ALL_DOWN_STAY] = "stay", [ALL_DOWN_CDN] = "cdn", [ALL_DOWN_ORIGIN] = "origin" };
+	const char *const *names = all_down_names;
 
-	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+	for (size_t i = 0; i <= ALL_DOWN_ORIGIN; i++) {
 		if (strcmp(text, names[i]) == 0) {
 			*FIELD(base, k, enum cfg_all_down) = (enum cfg_all_down)i;
 			return 0;

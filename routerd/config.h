@@ -146,6 +146,9 @@ struct config {
  */
 int config_load(const char *file, struct config **out, char *err, size_t errlen);
 
+/* "stay", "cdn" or "origin", as the config writes it. */
+const char *config_all_down_name(enum cfg_all_down a);
+
 /* Free a config from config_load(); NULL is fine. */
 void config_free(struct config *cfg);
 

@@ -81,7 +81,7 @@ void policy_evaluate(const struct state *st, const struct st_switch *sw, int64_t
 		else if (sw->p.all_down == ALL_DOWN_ORIGIN)
 			d->want = SIDE_ORIGIN;
 		snprintf(d->detail, sizeof(d->detail), "both sides down (all_down: %s)",
-		         sw->p.all_down == ALL_DOWN_STAY ? "stay" : side_name(d->want));
+		         config_all_down_name(sw->p.all_down));
 	} else if (policy_failback_at(sw, now) <= now) {
 		d->want = home;
 		d->cause = ST_CAUSE_FAILBACK;

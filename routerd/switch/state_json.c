@@ -67,7 +67,6 @@ static json_t *down_sides(const struct st_switch *sw, int64_t now)
 
 json_t *state_switch_to_json(const struct state *st, const struct st_switch *sw, int64_t now)
 {
-	static const char *const all_down[] = { "stay", "cdn", "origin" };
 	json_t *o = switch_saved(sw);
 	int armed = state_armed(sw, now);
 	int64_t due = policy_failback_at(sw, now);
@@ -81,7 +80,7 @@ json_t *state_switch_to_json(const struct state *st, const struct st_switch *sw,
 	json_object_set_new(o, "held_by_brake", json_boolean(sw->held));
 	json_object_set_new(o, "failback_at", due != POLICY_NEVER ? json_integer(due) : json_null());
 	json_object_set_new(o, "failback_hold_s", json_integer(sw->p.failback_hold / 1000));
-	json_object_set_new(o, "all_down", json_string(all_down[sw->p.all_down <= ALL_DOWN_ORIGIN ? sw->p.all_down : 0]));
+	json_object_set_new(o, "all_down", json_string(config_all_down_name(sw->p.all_down)));
 	return o;
 }
 
