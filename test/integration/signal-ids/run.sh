@@ -22,7 +22,7 @@ $PY - "$here/fixture" "$T_DIR" <<'PY' || T_FAILS=$((T_FAILS + 1))
 import json, sys
 old, new = sys.argv[1], sys.argv[2]
 # What depends on the clock or the run, not on the journal.
-VOLATILE = {"uptime_s", "config", "listen", "flips_in_window"}
+VOLATILE = {"uptime_s", "config", "listen", "flips_in_window", "version"}
 def strip(x):
     if isinstance(x, dict):
         return {k: strip(v) for k, v in x.items() if k not in VOLATILE}
