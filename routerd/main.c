@@ -108,6 +108,7 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
+	log_open();
 	if (repair)
 		return recover(config);
 	return check ? server_check(config) : server_run(config);

@@ -115,7 +115,7 @@ static json_t *cmd_status(struct control *c, json_t *req, const struct caller *w
 	for (size_t i = 0; i < cfg->n_listen; i++)
 		json_array_append_new(listen, json_string(cfg->listen[i].text));
 	for (size_t i = 0; i < view_switch_count(v); i++)
-		origin += (view_switch_get(v, i) & VIEW_SEL_ORIGIN) != 0;
+		origin += view_sel_side(view_switch_get(v, i)) == SIDE_ORIGIN;
 	return ctl_ok(json_pack("{s:s,s:I,s:s,s:o,s:i,s:I,s:I,s:I,s:b,s:o}", "version", ROUTERD_VERSION, "uptime_s",
 	                        (json_int_t)(time(NULL) - c->started), "config", cfg->path, "listen", listen, "workers",
 	                        (int)cfg->workers, "zones", (json_int_t)view_zone_count(v), "switches",
@@ -147,9 +147,9 @@ static json_t *cmd_stats(struct control *c, json_t *req, const struct caller *wh
 static json_t *cmd_list(struct control *c, json_t *req, const struct caller *who)
 {
 	const char *state = req_str(req, "state");
-	enum cfg_side side;
+	enum side side;
 
-	if (state != NULL && state_side_parse(state, &side) < 0)
+	if (state != NULL && side_parse(state, &side) < 0)
 		return ctl_fail("--state takes cdn or origin, not \"%s\"", state);
 	return ctl_ok(state_list_to_json(switching_state(c->sw), req_arg(req, 0), state ? (int)side : -1,
 	                                 json_is_true(json_object_get(req, "pinned")), who->now));
@@ -237,7 +237,7 @@ static json_t *cmd_reload(struct control *c, json_t *req, const struct caller *w
 
 struct pin_args {
 	const char *target, *reason, *actor;
-	enum cfg_side side;
+	enum side side;
 	int64_t expires;
 };
 
@@ -266,7 +266,7 @@ static json_t *cmd_pin(struct control *c, json_t *req, const struct caller *who)
 	uint32_t secs;
 	int rc;
 
-	if (a.target == NULL || side_text == NULL || state_side_parse(side_text, &a.side) < 0)
+	if (a.target == NULL || side_text == NULL || side_parse(side_text, &a.side) < 0)
 		return ctl_fail("usage: pin SWITCH|GLOB cdn|origin --reason TEXT [--for 2h | --until TIME]");
 	if (a.reason == NULL || a.reason[0] == '\0')
 		return ctl_fail("a pin needs --reason: say why, for whoever reads the history");

@@ -30,19 +30,28 @@
 
 
 
-enum endpoint { EP_ALERTMANAGER, EP_GRAFANA, EP_SIGNAL, EP_ERRORS, EP_METRICS, EP_HEALTH, EP_OTHER, EP__COUNT };
+enum endpoint {
+	EP_ALERTMANAGER,
+	EP_GRAFANA,
+	EP_SIGNAL,
+	EP_ERRORS,
+	EP_METRICS,
+	EP_HEALTH,
+	EP_OTHER,
+	EP__COUNT,
+};
 static const char *const endpoint_names[EP__COUNT] = { "alertmanager", "grafana", "signal", "errors",
 	                                               "metrics", "health", "other" };
 static const int counted_codes[] = { 200, 400, 401, 403, 404, 405, 413, 422, 431, 500, 503 };
 #define N_CODES (sizeof(counted_codes) / sizeof(counted_codes[0]))
 
-const char *const control_qtype_names[QT__COUNT] = { "A",  "AAAA", "CNAME", "NS",  "SOA",  "MX",
-	                                            "TXT", "SRV",  "PTR",   "DS",  "ANY",  "other" };
+const char *const control_qtype_names[QT__COUNT] = { "A", "AAAA", "CNAME", "NS", "SOA", "MX",
+	                                                    "TXT", "SRV", "PTR", "DS", "ANY", "other" };
 
 const char *control_rcode_name(int r)
 {
 	static const char *const names[] = { "NOERROR", "FORMERR", "SERVFAIL", "NXDOMAIN", "NOTIMP", "REFUSED" };
-	return r < 6 ? names[r] : r == 16 ? "BADVERS" : NULL;
+	return r < 6 ? names[r] : (r == 16 ? "BADVERS" : NULL);
 }
 
 static struct config *cfg_of(struct control *c)
@@ -82,7 +91,8 @@ static void metrics(struct control *c, FILE *f)
 
 	workers_stats(c->host.workers, &s);
 	fprintf(f, "# HELP routerd_build_info routerd version.\n# TYPE routerd_build_info gauge\n"
-	           "routerd_build_info{version=\"%s\"} 1\n", ROUTERD_VERSION);
+	           "routerd_build_info{version=\"%s\"} 1\n",
+	        ROUTERD_VERSION);
 	fprintf(f, "# HELP routerd_dns_queries_total DNS queries answered, by transport and type.\n"
 	           "# TYPE routerd_dns_queries_total counter\n");
 	for (int p = 0; p < 2; p++)
@@ -103,7 +113,7 @@ static void metrics(struct control *c, FILE *f)
 	        (unsigned long long)stat_get(&s.dropped));
 	fprintf(f, "# HELP routerd_switch_side 1 for the side a switch serves.\n# TYPE routerd_switch_side gauge\n");
 	for (size_t i = 0; i < view_switch_count(v); i++) {
-		unsigned origin = (view_switch_get(v, i) & VIEW_SEL_ORIGIN) != 0;
+		unsigned origin = view_sel_side(view_switch_get(v, i)) == SIDE_ORIGIN;
 		fprintf(f, "routerd_switch_side{switch=\"%s\",side=\"cdn\"} %u\n", view_switch_name(v, i), !origin);
 		fprintf(f, "routerd_switch_side{switch=\"%s\",side=\"origin\"} %u\n", view_switch_name(v, i), origin);
 	}
@@ -117,6 +127,18 @@ static void metrics(struct control *c, FILE *f)
 	           "# TYPE routerd_track_ring_dropped_total counter\nrouterd_track_ring_dropped_total %llu\n",
 	        (unsigned long long)workers_ring_dropped(c->host.workers));
 	prop_metrics(c->prop, f, control_now_ns());
+	{
+		unsigned conns;
+		uint64_t refused, timed_out;
+		ctl_counts(c->ctl, &conns, &refused, &timed_out);
+		fprintf(f, "# HELP routerd_admin_connections Admin socket connections open.\n"
+		           "# TYPE routerd_admin_connections gauge\nrouterd_admin_connections %u\n"
+		           "# HELP routerd_admin_refused_total Admin connections refused (control.max_clients).\n"
+		           "# TYPE routerd_admin_refused_total counter\nrouterd_admin_refused_total %llu\n"
+		           "# HELP routerd_admin_timed_out_total Admin connections closed at control.idle_timeout.\n"
+		           "# TYPE routerd_admin_timed_out_total counter\nrouterd_admin_timed_out_total %llu\n",
+		        conns, (unsigned long long)refused, (unsigned long long)timed_out);
+	}
 	fprintf(f, "# HELP routerd_webhook_requests_total HTTP requests, by endpoint and status code.\n"
 	           "# TYPE routerd_webhook_requests_total counter\n");
 	for (int e = 0; e < 7; e++)
@@ -170,7 +192,7 @@ static void webhook(struct control *c, enum endpoint ep, const struct http_reque
 		json_reply(resp, 200, json_pack("{s:s}", "status", "stored"));
 		return;
 	}
-	if (webhook_parse_signals(ep == EP_ALERTMANAGER ? SRC_ALERTMANAGER : ep == EP_GRAFANA ? SRC_GRAFANA : SRC_SIGNAL,
+	if (webhook_parse_signals(ep == EP_ALERTMANAGER ? SRC_ALERTMANAGER : (ep == EP_GRAFANA ? SRC_GRAFANA : SRC_SIGNAL),
 	                          (const char *)req->body, req->body_len, &opts, &ev, &n, &ignored, err,
 	                          sizeof(err)) < 0) {
 		http_error(resp, 400, err);
@@ -183,8 +205,9 @@ static void webhook(struct control *c, enum endpoint ep, const struct http_reque
 	else if (rc < 0)
 		http_error(resp, 500, err);
 	else
-		json_reply(resp, 200, json_pack("{s:s,s:I,s:I,s:i}", "status", "ok", "signals", (json_int_t)n, "ignored",
-		                                 (json_int_t)ignored, "flips", rc));
+		json_reply(resp, 200,
+		           json_pack("{s:s,s:I,s:I,s:i}", "status", "ok", "signals", (json_int_t)n, "ignored",
+		                     (json_int_t)ignored, "flips", rc));
 }
 
 /* ---- HTTP: the status page at GET / (status_page.c draws it) ---------------- */
@@ -319,7 +342,7 @@ static void *tracker_main(void *arg)
 	return NULL;
 }
 
-static void on_flip(void *arg, uint32_t idx, int from, int to, uint32_t ttl_before)
+static void on_flip(void *arg, uint32_t idx, enum side from, enum side to, uint32_t ttl_before)
 {
 	struct control *c = arg;
 	prop_flip(c->prop, idx, control_now_ns(), from, to, ttl_before);

@@ -324,6 +324,8 @@ static int on_message_complete(llhttp_t *p)
 	req.peer = c->peer;
 	resp.status = 500;
 	c->srv->handler(c->srv->ctx, &req, &resp);
+	log_debug("http: %s %s: %d, %zu bytes in, %zu out", req.method, req.path, resp.status, req.body_len,
+	          resp.body_len);
 	send_response(c, &resp, llhttp_should_keep_alive(p));
 	free(resp.body);
 	return 0;
@@ -345,9 +347,12 @@ static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
 		uv_timer_again(&c->idle);
 		if (e != HPE_OK) {
 			struct http_response r = { 0 };
-			http_error(&r, c->reject ? c->reject : 400,
-			           c->reject == 413 ? "body too large" :
-			           c->reject == 431 ? "request headers too large" : llhttp_get_error_reason(&c->parser));
+			const char *why = llhttp_get_error_reason(&c->parser);
+			if (c->reject == 413)
+				why = "body too large";
+			else if (c->reject == 431)
+				why = "request headers too large";
+			http_error(&r, c->reject ? c->reject : 400, why);
 			uv_read_stop(s);
 			send_response(c, &r, 0);
 			free(r.body);

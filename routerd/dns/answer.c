@@ -68,7 +68,7 @@ static void record(const struct view *v, const struct node *n, unsigned sel, con
 	o.time_ns = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 	o.switch_id = (uint32_t)n->sw;
 	o.qtype = q->qtype;
-	o.side = (uint8_t)(sel & VIEW_SEL_ORIGIN);
+	o.side = (uint8_t)view_sel_side(sel);
 	o.ecs_family = q->ecs_family;
 	o.ecs_prefix = q->ecs_prefix;
 	memcpy(o.ecs_addr, q->ecs_addr, sizeof(o.ecs_addr));
@@ -133,7 +133,7 @@ static size_t put_opt(uint8_t *p, const struct view *v, const struct wire_query 
 	wire_put16(p + 1, TYPE_OPT);
 	wire_put16(p + 3, v->udp_payload_max);
 	p[5] = (uint8_t)(rcode >> 4); /* RFC 6891 6.1.3: upper 8 bits of the rcode */
-	p[6] = 0;                     /* version 0 */
+	p[6] = 0; /* version 0 */
 	p[7] = q->edns_do ? 0x80 : 0; /* RFC 3225 3: DO is copied */
 	p[8] = 0;
 	if (ede == EDE_NONE) {

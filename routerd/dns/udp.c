@@ -151,7 +151,7 @@ static void log_error_limited(struct udp_socket *u, const char *what)
 	/* A flood of errors must not become a flood of log lines. */
 	if (now != u->last_error_log) {
 		u->last_error_log = now;
-		log_warn("worker %d: %s", u->w->id, what);
+		log_errno(LOG_LVL_WARNING, errno, "worker %d: %s", u->w->id, what);
 	}
 }
 

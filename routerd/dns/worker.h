@@ -48,8 +48,8 @@ struct worker_set {
 
 /*
  * Create CFG->workers workers and bind every socket (in the calling thread,
- * before privileges are dropped), but do not start them. Returns 0, or -1
- * with a reason in ERR.
+ * before privileges are dropped), but do not start them. Returns 0, or
+ * -errno with a reason in ERR.
  */
 int workers_create(const struct config *cfg, struct worker_set **out, char *err, size_t errlen);
 

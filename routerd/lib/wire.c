@@ -6,6 +6,7 @@
 
 /* ASCII lower-casing by table: DNS names compare case-insensitively for
  * ASCII letters only (RFC 4343), and a table is branch-free. */
+/* clang-format off */
 static const uint8_t lower_table[256] = {
 #define L(c) ((c) >= 'A' && (c) <= 'Z' ? (c) + 32 : (c))
 #define R4(b) L(b), L(b + 1), L(b + 2), L(b + 3)
@@ -16,6 +17,7 @@ static const uint8_t lower_table[256] = {
 #undef R4
 #undef L
 };
+/* clang-format on */
 
 void wire_name_lower(uint8_t *name, size_t len)
 {
@@ -36,7 +38,7 @@ static int parse_ecs(const uint8_t *p, uint16_t len, struct wire_query *q)
 	prefix = p[2];
 	if (p[3] != 0) /* SCOPE must be 0 in queries */
 		return -1;
-	maxlen = family == 1 ? 32 : family == 2 ? 128 : 0;
+	maxlen = family == 1 ? 32 : (family == 2 ? 128 : 0);
 	if (maxlen == 0 || prefix > maxlen)
 		return -1;
 	addrlen = (uint8_t)((prefix + 7) / 8);
@@ -150,7 +152,6 @@ enum wire_status wire_parse_query(const uint8_t *pkt, size_t len, struct wire_qu
 		return WIRE_DROP;
 	q->id = wire_get16(pkt);
 	q->flags_hi = pkt[2];
-	q->flags_lo = pkt[3];
 	q->qname_len = 0;
 	q->edns = 0;
 	q->ecs_family = 0;

@@ -46,7 +46,7 @@ enum wire_status {
 
 struct wire_query {
 	uint16_t id;
-	uint8_t flags_hi, flags_lo; /* header bytes 2 and 3 as received */
+	uint8_t flags_hi;           /* header byte 2 as received (opcode, RD) */
 	uint16_t qtype, qclass;
 	uint8_t qname_len;          /* wire length incl. the root label */
 	uint8_t nlabels;            /* labels, the root excluded */

@@ -19,7 +19,7 @@ enum ftype {
 	F_STR_NULL, /* a string or null (const char *, NULL for null) */
 	F_INT,      /* an integer (int64_t) */
 	F_BOOL,     /* true or false (int) */
-	F_SIDE,     /* "cdn" or "origin" (enum cfg_side) */
+	F_SIDE,     /* "cdn" or "origin" (enum side) */
 	F_SIG,      /* "down", "up", "warn", "warn_clear" (enum st_sig_kind) */
 	F_CAUSE,    /* a cause's name (enum st_cause) */
 };
@@ -95,7 +95,7 @@ static json_t *encode_field(const struct st_op *op, const struct field *f)
 	case F_BOOL:
 		return json_boolean(*CAT(op, f, int));
 	case F_SIDE:
-		return json_string(state_side_name(*CAT(op, f, enum cfg_side)));
+		return json_string(side_name(*CAT(op, f, enum side)));
 	case F_SIG:
 		return json_string(sig_names[*CAT(op, f, enum st_sig_kind)]);
 	case F_CAUSE:
@@ -170,7 +170,7 @@ static const char *decode_field(const json_t *j, struct st_op *op, const struct 
 		*AT(op, f, int) = json_is_true(v);
 		return NULL;
 	case F_SIDE:
-		return state_side_parse(json_string_value(v), AT(op, f, enum cfg_side)) < 0 ? "not cdn or origin" : NULL;
+		return side_parse(json_string_value(v), AT(op, f, enum side)) < 0 ? "not cdn or origin" : NULL;
 	case F_SIG:
 		for (k = 0; k < 4; k++)
 			if (json_is_string(v) && strcmp(json_string_value(v), sig_names[k]) == 0) {

@@ -29,8 +29,8 @@ struct st_op {
 	const char *sw;            /* add, remove, flip: the switch */
 	const char **names;        /* signal, pin, unpin: the switches */
 	size_t n_names;
-	enum cfg_side side;        /* add: initial; signal: the unhealthy side; pin: the pinned side */
-	enum cfg_side from, to;    /* flip */
+	enum side side;        /* add: initial; signal: the unhealthy side; pin: the pinned side */
+	enum side from, to;    /* flip */
 	enum st_sig_kind sig;      /* signal */
 	enum st_cause cause;       /* flip */
 	const char *src, *id;      /* signal */

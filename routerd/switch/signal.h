@@ -6,7 +6,13 @@
 #ifndef ROUTERD_SIGNAL_H
 #define ROUTERD_SIGNAL_H
 
-enum webhook_source { SRC_ALERTMANAGER = 0, SRC_GRAFANA, SRC_SIGNAL };
+#include "lib/side.h"
+
+enum webhook_source {
+	SRC_ALERTMANAGER = 0,
+	SRC_GRAFANA,
+	SRC_SIGNAL,
+};
 
 enum signal_kind {
 	SIG_DOWN,       /* the named side is failing */
@@ -18,7 +24,7 @@ enum signal_kind {
 struct signal_event {
 	enum webhook_source source;
 	enum signal_kind kind;
-	int side;             /* the unhealthy side: 0 cdn, 1 origin */
+	enum side side;       /* the unhealthy side */
 	char id[160];         /* fingerprint, or the caller's id */
 	char target[256];     /* switch name or glob (label routerd_switch) */
 	char reason[256];     /* alertname / summary, for history */

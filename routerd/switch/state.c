@@ -2,6 +2,7 @@
 /* state.c -- see state.h. The ops: build, apply, and the live mutators. */
 #include "switch/state.h"
 
+#include <assert.h>
 #include <ctype.h>
 #include <errno.h>
 #include <fnmatch.h>
@@ -9,20 +10,17 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/hash.h"
 #include "lib/log.h"
+#include "lib/name.h"
 #include "switch/op.h"
 #include "switch/state_int.h"
 
-static const char *const side_names[2] = { "cdn", "origin" };
 static const char *const cause_names[ST_CAUSE__COUNT] = { "initial", "signal", "failback", "pin",
 	                                                  "pin_expired", "unpin", "all_down" };
-static const char *const hist_names[ST_H__COUNT] = { "added", "removed",    "flip",         "pin",   "unpin",
+static const char *const hist_names[ST_H__COUNT] = { "added", "removed", "flip", "pin", "unpin",
 	                                             "pin_expired", "down", "up", "expired", "warn", "warn_clear",
 	                                             "warn_expired", "brake", "brake_clear" };
-
-/* Switch names are DNS names: 255 octets in presentation form, plus the dot
- * we may add and a NUL. */
-#define NAME_MAX_LEN 256
 
 /* ---- small helpers ---- */
 
@@ -50,21 +48,9 @@ static void set_str(char **dst, const char *src)
 	*dst = st_xstrdup(src);
 }
 
-const char *state_side_name(enum cfg_side side)
+int state_cause_automated(enum st_cause cause)
 {
-	return side_names[side == SIDE_ORIGIN];
-}
-
-int state_side_parse(const char *text, enum cfg_side *side)
-{
-	if (text == NULL)
-		return -EINVAL;
-	for (int i = 0; i < 2; i++)
-		if (strcmp(text, side_names[i]) == 0) {
-			*side = (enum cfg_side)i;
-			return 0;
-		}
-	return -EINVAL;
+	return cause == ST_CAUSE_SIGNAL || cause == ST_CAUSE_FAILBACK || cause == ST_CAUSE_ALL_DOWN;
 }
 
 const char *state_cause_name(enum st_cause cause)
@@ -96,20 +82,6 @@ int st_hist_parse(const char *name)
 	return parse_name(name, hist_names, ST_H__COUNT);
 }
 
-/* Lower case with the final dot, as config.c stores names. */
-static int name_norm(const char *in, char *out, size_t outlen)
-{
-	size_t n = strlen(in);
-	if (n == 0 || n + 2 > outlen)
-		return -EINVAL;
-	for (size_t i = 0; i < n; i++)
-		out[i] = (char)tolower((unsigned char)in[i]);
-	if (out[n - 1] != '.')
-		out[n++] = '.';
-	out[n] = '\0';
-	return 0;
-}
-
 static void sig_detail(char *buf, size_t len, const char *src, const char *id, const char *reason)
 {
 	snprintf(buf, len, "%s/%s%s%s", src ? src : "", id ? id : "", reason && *reason ? ": " : "",
@@ -118,7 +90,7 @@ static void sig_detail(char *buf, size_t len, const char *src, const char *id, c
 
 /* ---- switches and the name index ---- */
 
-struct st_switch *st_switch_new(const char *name, enum cfg_side side, int64_t t)
+struct st_switch *st_switch_new(const char *name, enum side side, int64_t t)
 {
 	struct st_switch *sw = st_xrealloc(NULL, sizeof(*sw));
 	memset(sw, 0, sizeof(*sw));
@@ -162,18 +134,9 @@ void st_switch_free(struct st_switch *sw)
 	free(sw);
 }
 
-/* FNV-1a: names are short and the table is rebuilt rarely. */
-static uint64_t name_hash(const char *s)
-{
-	uint64_t h = 14695981039346656037ull;
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 1099511628211ull;
-	return h;
-}
-
 static void index_put(struct state *st, size_t i)
 {
-	size_t mask = st->idx_cap - 1, pos = name_hash(st->sw[i]->name) & mask;
+	size_t mask = st->idx_cap - 1, pos = hash_str(st->sw[i]->name) & mask;
 	while (st->idx[pos] != 0)
 		pos = (pos + 1) & mask;
 	st->idx[pos] = (uint32_t)(i + 1);
@@ -193,8 +156,11 @@ static void index_rebuild(struct state *st)
 		index_put(st, i);
 }
 
+static long lookup_idx(const struct state *st, const char *name);
+
 void st_switch_insert(struct state *st, struct st_switch *sw)
 {
+	assert(lookup_idx(st, sw->name) < 0); /* names are unique: the index finds one */
 	if (st->n == st->cap) {
 		st->cap = st->cap ? st->cap * 2 : 64;
 		st->sw = st_xrealloc(st->sw, st->cap * sizeof(*st->sw));
@@ -221,10 +187,10 @@ static void switch_remove(struct state *st, struct st_switch *sw)
 /* Position of NAME in st->sw, or -1. */
 static long lookup_idx(const struct state *st, const char *name)
 {
-	char key[NAME_MAX_LEN + 2];
-	if (st->idx_cap == 0 || name == NULL || name_norm(name, key, sizeof(key)) < 0)
+	char key[NAME_TEXT_MAX];
+	if (st->idx_cap == 0 || name == NULL || name_normalize(name, key, sizeof(key)) < 0)
 		return -1;
-	size_t mask = st->idx_cap - 1, pos = name_hash(key) & mask;
+	size_t mask = st->idx_cap - 1, pos = hash_str(key) & mask;
 	for (; st->idx[pos] != 0; pos = (pos + 1) & mask)
 		if (strcmp(st->sw[st->idx[pos] - 1]->name, key) == 0)
 			return (long)st->idx[pos] - 1;
@@ -244,11 +210,11 @@ int state_is_glob(const char *pattern)
 
 int st_name_match(const char *pattern, const char *name)
 {
-	char buf[NAME_MAX_LEN + 2];
+	char buf[NAME_TEXT_MAX];
 	size_t len = strlen(pattern);
 
 	if (!state_is_glob(pattern))
-		return name_norm(pattern, buf, sizeof(buf)) == 0 && strcmp(buf, name) == 0;
+		return name_normalize(pattern, buf, sizeof(buf)) == 0 && strcmp(buf, name) == 0;
 	if (fnmatch(pattern, name, FNM_CASEFOLD) == 0)
 		return 1;
 	/* Names are stored with the final dot; "*.example.com" means them too. */
@@ -258,27 +224,24 @@ int st_name_match(const char *pattern, const char *name)
 	return fnmatch(buf, name, FNM_CASEFOLD) == 0;
 }
 
-int state_match(const struct state *st, const char *pattern, struct st_switch ***out, size_t *n)
+size_t state_match(const struct state *st, const char *pattern, struct st_switch ***out)
 {
 	size_t k = 0;
 
 	*out = NULL;
-	*n = 0;
 	if (!state_is_glob(pattern)) {
 		struct st_switch *sw = state_lookup(st, pattern);
-		if (sw != NULL) {
-			*out = st_xrealloc(NULL, sizeof(**out));
-			(*out)[0] = sw;
-			*n = 1;
-		}
-		return 0;
+		if (sw == NULL)
+			return 0;
+		*out = st_xrealloc(NULL, sizeof(**out));
+		(*out)[0] = sw;
+		return 1;
 	}
 	*out = st_xrealloc(NULL, (st->n ? st->n : 1) * sizeof(**out));
 	for (size_t i = 0; i < st->n; i++)
 		if (st_name_match(pattern, st->sw[i]->name))
 			(*out)[k++] = st->sw[i];
-	*n = k;
-	return 0;
+	return k;
 }
 
 /* ---- state ---- */
@@ -291,7 +254,7 @@ struct state *state_new(size_t history_cap)
 	st->hist = st_xrealloc(NULL, st->hist_cap * sizeof(*st->hist));
 	/* The config's defaults, until state_sync brings the real ones. */
 	st->brake_cfg.max_share = 0.2;
-	st->brake_cfg.window = 600;
+	st->brake_cfg.window = 600 * 1000;
 	st->brake_cfg.min_switches = 2;
 	st->signal_ttl = 3600 * 1000;
 	return st;
@@ -387,7 +350,7 @@ static void sig_remove(struct st_signal *arr, size_t *n, struct st_signal *s)
 	(*n)--;
 }
 
-int state_side_down(const struct st_switch *sw, enum cfg_side side, int64_t now, int64_t *since)
+int state_side_down(const struct st_switch *sw, enum side side, int64_t now, int64_t *since)
 {
 	int64_t healthy = sw->healthy_since[side];
 	for (size_t i = 0; i < sw->n_sig; i++) {
@@ -413,14 +376,9 @@ int state_armed(const struct st_switch *sw, int64_t now)
 	return 0;
 }
 
-static int automated(enum st_cause c)
-{
-	return c == ST_CAUSE_SIGNAL || c == ST_CAUSE_FAILBACK || c == ST_CAUSE_ALL_DOWN;
-}
-
 size_t state_brake_count(const struct state *st, int64_t now)
 {
-	int64_t from = now - (int64_t)st->brake_cfg.window * 1000;
+	int64_t from = now - st->brake_cfg.window;
 	size_t k = 0;
 	for (size_t i = 0; i < st->brake.n_flips; i++)
 		if (st->brake.flips[i] > from)
@@ -438,13 +396,15 @@ size_t state_brake_limit(const struct state *st)
 	return k > st->brake_cfg.min_switches ? k : st->brake_cfg.min_switches;
 }
 
-/* ---- applying ops: the one place state changes ---- */
+/* ---- applying ops: the one place the journalled state changes (the
+ * settings come from state_sync, `held` from policy_run: neither is
+ * journalled) ---- */
 
 static void apply_signal(struct state *st, const struct st_op *op, int64_t t)
 {
 	const char *src = op->src, *id = op->id, *reason = op->reason;
 	enum st_sig_kind kind = op->sig;
-	enum cfg_side side = op->side;
+	enum side side = op->side;
 	int64_t exp = op->exp;
 	char detail[512];
 
@@ -463,7 +423,7 @@ static void apply_signal(struct state *st, const struct st_op *op, int64_t t)
 				break;
 			}
 			if (f->side != side) {
-				enum cfg_side old = f->side;
+				enum side old = f->side;
 				f->side = side;
 				f->since = t;
 				st_hist_push(st, t, ST_H_DOWN, sw->name, -1, (int)side, ST_CAUSE_SIGNAL, src, detail);
@@ -507,7 +467,7 @@ static void apply_signal(struct state *st, const struct st_op *op, int64_t t)
 static void apply_pin(struct state *st, const struct st_op *op, int64_t t)
 {
 	const char *reason = op->reason, *actor = op->actor, *glob = op->glob;
-	enum cfg_side side = op->side;
+	enum side side = op->side;
 
 	for (size_t i = 0; i < op->n_names; i++) {
 		struct st_switch *sw = state_lookup(st, op->names[i]);
@@ -528,7 +488,7 @@ static void apply_pin(struct state *st, const struct st_op *op, int64_t t)
 static void pin_end(struct state *st, struct st_switch *sw, int64_t t, enum st_cause why, const char *actor)
 {
 	char detail[512];
-	snprintf(detail, sizeof(detail), "pin to %s by %s: %s", state_side_name(sw->pin.side),
+	snprintf(detail, sizeof(detail), "pin to %s by %s: %s", side_name(sw->pin.side),
 	         sw->pin.actor ? sw->pin.actor : "?", sw->pin.reason ? sw->pin.reason : "");
 	st_hist_push(st, t, why == ST_CAUSE_UNPIN ? ST_H_UNPIN : ST_H_PIN_EXPIRED, sw->name, -1, -1, why, actor,
 	             detail);
@@ -565,7 +525,7 @@ static void apply_expire(struct state *st, int64_t t)
 		}
 		/* The side recovered when its last signal ran out, not when we noticed. */
 		for (int side = 0; side < 2; side++)
-			if (ended[side] && !state_side_down(sw, (enum cfg_side)side, t, NULL) &&
+			if (ended[side] && !state_side_down(sw, (enum side)side, t, NULL) &&
 			    ended[side] > sw->healthy_since[side])
 				sw->healthy_since[side] = ended[side];
 		for (size_t i = sw->n_warn; i-- > 0;) {
@@ -585,7 +545,7 @@ static void apply_flip(struct state *st, const struct st_op *op, int64_t t)
 {
 	struct st_switch *sw = state_lookup(st, op->sw);
 	enum st_cause cause = op->cause;
-	enum cfg_side to = op->to;
+	enum side to = op->to;
 
 	if (sw == NULL)
 		return;
@@ -596,9 +556,9 @@ static void apply_flip(struct state *st, const struct st_op *op, int64_t t)
 	sw->last_flip = t;
 	sw->flips++;
 	st->flips_total[to][cause]++;
-	if (automated(cause)) {
+	if (state_cause_automated(cause)) {
 		struct st_brake *b = &st->brake;
-		int64_t from = t - (int64_t)st->brake_cfg.window * 1000;
+		int64_t from = t - st->brake_cfg.window;
 		size_t drop = 0;
 		/* Only flips inside the window count: forget the older ones. */
 		while (drop < b->n_flips && b->flips[drop] <= from)
@@ -758,7 +718,7 @@ int state_expire(struct state *st, json_t *txn, int64_t now)
 
 /* What a notification would change on SW: ST_CHANGED, ST_REFRESHED or 0. */
 static int signal_effect(const struct st_switch *sw, enum st_sig_kind kind, const char *src, const char *id,
-                         enum cfg_side side, const char *reason, int64_t exp)
+                         enum side side, const char *reason, int64_t exp)
 {
 	int warn = kind == ST_SIG_WARN || kind == ST_SIG_WARN_CLEAR;
 	const struct st_signal *f = warn ? sig_find(sw->warn, sw->n_warn, src, id) : sig_find(sw->sig, sw->n_sig, src, id);
@@ -773,7 +733,7 @@ static int signal_effect(const struct st_switch *sw, enum st_sig_kind kind, cons
 }
 
 int state_signal(struct state *st, json_t *txn, const char *target, const char *source, const char *id,
-                 enum st_sig_kind kind, enum cfg_side side, const char *reason, int64_t now)
+                 enum st_sig_kind kind, enum side side, const char *reason, int64_t now)
 {
 	struct st_switch **m = NULL;
 	size_t n = 0, k = 0;
@@ -785,9 +745,7 @@ int state_signal(struct state *st, json_t *txn, const char *target, const char *
 	/* Drop what has run out first, so an expired signal repeated counts as new. */
 	if ((r = state_expire(st, txn, now)) < 0)
 		return r;
-	if ((r = state_match(st, target, &m, &n)) < 0)
-		return r;
-	if (n == 0) {
+	if ((n = state_match(st, target, &m)) == 0) {
 		free(m);
 		return -ENOENT;
 	}
@@ -808,7 +766,7 @@ int state_signal(struct state *st, json_t *txn, const char *target, const char *
 	return r < 0 ? r : res;
 }
 
-int state_pin(struct state *st, json_t *txn, const char *pattern, enum cfg_side side, const char *reason,
+int state_pin(struct state *st, json_t *txn, const char *pattern, enum side side, const char *reason,
               const char *actor, int64_t expires, int64_t now)
 {
 	struct st_switch **m = NULL;
@@ -817,9 +775,9 @@ int state_pin(struct state *st, json_t *txn, const char *pattern, enum cfg_side 
 
 	if (pattern == NULL || (expires != 0 && expires <= now))
 		return -EINVAL;
-	if ((r = state_expire(st, txn, now)) < 0 || (r = state_match(st, pattern, &m, &n)) < 0)
+	if ((r = state_expire(st, txn, now)) < 0)
 		return r;
-	if (n == 0) {
+	if ((n = state_match(st, pattern, &m)) == 0) {
 		free(m);
 		return -ENOENT;
 	}
@@ -839,9 +797,9 @@ int state_unpin(struct state *st, json_t *txn, const char *pattern, const char *
 
 	if (pattern == NULL)
 		return -EINVAL;
-	if ((r = state_expire(st, txn, now)) < 0 || (r = state_match(st, pattern, &m, &n)) < 0)
+	if ((r = state_expire(st, txn, now)) < 0)
 		return r;
-	if (n == 0) {
+	if ((n = state_match(st, pattern, &m)) == 0) {
 		free(m);
 		return -ENOENT;
 	}
@@ -857,9 +815,10 @@ int state_unpin(struct state *st, json_t *txn, const char *pattern, const char *
 	return r < 0 ? r : (int)k;
 }
 
-int state_flip(struct state *st, json_t *txn, struct st_switch *sw, enum cfg_side to, enum st_cause cause,
+int state_flip(struct state *st, json_t *txn, struct st_switch *sw, enum side to, enum st_cause cause,
                const char *actor, const char *detail, int64_t now)
 {
+	assert(to == SIDE_CDN || to == SIDE_ORIGIN);
 	if (sw->side == to)
 		return 0;
 	struct st_op op = { .kind = OP_FLIP, .t = now, .sw = sw->name, .from = sw->side, .to = to, .cause = cause,
@@ -885,7 +844,7 @@ int state_sync(struct state *st, json_t *txn, const struct config *cfg, int64_t 
 	int changes = 0, r = 0;
 
 	st->brake_cfg = cfg->brake;
-	st->signal_ttl = (int64_t)cfg->defaults.signal_ttl * 1000;
+	st->signal_ttl = cfg->defaults.signal_ttl;
 	memset(seen, 0, st->n ? st->n : 1);
 	for (size_t i = 0; i < cfg->n_switches; i++) {
 		long k = lookup_idx(st, cfg->switches[i].name);
@@ -901,16 +860,12 @@ int state_sync(struct state *st, json_t *txn, const struct config *cfg, int64_t 
 		const struct cfg_switch *c = &cfg->switches[i];
 		struct st_switch *sw = state_lookup(st, c->name);
 		if (sw == NULL) {
-			r = commit(st, txn, &(struct st_op){ .kind = OP_ADD, .t = now, .sw = c->name, .side = c->initial });
+			r = commit(st, txn, &(struct st_op){ .kind = OP_ADD, .t = now, .sw = c->name, .side = c->p.home });
 			changes++;
 			if (r < 0 || (sw = state_lookup(st, c->name)) == NULL)
 				break;
 		}
-		sw->p.home = c->initial;
-		sw->p.all_down = c->all_down;
-		sw->p.failback_hold = (int64_t)c->failback_hold * 1000;
-		sw->p.ttl = c->ttl;
-		sw->p.ttl_armed = c->ttl_armed;
+		sw->p = c->p;
 	}
 	free(seen);
 	free(gone);

@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "config.h"
+#include "lib/err.h"
 #include "lib/journal.h"
 #include "lib/log.h"
 #include "switch/policy.h"
@@ -53,21 +54,22 @@ static void publish(struct switching *s, int64_t now)
 		return;
 	for (size_t i = 0; i < s->st->n; i++) {
 		const struct st_switch *sw = s->st->sw[i];
-		/* Both lists follow the config's order: look up by name only when
-		 * a reload has made them differ, so publishing stays linear. */
-		const char *same = i < view_switch_count(v) ? view_switch_name(v, i) : NULL;
-		long idx = same && strcmp(same, sw->name) == 0 ? (long)i : view_switch_find(v, sw->name);
-		unsigned sel;
+		/* The view's name index: one probe, whatever order a reload left. */
+		long idx = view_switch_find(v, sw->name);
+		unsigned sel, old;
 		if (idx < 0)
 			continue;
-		sel = (sw->side == SIDE_ORIGIN ? VIEW_SEL_ORIGIN : 0) | (state_armed(sw, now) ? VIEW_SEL_ARMED : 0);
-		unsigned old = view_switch_get(v, (size_t)idx);
+		sel = view_sel(sw->side, state_armed(sw, now));
+		old = view_switch_get(v, (size_t)idx);
 		/* Told before the workers serve the new side, so that the tracker
 		 * knows of the flip before it sees a single answer from that side:
 		 * told after, it could file the first re-fetches as before it. */
-		if (s->published && s->on_flip != NULL && ((old ^ sel) & VIEW_SEL_ORIGIN))
-			s->on_flip(s->flip_arg, (uint32_t)idx, (old & VIEW_SEL_ORIGIN) != 0, sw->side == SIDE_ORIGIN,
+		if (s->published && s->on_flip != NULL && view_sel_side(old) != sw->side)
+			s->on_flip(s->flip_arg, (uint32_t)idx, view_sel_side(old), sw->side,
 			           (old & VIEW_SEL_ARMED) ? sw->p.ttl_armed : sw->p.ttl);
+		if (old != sel)
+			log_debug("switch %s: serving %s%s", sw->name, side_name(sw->side),
+			          (sel & VIEW_SEL_ARMED) ? " (armed: low TTL)" : "");
 		view_switch_set(v, (size_t)idx, sel);
 	}
 	s->published = 1;
@@ -80,16 +82,12 @@ static int recover(struct switching *s, char *err, size_t errlen)
 	int rc;
 
 	s->st = state_new(0);
-	if (s->st == NULL) {
-		snprintf(err, errlen, "out of memory");
-		return -1;
-	}
+	if (s->st == NULL)
+		return err_set(err, errlen, -ENOMEM, "out of memory");
 	opts.arg = s->st;
 	rc = journal_open(&s->j, s->state_dir, &opts, state_replay_cb, s->st, &info);
-	if (rc < 0) {
-		snprintf(err, errlen, "%s: cannot recover the switch state: %s", s->state_dir, journal_strerror(rc));
-		return -1;
-	}
+	if (rc < 0)
+		return err_set(err, errlen, rc, "%s: cannot recover the switch state: %s", s->state_dir, journal_strerror(rc));
 	state_counters_reset(s->st);
 	log_notice("state recovered from %s: snapshot %s, %llu records%s", s->state_dir, info.snapshot ? "yes" : "no",
 	           (unsigned long long)info.records, info.dropped_bytes ? ", a torn tail cut" : "");
@@ -134,6 +132,7 @@ static int commit(struct switching *s, json_t *txn, int64_t now)
 {
 	int rc = 0;
 	if (!state_txn_empty(txn)) {
+		log_debug("journal: appending a transaction of %zu ops", json_array_size(json_object_get(txn, "ops")));
 		/* The timer retries every RETRY_MS while the journal fails: say so
 		 * once, then at most every TIMER_MAX_MS. */
 		int loud;
@@ -148,7 +147,7 @@ static int commit(struct switching *s, json_t *txn, int64_t now)
 			s->journal_failures++;
 			s->failing = 1;
 			if (loud)
-				log_error("journal append failed (%s): the change is refused", strerror(-rc));
+				log_errno(LOG_LVL_ERR, -rc, "journal append failed, the change is refused");
 			journal_close(s->j);
 			s->j = NULL;
 			state_free(s->st);
@@ -251,19 +250,20 @@ static void arm_timer(struct switching *s, int64_t now)
 int switching_open(struct switching **out, uv_loop_t *loop, const struct config *cfg, char *err, size_t errlen)
 {
 	struct switching *s = calloc(1, sizeof(*s));
+	int rc;
+
 	if (s == NULL || (s->state_dir = strdup(cfg->state_dir)) == NULL) {
 		free(s);
-		snprintf(err, errlen, "out of memory");
-		return -1;
+		return err_set(err, errlen, -ENOMEM, "out of memory");
 	}
 	s->loop = loop;
 	uv_timer_init(loop, &s->timer);
 	s->timer.data = s;
-	if (recover(s, err, errlen) < 0 || sync_and_run(s, cfg, switching_now()) < 0) {
+	if ((rc = recover(s, err, errlen)) < 0 || (rc = sync_and_run(s, cfg, switching_now())) < 0) {
 		if (err[0] == '\0')
 			snprintf(err, errlen, "%s: cannot write the journal", cfg->state_dir);
 		switching_close(s);
-		return -1;
+		return rc;
 	}
 	*out = s;
 	return 0;
@@ -294,7 +294,7 @@ int switching_reload(struct switching *s, const struct config *cfg)
 
 static const char *source_name(enum webhook_source src)
 {
-	return src == SRC_ALERTMANAGER ? "alertmanager" : src == SRC_GRAFANA ? "grafana" : "signal";
+	return src == SRC_ALERTMANAGER ? "alertmanager" : (src == SRC_GRAFANA ? "grafana" : "signal");
 }
 
 struct signals {
@@ -310,7 +310,7 @@ static int signals_fn(struct state *st, json_t *txn, void *arg, int64_t now)
 
 	for (size_t i = 0; i < a->n && rc >= 0; i++)
 		rc = state_signal(st, txn, a->ev[i].target, source_name(a->ev[i].source), a->ev[i].id,
-		                  kinds[a->ev[i].kind], a->ev[i].side ? SIDE_ORIGIN : SIDE_CDN, a->ev[i].reason, now);
+		                  kinds[a->ev[i].kind], a->ev[i].side, a->ev[i].reason, now);
 	return rc < 0 ? rc : 0;
 }
 
@@ -327,9 +327,7 @@ int switching_signals(struct switching *s, const struct signal_event *ev, size_t
 	/* Check every target before changing anything: all or nothing. */
 	for (size_t i = 0; i < n; i++) {
 		struct st_switch **m = NULL;
-		size_t k = 0;
-		if (state_match(s->st, ev[i].target, &m, &k) < 0)
-			return -ENOMEM;
+		size_t k = state_match(s->st, ev[i].target, &m);
 		free(m);
 		if (k == 0) {
 			snprintf(err, errlen, "no switch named %s", ev[i].target);
@@ -378,7 +376,7 @@ void switching_metrics(struct switching *s, FILE *f)
 	           "# TYPE routerd_flips_total counter\n");
 	for (int side = 0; side < 2; side++)
 		for (int c = 0; c < ST_CAUSE__COUNT; c++)
-			fprintf(f, "routerd_flips_total{to=\"%s\",cause=\"%s\"} %llu\n", state_side_name((enum cfg_side)side),
+			fprintf(f, "routerd_flips_total{to=\"%s\",cause=\"%s\"} %llu\n", side_name((enum side)side),
 			        state_cause_name((enum st_cause)c), (unsigned long long)s->st->flips_total[side][c]);
 	fprintf(f, "# HELP routerd_switch_last_flip_timestamp_seconds When each switch last flipped (0: never).\n"
 	           "# TYPE routerd_switch_last_flip_timestamp_seconds gauge\n");
@@ -390,9 +388,11 @@ void switching_metrics(struct switching *s, FILE *f)
 			active += sw->sig[k].expires > now;
 	}
 	fprintf(f, "# HELP routerd_signals_active Unexpired down-signals.\n# TYPE routerd_signals_active gauge\n"
-	           "routerd_signals_active %zu\n", active);
+	           "routerd_signals_active %zu\n",
+	        active);
 	fprintf(f, "# HELP routerd_brake_engaged 1 while the safety brake holds automated flips.\n"
-	           "# TYPE routerd_brake_engaged gauge\nrouterd_brake_engaged %d\n", s->st->brake.engaged);
+	           "# TYPE routerd_brake_engaged gauge\nrouterd_brake_engaged %d\n",
+	        s->st->brake.engaged);
 	fprintf(f, "# HELP routerd_journal_failures_total Journal writes that failed (changes refused).\n"
 	           "# TYPE routerd_journal_failures_total counter\nrouterd_journal_failures_total %llu\n",
 	        (unsigned long long)s->journal_failures);

@@ -14,11 +14,14 @@
 #include <stdio.h>
 #include <uv.h>
 
+#include "lib/side.h"
+
 struct config;
 struct signal_event;
 struct switching;
 
-/* Recover from CFG->state_dir, sync with CFG and publish. 0 or -1 with ERR. */
+/* Recover from CFG->state_dir, sync with CFG and publish. 0, or -errno
+ * with ERR. */
 int switching_open(struct switching **out, uv_loop_t *loop, const struct config *cfg, char *err, size_t errlen);
 void switching_close(struct switching *s);
 
@@ -38,9 +41,9 @@ int switching_signals(struct switching *s, const struct signal_event *ev, size_t
 const char *switching_name(struct switching *s, const char *name);
 
 /* FN is called for every flip as it is published, just before the workers
- * serve the new side: the view's switch index, the sides (0 cdn, 1 origin)
- * and the TTL served until then. */
-typedef void (*switching_flip_fn)(void *arg, uint32_t switch_idx, int from, int to, uint32_t ttl_before);
+ * serve the new side: the view's switch index, the sides and the TTL
+ * served until then. */
+typedef void (*switching_flip_fn)(void *arg, uint32_t switch_idx, enum side from, enum side to, uint32_t ttl_before);
 void switching_on_flip(struct switching *s, switching_flip_fn fn, void *arg);
 
 /* The clock of the switch state: CLOCK_REALTIME in milliseconds. */

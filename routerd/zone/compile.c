@@ -147,11 +147,6 @@ void bb_serial_source(struct blob_builder *b, const _Atomic uint32_t *serial)
 	b->serial = serial;
 }
 
-size_t bb_len(const struct blob_builder *b)
-{
-	return b->len;
-}
-
 static void put_pointer(struct blob_builder *b, const struct dict_entry *e)
 {
 	if (e->shifting && !b->exact) {

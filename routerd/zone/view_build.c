@@ -44,7 +44,7 @@ struct bnode {
 	struct bnode *cut;       /* delegation at or above, or NULL */
 	struct bnode *wild;      /* "*" child */
 	struct node *out;
-	int sw;                  /* switch index or -1 */
+	int sw; /* switch index or -1 */
 	int skip;                /* inside a more specific served zone */
 	uint8_t len;
 	uint8_t lname[WIRE_NAME_MAX];
@@ -363,7 +363,13 @@ static int attach_switches(struct build *b)
 
 /* ---- compiling answers ---------------------------------------------------- */
 
-enum outcome_kind { OUT_DATA, OUT_EMPTY, OUT_NX, OUT_REFERRAL, OUT_EXTERNAL };
+enum outcome_kind {
+	OUT_DATA,
+	OUT_EMPTY,
+	OUT_NX,
+	OUT_REFERRAL,
+	OUT_EXTERNAL,
+};
 
 struct outcome {
 	enum outcome_kind kind;
@@ -685,8 +691,8 @@ static const struct answers *compile_answers(struct node_ctx *c)
 static size_t switched_sets(struct build *b, struct bnode *n, unsigned sel, struct bset *out, size_t cap)
 {
 	const struct cfg_switch *s = &b->cfg->switches[n->sw];
-	const struct cfg_answer *side = (sel & VIEW_SEL_ORIGIN) ? &s->origin : &s->cdn;
-	uint32_t ttl = (sel & VIEW_SEL_ARMED) ? s->ttl_armed : s->ttl;
+	const struct cfg_answer *side = view_sel_side(sel) == SIDE_ORIGIN ? &s->origin : &s->cdn;
+	uint32_t ttl = (sel & VIEW_SEL_ARMED) ? s->p.ttl_armed : s->p.ttl;
 	struct bset extra[2];
 	size_t k = 0, n_extra;
 
@@ -868,7 +874,7 @@ static int build_switch_table(struct build *b)
 		v->switches[i].name = arena_dup(b->arena, s->name, strlen(s->name) + 1);
 		if (v->switches[i].name == NULL)
 			return -1;
-		atomic_init(&v->switches[i].sel, s->initial == SIDE_ORIGIN ? VIEW_SEL_ORIGIN : 0);
+		atomic_init(&v->switches[i].sel, (uint8_t)view_sel(s->p.home, 0));
 	}
 	for (size_t zi = 0; zi < b->n_zones; zi++)
 		for (size_t i = 0; i < b->zones[zi].n_all; i++) {
@@ -876,7 +882,7 @@ static int build_switch_table(struct build *b)
 			if (n->sw >= 0)
 				v->switches[n->sw].node = n->out;
 		}
-	return 0;
+	return view_index_switches(v);
 }
 
 static int check_switches(struct build *b)
@@ -930,7 +936,7 @@ static void build_free(struct build *b)
 int view_build(const struct config *cfg, struct view **out, char *err, size_t errlen)
 {
 	struct build b = { .cfg = cfg, .err = err, .errlen = errlen };
-	int rc = -1;
+	int rc = -EINVAL;
 
 	err[0] = '\0';
 	b.v = calloc(1, sizeof(*b.v));
@@ -946,10 +952,14 @@ int view_build(const struct config *cfg, struct view **out, char *err, size_t er
 			goto done;
 		bzone_adjust(&b.zones[i]);
 	}
-	if (attach_switches(&b) < 0 || check_switches(&b) < 0)
+	if (attach_switches(&b) < 0)
 		goto done;
+	/* Switch nodes may be new names: they learn their cut here, and only
+	 * then can a switch below a delegation be refused. */
 	for (size_t i = 0; i < b.n_zones; i++)
-		bzone_adjust(&b.zones[i]); /* switch nodes may be new names */
+		bzone_adjust(&b.zones[i]);
+	if (check_switches(&b) < 0)
+		goto done;
 	if (assemble(&b) < 0 || build_switch_table(&b) < 0) {
 		if (err[0] == '\0')
 			snprintf(err, errlen, "%s: error: cannot compile the zones (out of memory, or an answer over 64 KiB)",

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * view_int.h -- the compiled view, shared by view.c (building), compile.c
- * (wire encoding) and answer.c (lookups). Nothing outside these three
- * files includes it.
+ * view_int.h -- the compiled view, shared by view_build.c (building it),
+ * compile.c (wire encoding), view.c (publishing, the switch table) and
+ * dns/answer.c (lookups). Nothing else includes it: the rest of routerd
+ * sees a view through view.h.
  *
  * A response body (everything after the question) is a struct blob. It is
  * compiled against an *anchor*: a name that is a suffix of every query name
@@ -17,9 +18,14 @@
 #include <stdatomic.h>
 #include <stdint.h>
 
+#include "lib/hash.h"
 #include "lib/wire.h"
 
-enum { SEC_ANSWER = 0, SEC_AUTHORITY = 1, SEC_ADDITIONAL = 2 };
+enum {
+	SEC_ANSWER = 0,
+	SEC_AUTHORITY = 1,
+	SEC_ADDITIONAL = 2,
+};
 
 /* Where one RRset ends in a blob, so a response that does not fit can be
  * cut at an RRset boundary (RFC 2181 9: never send part of an RRset). */
@@ -98,19 +104,20 @@ struct view {
 	size_t n_zones;
 	struct vswitch *switches;
 	size_t n_switches;
+	uint32_t *switch_idx;      /* open addressing over switches[] by name: index + 1, 0 empty */
+	size_t switch_idx_mask;
 	uint16_t udp_payload_max;
 	void *arena;               /* all blobs and nodes, freed at once */
 };
 
-/* Hash of a lower-case wire-format name. */
+/* Hash of a lower-case wire-format name (lib/hash.h). */
 static inline uint64_t view_hash(const uint8_t *name, size_t len)
 {
-	/* FNV-1a: names are short, and this is one multiply per byte. */
-	uint64_t h = 0xcbf29ce484222325ull;
-	for (size_t i = 0; i < len; i++)
-		h = (h ^ name[i]) * 0x100000001b3ull;
-	return h;
+	return hash_bytes(HASH_INIT, name, len);
 }
+
+/* Fill switch_idx from switches[] (view_build, once the names are in). */
+int view_index_switches(struct view *v);
 
 /* The node named NAME (lower-case wire, LEN bytes), or NULL. */
 static inline const struct node *view_lookup(const struct view *v, const uint8_t *name, size_t len)

@@ -49,7 +49,7 @@ struct loader {
 	size_t errlen;
 };
 
-/* "file:line: error: " then the reason. Returns -1 for the caller to pass on. */
+/* "file:line: error: " then the reason. Returns -EINVAL for the caller to pass on. */
 static int refusef(struct loader *l, int line, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 static int refusef(struct loader *l, int line, const char *fmt, ...)
 {
@@ -61,7 +61,7 @@ static int refusef(struct loader *l, int line, const char *fmt, ...)
 		vsnprintf(l->err + n, l->errlen - (size_t)n, fmt, ap);
 		va_end(ap);
 	}
-	return -1;
+	return -EINVAL;
 }
 
 /* The same, with NAME in presentation format filling the one %s of FMT. */
@@ -71,7 +71,7 @@ static int refuse(struct loader *l, int line, const char *fmt, const ldns_rdf *n
 
 	refusef(l, line, fmt, s ? s : "?");
 	free(s);
-	return -1;
+	return -EINVAL;
 }
 
 /* The whole file in memory: ldns reads it through fmemopen(), and error
@@ -106,7 +106,7 @@ fail:
 	snprintf(l->err, l->errlen, "%s: error: cannot read zone file: %s", l->file, strerror(errno));
 	if (f != NULL)
 		fclose(f);
-	return -1;
+	return -EINVAL;
 }
 
 /*
@@ -152,7 +152,7 @@ static int split_directive(struct loader *l, char *buf, char *word[], int max)
 	char *save = NULL;
 
 	if (n >= DIRECTIVE_MAX)
-		return -1;
+		return -EINVAL;
 	memcpy(buf, s, n);
 	buf[n] = '\0';
 	buf[strcspn(buf, ";")] = '\0';
@@ -272,7 +272,7 @@ static int parse_error(struct loader *l, ldns_status st)
 		n--;
 	snprintf(l->err, l->errlen, "%s:%d: error: %s: %.*s%s", l->file, l->line, ldns_get_errorstr_by_id(st),
 	         n > 60 ? 60 : n, s, n > 60 ? "..." : "");
-	return -1;
+	return -EINVAL;
 }
 
 /* ldns accepts a "(" still open at the end of the file and stops quietly at
@@ -317,7 +317,7 @@ static int read_rr(struct loader *l, FILE *f)
 		st = LDNS_STATUS_SYNTAX_ERR;
 	if (st != LDNS_STATUS_OK || check_rr(l, rr, l->line) < 0 || push(l, rr, l->line) < 0) {
 		ldns_rr_free(rr);
-		return st != LDNS_STATUS_OK ? refusef(l, l->line, "unbalanced parentheses") : -1;
+		return st != LDNS_STATUS_OK ? refusef(l, l->line, "unbalanced parentheses") : -EINVAL;
 	}
 	advance_to(l, (size_t)end);
 	return 0;
@@ -333,7 +333,7 @@ static int read_file(struct loader *l)
 	f = fmemopen(l->text, l->len, "r");
 	if (f == NULL) {
 		snprintf(l->err, l->errlen, "%s: error: %s", l->file, strerror(errno));
-		return -1;
+		return -EINVAL;
 	}
 	l->line = 1;
 	skip_blank(l);
@@ -446,7 +446,7 @@ static int check_owners(struct loader *l)
 		for (j = i + 1; j < l->n && ldns_dname_compare(ldns_rr_owner(l->rrs[j].rr), owner) == 0; j++)
 			;
 		if (check_owner(l, i, j, &soa, &apex_ns) < 0)
-			return -1;
+			return -EINVAL;
 	}
 	if (soa == SIZE_MAX)
 		return refuse(l, 1, "no SOA record for %s", l->apex);
@@ -462,7 +462,7 @@ static int check_owners(struct loader *l)
 static int collect(struct loader *l, struct zone_data *z)
 {
 	ldns_rr_list *all = ldns_rr_list_new();
-	int rc = -1;
+	int rc = -EINVAL;
 
 	z->rrs = ldns_rr_list_new();
 	if (all == NULL || z->rrs == NULL)
@@ -500,12 +500,12 @@ int zone_load(const char *name, const char *file, struct zone_data **out, char *
 {
 	struct loader l = { .file = file, .err = err, .errlen = errlen, .ttl = DEFAULT_TTL };
 	struct zone_data *z = NULL;
-	int rc = -1;
+	int rc = -EINVAL;
 
 	*out = NULL;
 	if (ldns_str2rdf_dname(&l.apex, name) != LDNS_STATUS_OK) {
 		snprintf(err, errlen, "%s: error: bad zone name %s", file, name);
-		return -1;
+		return -EINVAL;
 	}
 	ldns_dname2canonical(l.apex);
 	/* The default origin is the zone's name (RFC 1035 5.1). */

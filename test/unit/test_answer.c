@@ -23,6 +23,7 @@
 #include "lib/ring.h"
 #include "zone/view.h"
 
+/* clang-format off */
 static const char *zone_text =
 	"$ORIGIN t.example.\n"
 	"$TTL 3600\n"
@@ -55,6 +56,7 @@ static const char *zone_text =
 	"big TXT \"5123456789012345678901234567890123456789012345678901234567890123456789\"\n"
 	"big TXT \"6123456789012345678901234567890123456789012345678901234567890123456789\"\n"
 	"big TXT \"7123456789012345678901234567890123456789012345678901234567890123456789\"\n";
+/* clang-format on */
 
 static char dir[] = "/tmp/test_answer.XXXXXX";
 static char zone_path[256];
@@ -89,8 +91,8 @@ static int setup(void **state)
 	switches[0].cdn.cname = "cust.cdn.example.net.";
 	switches[0].origin.a = origin_a;
 	switches[0].origin.n_a = 1;
-	switches[0].ttl = 30;
-	switches[0].ttl_armed = 5;
+	switches[0].p.ttl = 30;
+	switches[0].p.ttl_armed = 5;
 	cfg.path = "test.yaml";
 	cfg.zones = zones;
 	cfg.n_zones = 1;
@@ -439,7 +441,7 @@ static void test_switch_flip(void **state)
 	assert_rr(ldns_pkt_answer(p), 0, "sw.t.example. 30 IN CNAME cust.cdn.example.net.");
 	ldns_pkt_free(p);
 
-	view_switch_set(v, (size_t)idx, VIEW_SEL_ORIGIN | VIEW_SEL_ARMED);
+	view_switch_set(v, (size_t)idx, VIEW_SEL_SIDE | VIEW_SEL_ARMED);
 	p = ask("sw.t.example.", LDNS_RR_TYPE_A);
 	assert_int_equal(ldns_pkt_ancount(p), 1);
 	assert_rr(ldns_pkt_answer(p), 0, "sw.t.example. 5 IN A 198.51.100.7");
@@ -454,7 +456,7 @@ static void test_switch_flip(void **state)
 	assert_int_equal(ldns_rdf2native_int32(ldns_rr_rdf(ldns_rr_list_rr(ldns_pkt_authority(p), 0), 2)), 2);
 	ldns_pkt_free(p);
 	assert_int_equal(view_switch_serial(v, (size_t)idx), 2);
-	view_switch_set(v, (size_t)idx, VIEW_SEL_ORIGIN | VIEW_SEL_ARMED); /* no change, no new serial */
+	view_switch_set(v, (size_t)idx, VIEW_SEL_SIDE | VIEW_SEL_ARMED); /* no change, no new serial */
 	assert_int_equal(view_switch_serial(v, (size_t)idx), 2);
 
 	/* Both queries for the switch were recorded for the tracker, with side and resolver. */
@@ -469,6 +471,7 @@ static void test_switch_flip(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		/* clang-format off */
 		cmocka_unit_test(test_exact_answer),    cmocka_unit_test(test_case_preserved),
 		cmocka_unit_test(test_nxdomain_and_nodata), cmocka_unit_test(test_cname_chain),
 		cmocka_unit_test(test_wildcard),        cmocka_unit_test(test_referral),
@@ -477,5 +480,6 @@ int main(void)
 		cmocka_unit_test(test_truncation),      cmocka_unit_test(test_any),
 		cmocka_unit_test(test_switch_flip),
 	};
+	        /* clang-format on */
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

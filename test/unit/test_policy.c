@@ -24,7 +24,16 @@
 
 #define T0 1700000000000LL /* the fake clock starts here (ms); steps are seconds after */
 
-enum ev { TICK = 0, DOWN, UP, WARN, WARN_CLEAR, PIN, UNPIN, BRAKE_CLEAR };
+enum ev {
+	TICK = 0,
+	DOWN,
+	UP,
+	WARN,
+	WARN_CLEAR,
+	PIN,
+	UNPIN,
+	BRAKE_CLEAR,
+};
 
 /* Expectations: 0 means "not checked", so values are stored shifted. */
 #define CAUSE(c) (ST_CAUSE_##c + 1)
@@ -59,7 +68,7 @@ struct step {
 
 struct scenario {
 	const char *name;
-	int n;               /* switches s1..sN.example.com. (when names is empty) */
+	int n; /* switches s1..sN.example.com. (when names is empty) */
 	const char *names[4];
 	int origin_home;     /* every switch starts on origin */
 	uint32_t hold;       /* failback_hold, seconds */
@@ -73,6 +82,7 @@ struct scenario {
 #define BASE .n = 3, .hold = 300, .share = 0.2, .window = 600, .min = 10
 #define BRAKE(N) .n = N, .hold = 300, .share = 0.2, .window = 600, .min = 2
 
+/* clang-format off */
 static const struct scenario scenarios[] = {
 	{ "cdn down: origin", BASE,
 	  .steps = { { 0, TICK, .expect_side = "cdn", .cause = CAUSE(INITIAL), .brake = OFF, FLIPS(0), DL_NEVER },
@@ -228,6 +238,7 @@ static const struct scenario scenarios[] = {
 	    { 40, UP, .side = "origin", .id = "o", .expect_side = "cdn", DL(340) },
 	    { 340, TICK, .expect_side = "origin", .cause = CAUSE(FAILBACK), FLIPS(2) } } },
 };
+/* clang-format on */
 
 /* ---- the runner ---- */
 
@@ -236,11 +247,11 @@ static const struct scenario scenarios[] = {
 static int run_event(struct state *st, json_t *txn, const struct step *s, int64_t now)
 {
 	const char *target = s->target ? s->target : "s1.example.com";
-	enum cfg_side side = SIDE_CDN;
+	enum side side = SIDE_CDN;
 	const char *id = s->id ? s->id : "a";
 
 	if (s->side != NULL)
-		assert_int_equal(state_side_parse(s->side, &side), 0);
+		assert_int_equal(side_parse(s->side, &side), 0);
 	switch (s->ev) {
 	case TICK:
 		return 0;
@@ -312,17 +323,17 @@ static void run_scenario(void **arg)
 		else
 			snprintf(names[n], sizeof(names[n]), "s%zu.example.com.", n + 1);
 		sws[n].name = names[n];
-		sws[n].ttl = 30;
-		sws[n].ttl_armed = 5;
-		sws[n].failback_hold = sc->hold;
-		sws[n].all_down = sc->all_down;
-		sws[n].initial = sc->origin_home ? SIDE_ORIGIN : SIDE_CDN;
+		sws[n].p.ttl = 30;
+		sws[n].p.ttl_armed = 5;
+		sws[n].p.failback_hold = (int64_t)sc->hold * 1000;
+		sws[n].p.all_down = sc->all_down;
+		sws[n].p.home = sc->origin_home ? SIDE_ORIGIN : SIDE_CDN;
 	}
 	cfg.switches = sws;
 	cfg.n_switches = n;
-	cfg.defaults.signal_ttl = 3600;
+	cfg.defaults.signal_ttl = 3600 * 1000;
 	cfg.brake.max_share = sc->share;
-	cfg.brake.window = sc->window;
+	cfg.brake.window = (int64_t)sc->window * 1000;
 	cfg.brake.min_switches = sc->min;
 
 	txn = state_txn_new(T0);
@@ -334,7 +345,7 @@ static void run_scenario(void **arg)
 	for (size_t i = 0; i < sizeof(sc->steps) / sizeof(sc->steps[0]); i++) {
 		const struct step *s = &sc->steps[i];
 		int64_t now = T0 + s->t * 1000;
-		const char *swname = s->sw ? s->sw : s->target && !state_is_glob(s->target) ? s->target : "s1.example.com";
+		const char *swname = s->sw ? s->sw : (s->target && !state_is_glob(s->target) ? s->target : "s1.example.com");
 		size_t hist_before = st->hist_len;
 		struct policy_decision d;
 		struct st_switch *sw;
@@ -353,8 +364,8 @@ static void run_scenario(void **arg)
 		if (sw == NULL)
 			fail_msg("%s: no switch %s", where, swname);
 		policy_evaluate(st, sw, now, &d);
-		if (s->expect_side && strcmp(state_side_name(sw->side), s->expect_side) != 0)
-			fail_msg("%s: %s serves %s, expected %s", where, sw->name, state_side_name(sw->side), s->expect_side);
+		if (s->expect_side && strcmp(side_name(sw->side), s->expect_side) != 0)
+			fail_msg("%s: %s serves %s, expected %s", where, sw->name, side_name(sw->side), s->expect_side);
 		if (s->cause && d.cause != (enum st_cause)(s->cause - 1))
 			fail_msg("%s: cause %s, expected %s", where, state_cause_name(d.cause),
 			         state_cause_name((enum st_cause)(s->cause - 1)));
@@ -392,14 +403,14 @@ static void run_scenario(void **arg)
 /* The switch JSON the admin socket shows: derived fields present and right. */
 static void test_show_json(void **unused)
 {
-	struct cfg_switch sw = { .name = "www.example.com.", .ttl = 30, .ttl_armed = 5, .failback_hold = 300 };
+	struct cfg_switch sw = { .name = "www.example.com.", .p = { .ttl = 30, .ttl_armed = 5, .failback_hold = 300 * 1000 } };
 	struct config cfg = { .switches = &sw, .n_switches = 1 };
 	struct state *st = state_new(0);
 	json_t *o, *rows;
 
 	(void)unused;
-	cfg.defaults.signal_ttl = 3600;
-	cfg.brake = (struct cfg_brake){ 0.2, 600, 2 };
+	cfg.defaults.signal_ttl = 3600 * 1000;
+	cfg.brake = (struct cfg_brake){ 0.2, 600 * 1000, 2 };
 	assert_int_equal(state_sync(st, NULL, &cfg, T0), 1);
 	assert_int_equal(state_signal(st, NULL, "WWW.example.com", "grafana", "x", ST_SIG_DOWN, SIDE_CDN, "5xx", T0),
 	                 ST_CHANGED);

@@ -169,11 +169,13 @@ static void test_lower(void **state)
 
 int main(void)
 {
+	/* clang-format off */
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_question),       cmocka_unit_test(test_edns_and_ecs),
 		cmocka_unit_test(test_bad_ecs),        cmocka_unit_test(test_two_opts),
 		cmocka_unit_test(test_option_overrun), cmocka_unit_test(test_drop_and_errors),
 		cmocka_unit_test(test_name_too_long),  cmocka_unit_test(test_lower),
 	};
+	/* clang-format on */
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

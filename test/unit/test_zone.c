@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* test_zone.c -- zone loading: what is refused, at which line, and what is kept. */
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -148,7 +149,7 @@ static void test_refused(void **state)
 		char err[512] = "", want[300];
 		write_zone(c->text);
 		snprintf(want, sizeof(want), "%s:%d: error: ", path, c->line);
-		if (zone_load("z.test", path, &z, err, sizeof(err)) != -1 || strncmp(err, want, strlen(want)) != 0 ||
+		if (zone_load("z.test", path, &z, err, sizeof(err)) != -EINVAL || strncmp(err, want, strlen(want)) != 0 ||
 		    strstr(err, c->reason) == NULL || z != NULL) {
 			print_error("case %zu: got \"%s\", wanted \"%s...%s\"\n", i, err, want, c->reason);
 			failed++;
@@ -163,7 +164,7 @@ static void test_missing_file(void **state)
 	(void)state;
 	struct zone_data *z = NULL;
 	char err[512];
-	assert_int_equal(zone_load("z.test", "/nonexistent.zone", &z, err, sizeof(err)), -1);
+	assert_int_equal(zone_load("z.test", "/nonexistent.zone", &z, err, sizeof(err)), -EINVAL);
 	assert_non_null(strstr(err, "/nonexistent.zone: error: cannot read zone file: No such file"));
 	assert_null(z);
 }
@@ -174,7 +175,7 @@ static void test_bad_zone_name(void **state)
 	struct zone_data *z = NULL;
 	char err[512];
 	write_zone(HEAD);
-	assert_int_equal(zone_load("a..b", path, &z, err, sizeof(err)), -1);
+	assert_int_equal(zone_load("a..b", path, &z, err, sizeof(err)), -EINVAL);
 	assert_non_null(strstr(err, "bad zone name a..b"));
 }
 
@@ -299,7 +300,7 @@ static void test_duplicates(void **state)
 	(void)state;
 	char got[512];
 	struct zone_data *z = load_ok(HEAD SOA "www CNAME NS\nwww CNAME ns.z.test.\nns A 192.0.2.1\n"
-	                                   "t TXT \"a\"\nt TXT \"A\"\nt TXT \"a\"\n");
+	                                       "t TXT \"a\"\nt TXT \"A\"\nt TXT \"a\"\n");
 	/* SOA, NS, ns A, one CNAME, two TXT: TXT data is case-sensitive. */
 	assert_int_equal(ldns_rr_list_rr_count(z->rrs), 6);
 	find(z, "www.z.test.", LDNS_RR_TYPE_CNAME, got, sizeof(got));
