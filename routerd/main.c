@@ -71,7 +71,7 @@ static int recover(const char *path)
 		return 1;
 	}
 	printf("%s: snapshot %s, %llu records kept, %llu bytes set aside%s\n", cfg->state_dir,
-	       info.snapshot_set_aside ? "set aside" : info.snapshot ? "kept" : "none", (unsigned long long)info.records,
+	       info.snapshot_set_aside ? "set aside" : (info.snapshot ? "kept" : "none"), (unsigned long long)info.records,
 	       (unsigned long long)info.set_aside_bytes, info.dropped_bytes ? ", a torn last record cut" : "");
 	snprintf(prop_dir, sizeof(prop_dir), "%s/propagation", cfg->state_dir);
 	if (access(prop_dir, F_OK) == 0) {
@@ -80,7 +80,7 @@ static int recover(const char *path)
 			fprintf(stderr, "routerd --recover: %s: %s\n", prop_dir, journal_strerror(r));
 		else
 			printf("%s: snapshot %s, %llu bytes set aside\n", prop_dir,
-			       info.snapshot_set_aside ? "set aside" : info.snapshot ? "kept" : "none",
+			       info.snapshot_set_aside ? "set aside" : (info.snapshot ? "kept" : "none"),
 			       (unsigned long long)info.set_aside_bytes);
 	}
 	config_free(cfg);

@@ -580,7 +580,7 @@ static int propagation_reply(json_t *resp, const char *svg, int as_json)
 /* Keys whose integers are times (ms since the epoch) in the daemon's replies. */
 static int time_key(const char *key)
 {
-	static const char *const keys[] = { "t",       "since",     "expires",       "created", "last_flip",
+	static const char *const keys[] = { "t", "since", "expires", "created", "last_flip",
 		                            "pin_ended", "failback_at", "healthy_since", NULL };
 	for (int i = 0; keys[i] != NULL; i++)
 		if (strcmp(key, keys[i]) == 0)
@@ -639,7 +639,8 @@ static int connect_or_say(const char *sock, int *fd)
 		return 0;
 	if (errno == EACCES || errno == EPERM) {
 		fprintf(stderr, "routerctl: permission denied on %s (routerd runs; control.mode and the socket's "
-		        "group say who may use it)\n", sock);
+		                "group say who may use it)\n",
+		        sock);
 		return EXIT_FAILED;
 	}
 	if (errno == ENOENT || errno == ECONNREFUSED) {

@@ -46,7 +46,7 @@ static const int counted_codes[] = { 200, 400, 401, 403, 404, 405, 413, 422, 431
 #define N_CODES (sizeof(counted_codes) / sizeof(counted_codes[0]))
 
 const char *const control_qtype_names[QT__COUNT] = { "A", "AAAA", "CNAME", "NS", "SOA", "MX",
-	                                                    "TXT", "SRV", "PTR", "DS", "ANY", "other" };
+	                                             "TXT", "SRV", "PTR", "DS", "ANY", "other" };
 
 const char *control_rcode_name(int r)
 {
@@ -72,7 +72,6 @@ static const struct view *view_now(void)
 {
 	return view_current();
 }
-
 
 
 

@@ -37,18 +37,18 @@ struct field {
  * routerd 0.2.0 wrote, so that a journal dump reads the same). */
 static const struct field f_add[] = { F("sw", F_NAME, sw), F("side", F_SIDE, side), END };
 static const struct field f_remove[] = { F("sw", F_NAME, sw), END };
-static const struct field f_signal[] = { F("sw", F_NAMES, names),   F("src", F_STR, src),
-	                                 F("id", F_STR, id),        F("kind", F_SIG, sig),
-	                                 F("side", F_SIDE, side),   F("reason", F_STR_NULL, reason),
-	                                 F("exp", F_INT, exp),      END };
-static const struct field f_pin[] = { F("sw", F_NAMES, names),        F("side", F_SIDE, side),
+static const struct field f_signal[] = { F("sw", F_NAMES, names), F("src", F_STR, src),
+	                                 F("id", F_STR, id), F("kind", F_SIG, sig),
+	                                 F("side", F_SIDE, side), F("reason", F_STR_NULL, reason),
+	                                 F("exp", F_INT, exp), END };
+static const struct field f_pin[] = { F("sw", F_NAMES, names), F("side", F_SIDE, side),
 	                              F("reason", F_STR_NULL, reason), F("actor", F_STR_NULL, actor),
-	                              F("exp", F_INT, exp),            F("glob", F_STR, glob),
+	                              F("exp", F_INT, exp), F("glob", F_STR, glob),
 	                              END };
 static const struct field f_unpin[] = { F("sw", F_NAMES, names), F("actor", F_STR_NULL, actor), END };
 static const struct field f_expire[] = { END };
-static const struct field f_flip[] = { F("sw", F_NAME, sw),          F("from", F_SIDE, from),
-	                               F("to", F_SIDE, to),          F("cause", F_CAUSE, cause),
+static const struct field f_flip[] = { F("sw", F_NAME, sw), F("from", F_SIDE, from),
+	                               F("to", F_SIDE, to), F("cause", F_CAUSE, cause),
 	                               F("actor", F_STR_NULL, actor), F("detail", F_STR_NULL, detail),
 	                               END };
 static const struct field f_brake[] = { F("on", F_BOOL, on), F("reason", F_STR_NULL, reason),
@@ -58,9 +58,14 @@ static const struct {
 	const char *name;
 	const struct field *fields;
 } kinds[OP__COUNT] = {
-	[OP_ADD] = { "add", f_add },       [OP_REMOVE] = { "remove", f_remove }, [OP_SIGNAL] = { "signal", f_signal },
-	[OP_PIN] = { "pin", f_pin },       [OP_UNPIN] = { "unpin", f_unpin },    [OP_EXPIRE] = { "expire", f_expire },
-	[OP_FLIP] = { "flip", f_flip },    [OP_BRAKE] = { "brake", f_brake },
+	[OP_ADD] = { "add", f_add },
+	[OP_REMOVE] = { "remove", f_remove },
+	[OP_SIGNAL] = { "signal", f_signal },
+	[OP_PIN] = { "pin", f_pin },
+	[OP_UNPIN] = { "unpin", f_unpin },
+	[OP_EXPIRE] = { "expire", f_expire },
+	[OP_FLIP] = { "flip", f_flip },
+	[OP_BRAKE] = { "brake", f_brake },
 };
 
 static const char *const sig_names[] = { "down", "up", "warn", "warn_clear" };

@@ -20,7 +20,17 @@
 
 #include "switch/state.h"
 
-enum st_op_kind { OP_ADD = 0, OP_REMOVE, OP_SIGNAL, OP_PIN, OP_UNPIN, OP_EXPIRE, OP_FLIP, OP_BRAKE, OP__COUNT };
+enum st_op_kind {
+	OP_ADD = 0,
+	OP_REMOVE,
+	OP_SIGNAL,
+	OP_PIN,
+	OP_UNPIN,
+	OP_EXPIRE,
+	OP_FLIP,
+	OP_BRAKE,
+	OP__COUNT,
+};
 
 /* Which fields an op has depends on its kind (op.c's table, and state.h). */
 struct st_op {
@@ -39,7 +49,7 @@ struct st_op {
 	const char *detail;        /* flip; may be NULL */
 	const char *glob;          /* pin: the pattern typed */
 	int64_t exp;               /* signal, pin: expiry (ms); pin 0: never */
-	int on;                    /* brake */
+	int on; /* brake: engaged (1) or cleared (0) */
 };
 
 /* The op as JSON, a new reference (NULL: out of memory). */

@@ -757,8 +757,7 @@ int state_signal(struct state *st, json_t *txn, const char *target, const char *
 		}
 	}
 	if (k > 0) {
-		struct st_op op = { .kind = OP_SIGNAL, .t = now, .names = names_of(m, k), .n_names = k, .side = side,
-			            .sig = kind, .src = source, .id = id, .reason = reason, .exp = exp };
+		struct st_op op = { .kind = OP_SIGNAL, .t = now, .names = names_of(m, k), .n_names = k, .side = side, .sig = kind, .src = source, .id = id, .reason = reason, .exp = exp };
 		r = commit(st, txn, &op);
 		free(op.names);
 	}
@@ -781,8 +780,7 @@ int state_pin(struct state *st, json_t *txn, const char *pattern, enum side side
 		free(m);
 		return -ENOENT;
 	}
-	struct st_op op = { .kind = OP_PIN, .t = now, .names = names_of(m, n), .n_names = n, .side = side,
-		            .reason = reason, .actor = actor, .exp = expires, .glob = pattern };
+	struct st_op op = { .kind = OP_PIN, .t = now, .names = names_of(m, n), .n_names = n, .side = side, .reason = reason, .actor = actor, .exp = expires, .glob = pattern };
 	r = commit(st, txn, &op);
 	free(op.names);
 	free(m);
@@ -821,8 +819,7 @@ int state_flip(struct state *st, json_t *txn, struct st_switch *sw, enum side to
 	assert(to == SIDE_CDN || to == SIDE_ORIGIN);
 	if (sw->side == to)
 		return 0;
-	struct st_op op = { .kind = OP_FLIP, .t = now, .sw = sw->name, .from = sw->side, .to = to, .cause = cause,
-		            .actor = actor, .detail = detail };
+	struct st_op op = { .kind = OP_FLIP, .t = now, .sw = sw->name, .from = sw->side, .to = to, .cause = cause, .actor = actor, .detail = detail };
 	int r = commit(st, txn, &op);
 	return r < 0 ? r : 1;
 }

@@ -436,14 +436,11 @@ static void test_op_round_trip(void **unused)
 	const struct st_op ops[] = {
 		{ .kind = OP_ADD, .t = T0, .sw = "a.example.", .side = SIDE_ORIGIN },
 		{ .kind = OP_REMOVE, .t = T0, .sw = "a.example." },
-		{ .kind = OP_SIGNAL, .t = T0, .names = names, .n_names = 2, .src = "am", .id = "x", .sig = ST_SIG_WARN,
-		  .side = SIDE_CDN, .reason = NULL, .exp = T0 + 5 },
-		{ .kind = OP_PIN, .t = T0, .names = names, .n_names = 1, .side = SIDE_ORIGIN, .reason = "r",
-		  .actor = "me", .exp = 0, .glob = "a.*" },
+		{ .kind = OP_SIGNAL, .t = T0, .names = names, .n_names = 2, .src = "am", .id = "x", .sig = ST_SIG_WARN, .side = SIDE_CDN, .reason = NULL, .exp = T0 + 5 },
+		{ .kind = OP_PIN, .t = T0, .names = names, .n_names = 1, .side = SIDE_ORIGIN, .reason = "r", .actor = "me", .exp = 0, .glob = "a.*" },
 		{ .kind = OP_UNPIN, .t = T0, .names = names, .n_names = 2, .actor = NULL },
 		{ .kind = OP_EXPIRE, .t = T0 },
-		{ .kind = OP_FLIP, .t = T0, .sw = "b.example.", .from = SIDE_CDN, .to = SIDE_ORIGIN,
-		  .cause = ST_CAUSE_ALL_DOWN, .actor = "routerd", .detail = "d" },
+		{ .kind = OP_FLIP, .t = T0, .sw = "b.example.", .from = SIDE_CDN, .to = SIDE_ORIGIN, .cause = ST_CAUSE_ALL_DOWN, .actor = "routerd", .detail = "d" },
 		{ .kind = OP_BRAKE, .t = T0, .on = 1, .reason = "too many", .actor = NULL },
 	};
 	char err[256];
