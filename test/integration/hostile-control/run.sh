@@ -144,10 +144,13 @@ if [ "$(id -u)" -ne 0 ]; then
 	echo "SKIP part: state_dir full needs root (a tmpfs mount)"
 	finish
 fi
+umount "$T_DIR/state" 2>/dev/null # left by a run that was killed
 rm -rf "$T_DIR/state"
 mkdir -p "$T_DIR/state"
 mount -t tmpfs -o size=512k tmpfs "$T_DIR/state" || { fail "cannot mount a tmpfs"; finish; }
+# Unmounted however the case ends: finished, failed, or stopped by run-all's timeout.
 trap 'cleanup; umount "$T_DIR/state" 2>/dev/null' EXIT
+trap 'exit 1' TERM INT
 start_routerd "$T_DIR/routerd.yaml" "$T_DIR/routerd4.log"
 wait_answer 127.0.0.1 $P t.test || { fail "no answer on the tmpfs"; finish; }
 PS=a-pinned-switch-with-a-rather-long-name.t.test
