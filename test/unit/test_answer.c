@@ -351,6 +351,16 @@ static void test_malformed(void **state)
 	assert_int_equal(out[3] & 0xf, LDNS_RCODE_NOTIMPL);
 	assert_int_equal(out[2] & 0x78, 2 << 3);
 
+	/* An unknown opcode with a malformed question: NOTIMP (the opcode is
+	 * judged first, as NSD and Knot do), header only. */
+	memcpy(m, q, sizeof(q));
+	m[2] = 15 << 3;
+	m[12] = 0xc0; /* a pointer in the question */
+	len = raw(m, sizeof(m), out);
+	assert_int_equal(len, 12);
+	assert_int_equal(out[3] & 0xf, LDNS_RCODE_NOTIMPL);
+	assert_int_equal(out[5], 0);
+
 	assert_int_equal(raw(m, 5, out), 0); /* a runt */
 
 	memcpy(m, q, sizeof(q));
