@@ -23,6 +23,30 @@ void wire_name_lower(uint8_t *name, size_t len)
 		name[i] = lower_table[name[i]];
 }
 
+unsigned wire_rdata_names(uint16_t type, unsigned *skip)
+{
+	*skip = 0;
+	switch (type) {
+	case 2:  /* NS */
+	case 3:  /* MD */
+	case 4:  /* MF */
+	case 5:  /* CNAME */
+	case 7:  /* MB */
+	case 8:  /* MG */
+	case 9:  /* MR */
+	case 12: /* PTR */
+		return 1;
+	case 6:  /* SOA: MNAME RNAME, then the numbers */
+	case 14: /* MINFO: RMAILBX EMAILBX */
+		return 2;
+	case 15: /* MX: PREFERENCE EXCHANGE */
+		*skip = 2;
+		return 1;
+	default:
+		return 0;
+	}
+}
+
 /* RFC 7871 6: FAMILY, SOURCE PREFIX-LENGTH, SCOPE PREFIX-LENGTH, ADDRESS.
  * A malformed option is FORMERR (7871 7.1.1); we only keep the subnet. */
 static int parse_ecs(const uint8_t *p, uint16_t len, struct wire_query *q)
