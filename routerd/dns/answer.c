@@ -19,6 +19,7 @@
 
 /* RFC 8914 4: why a query was refused. */
 #define EDE_NONE -1
+#define EDE_OTHER 0
 #define EDE_PROHIBITED 18
 #define EDE_NOT_AUTHORITATIVE 20
 #define EDE_NOT_SUPPORTED 21
@@ -328,7 +329,21 @@ static size_t respond_dname(const struct view *v, const struct wire_query *q, co
 		*rcode = RCODE_YXDOMAIN;
 		return len;
 	}
+	memset(&q2, 0, sizeof(q2));
+	q2.qtype = q->qtype;
+	q2.qclass = q->qclass;
+	q2.qname_len = (uint8_t)nlen;
+	q2.question_end = (uint16_t)(WIRE_HEADER_LEN + nlen + 4);
+	memcpy(q2.lname, q->lname, prefix);
+	memcpy(q2.lname + prefix, target, tlen);
+	wire_name_lower(q2.lname + prefix, tlen);
 	if (len + 12 + nlen > limit - (q->edns ? OPT_LEN : 0)) {
+		/* Truncated (TC), but with the rcode of the whole answer, as
+		 * NSD gives it: the substituted name's own. */
+		const struct node *dn2 = NULL;
+		const struct blob *b2 = q->qtype == TYPE_CNAME ? NULL : lookup(v, &q2, proto, peer, ctx, &dn2);
+		if (b2 != NULL && dn2 == NULL)
+			*rcode = b2->rcode;
 		*tc = 1;
 		return len;
 	}
@@ -338,9 +353,7 @@ static size_t respond_dname(const struct view *v, const struct wire_query *q, co
 	wire_put16(out + len + 4, CLASS_IN);
 	memcpy(out + len + 6, b->data + DNAME_TTL_OFF, 4);
 	wire_put16(out + len + 10, (uint16_t)nlen);
-	memcpy(out + len + 12, q->lname, prefix);
-	memcpy(out + len + 12 + prefix, target, tlen);
-	wire_name_lower(out + len + 12 + prefix, tlen);
+	memcpy(out + len + 12, q2.lname, nlen);
 	count[1]++;
 	len += 12;
 	if (q->qtype == TYPE_CNAME || hops >= DNAME_HOPS_MAX) {
@@ -350,12 +363,6 @@ static size_t respond_dname(const struct view *v, const struct wire_query *q, co
 	/* The substituted name, asked as its own query. */
 	size_t name_at = len, rlen;
 	len += nlen;
-	memset(&q2, 0, sizeof(q2));
-	q2.qtype = q->qtype;
-	q2.qclass = q->qclass;
-	q2.qname_len = (uint8_t)nlen;
-	q2.question_end = (uint16_t)(WIRE_HEADER_LEN + nlen + 4);
-	memcpy(q2.lname, out + name_at, nlen);
 	memcpy(qbuf + WIRE_HEADER_LEN, out + name_at, nlen);
 	wire_put16(qbuf + WIRE_HEADER_LEN + nlen, q->qtype);
 	wire_put16(qbuf + WIRE_HEADER_LEN + nlen + 2, q->qclass);
@@ -401,7 +408,8 @@ static size_t respond(const struct view *v, const uint8_t *qpkt, const struct wi
 		len += put_blob(out, len, b, q, limit - len - (q->edns ? OPT_LEN : 0), count, &tc);
 	if (q->edns) {
 		count[3]++;
-		len += put_opt(out + len, v, q, rcode, EDE_NONE);
+		/* YXDOMAIN carries EDE 0 (Other), as NSD sends it (RFC 8914 4.1). */
+		len += put_opt(out + len, v, q, rcode, rcode == RCODE_YXDOMAIN ? EDE_OTHER : EDE_NONE);
 	}
 	put_header(out, q, rcode, b->aa && q->qclass == CLASS_IN, tc, count);
 	return len;

@@ -442,6 +442,26 @@ static ldns_rdf *dname_substitute(const ldns_rdf *name, const struct bnode *dn)
 	return ldns_rdf_new_frm_data(LDNS_RDF_TYPE_DNAME, prefix + tlen, buf);
 }
 
+/* The delegation point for zone Z in the served zone above it, or NULL
+ * (we do not serve the parent, or it does not delegate Z); *PARENT set. */
+static struct bnode *parent_cut(struct build *b, const struct bzone *z, struct bzone **parent)
+{
+	const struct bnode *apex = z->apex;
+	size_t strip = 1u + apex->lname[0];
+	struct bzone *pz;
+	struct bnode *cut;
+
+	if (apex->len <= 1)
+		return NULL; /* the root has no parent */
+	pz = zone_of(b, apex->lname + strip, apex->len - strip);
+	cut = pz != NULL ? bz_find(pz, apex->lname, apex->len) : NULL;
+	if (cut == NULL || cut->cut != cut)
+		return NULL;
+	if (parent != NULL)
+		*parent = pz;
+	return cut;
+}
+
 static int add_soa(struct bzone *z, struct blob_builder *bb)
 {
 	bb_serial_source(bb, &z->out->serial);
@@ -608,6 +628,16 @@ static const struct blob *compile_chain(struct node_ctx *c, const struct bset *c
 			rc = add_referral(o.zone, bb, o.node);
 			break;
 		}
+		if (qtype == TYPE_DS && o.node == o.zone->apex && !o.synthesized) {
+			/* A child apex whose parent we serve too: DS from the parent side. */
+			struct bzone *pz = NULL;
+			struct bnode *cut = parent_cut(c->b, o.zone, &pz);
+			struct bset *ds = cut ? bnode_set(cut, TYPE_DS) : NULL;
+			if (cut != NULL) {
+				rc = ds ? bb_add_rrset(bb, SEC_ANSWER, cut->owner, ds->rrs, COMPILE_TTL_ASIS) : add_soa(pz, bb);
+				break;
+			}
+		}
 		/* A switched name changes under us: leave it to the resolver. */
 		if (o.node->sw >= 0)
 			break;
@@ -738,9 +768,9 @@ static const struct answers *compile_answers(struct node_ctx *c)
 			types[n].type = t;
 			types[n++].blob = compile_chain(c, cname, t);
 		}
-		/* DS: a chain that ends at a delegation point answers it from the
-		 * parent side, where other types get the referral. */
-		if (end == NULL) {
+		/* DS: a chain that ends at a delegation point, or at the apex of a
+		 * child whose parent we serve, answers it from the parent side. */
+		if (end == NULL || bnode_set(end, TYPE_DS) == NULL) {
 			types[n].type = TYPE_DS;
 			types[n++].blob = compile_chain(c, cname, TYPE_DS);
 		}
@@ -1013,16 +1043,9 @@ static int parent_side_ds(struct build *b)
 {
 	for (size_t zi = 0; zi < b->n_zones; zi++) {
 		struct bzone *z = &b->zones[zi];
-		struct bnode *apex = z->apex, *cut = NULL;
-		struct bzone *parent = NULL;
-		size_t strip = 1u + apex->lname[0];
+		struct bnode *apex = z->apex, *cut = parent_cut(b, z, NULL);
 
-		if (apex->len <= 1)
-			continue; /* the root has no parent */
-		parent = zone_of(b, apex->lname + strip, apex->len - strip);
-		if (parent != NULL)
-			cut = bz_find(parent, apex->lname, apex->len);
-		if (cut == NULL || cut->cut != cut || cut->out->ans == NULL)
+		if (cut == NULL || cut->out->ans == NULL)
 			continue;
 		const struct blob *ds = find_type_blob(cut->out->ans, TYPE_DS);
 		struct answers *a = (struct answers *)apex->out->ans;
