@@ -3,7 +3,9 @@
 # Conformance corners found by public suites (issue 15), each against NSD
 # and Knot serving the same zone: an unknown opcode with a malformed
 # question is NOTIMP (the opcode is judged first); UDP queries larger than
-# 4,096 bytes are answered (FORMERR when malformed), not dropped.
+# 4,096 bytes are answered (FORMERR when malformed), not dropped. Then
+# `routerd -t`: a zone with a DNAME loads; a switch below a DNAME is refused.
+# (DNAME answers and DS at served cuts are compared in differential/.)
 #
 # Ports: routerd 16500, NSD 16501, Knot 16502 on 127.0.0.1.
 . "$(dirname "$0")/../lib.sh"
@@ -82,4 +84,35 @@ expect_match "a 65,000-byte query gets its answer" "$(echo "$out" | grep '^udp-6
 
 rd_alive || fail "routerd died"
 stop_routerd
+
+# A zone with DNAMEs loads (it was refused before), and a switch at or
+# below a DNAME owner is refused at check time with a clear error.
+cat >"$T_DIR/dn.zone" <<Z
+\$ORIGIN dn.test.
+\$TTL 300
+@    SOA ns hostmaster 1 14400 3600 1209600 300
+@    NS  ns
+ns   A   192.0.2.1
+old  DNAME new.example.
+Z
+cat >"$T_DIR/dn.yaml" <<CONF
+server: { listen: ["127.0.0.1:$RD_P"] }
+state_dir: $T_DIR/state2
+control: { socket: $T_DIR/ctl2.sock }
+zones: [ { name: dn.test, file: $T_DIR/dn.zone } ]
+CONF
+out=$("$ROUTERD" -t -c "$T_DIR/dn.yaml" 2>&1); rc=$?
+expect_eq "-t on a zone with a DNAME exits 0" "$rc" "0"
+cat >>"$T_DIR/dn.yaml" <<CONF
+switches:
+  - name: www.old.dn.test
+    cdn: { cname: cust.cdn.example.net }
+    origin: { a: [198.51.100.7] }
+CONF
+out=$("$ROUTERD" -t -c "$T_DIR/dn.yaml" 2>&1); rc=$?
+expect_eq "-t with a switch below a DNAME exits 1" "$rc" "1"
+expect_match "the error names the switch, its line and the DNAME" "$out" \
+	"dn\.yaml:6:[0-9]+: error: switch www\.old\.dn\.test\.? is at or below the DNAME at old\.dn\.test\."
+echo "$out" >"$T_DIR/check-dname.out"
+check_sanitizers "$T_DIR/check-dname.out"
 finish
