@@ -43,15 +43,6 @@ static enum answer_qtype_bucket bucket(uint16_t qtype)
 	}
 }
 
-static const struct blob *find_type(const struct answers *a, uint16_t qtype)
-{
-	/* A node has a handful of types: a linear scan beats a search. */
-	for (uint16_t i = 0; i < a->n_types; i++)
-		if (a->types[i].type == qtype)
-			return a->types[i].blob;
-	return a->other;
-}
-
 static void record(const struct view *v, const struct node *n, unsigned sel, const struct wire_query *q,
                    const struct sockaddr *peer, struct answer_ctx *ctx)
 {
@@ -102,7 +93,7 @@ static const struct blob *node_blob(const struct view *v, const struct node *n, 
 	a = &n->ans[sel];
 	if (q->qtype == TYPE_ANY)
 		return proto == ANSWER_TCP ? a->any_tcp : a->any_udp;
-	return find_type(a, q->qtype);
+	return answers_find(a, q->qtype);
 }
 
 /* Find the blob for the query; NULL means no zone of ours holds the name.

@@ -918,15 +918,6 @@ static const struct blob *negative_blob(struct build *b, struct bzone *z, uint8_
 
 /* ---- assembling the view ------------------------------------------------ */
 
-/* The blob a query for TYPE gets from answers A. */
-static const struct blob *find_type_blob(const struct answers *a, uint16_t type)
-{
-	for (uint16_t i = 0; i < a->n_types; i++)
-		if (a->types[i].type == type)
-			return a->types[i].blob;
-	return a->other;
-}
-
 static int table_insert(struct view *v, const struct node *n)
 {
 	size_t i = (size_t)view_hash(n->name, n->name_len) & v->mask;
@@ -1015,7 +1006,7 @@ static int assemble(struct build *b)
 	return parent_side_ds(b);
 }
 
-/* Give answers struct A the blob DS for TYPE, in place of what it had. */
+/* Make answers A give BLOB to queries for TYPE, in place of what it gave. */
 static int set_type_blob(struct arena *arena, struct answers *a, uint16_t type, const struct blob *blob)
 {
 	struct typed_blob *t = arena_alloc(arena, (a->n_types + 1u) * sizeof(*t));
@@ -1047,7 +1038,7 @@ static int parent_side_ds(struct build *b)
 
 		if (cut == NULL || cut->out->ans == NULL)
 			continue;
-		const struct blob *ds = find_type_blob(cut->out->ans, TYPE_DS);
+		const struct blob *ds = answers_find(cut->out->ans, TYPE_DS);
 		struct answers *a = (struct answers *)apex->out->ans;
 		for (unsigned sel = 0; sel < (apex->sw >= 0 ? 4u : 1u); sel++)
 			if (set_type_blob(b->arena, &a[sel], TYPE_DS, ds) < 0)

@@ -62,6 +62,17 @@ struct answers {
 	const struct blob *any_tcp;     /* ANY over TCP: every RRset */
 };
 
+/* What A answers a query for TYPE with (ANY aside): the query path and the
+ * builder both read it here. A node has a handful of types: a linear scan
+ * beats a search. */
+static inline const struct blob *answers_find(const struct answers *a, uint16_t type)
+{
+	for (uint16_t i = 0; i < a->n_types; i++)
+		if (a->types[i].type == type)
+			return a->types[i].blob;
+	return a->other;
+}
+
 struct vzone;
 
 /* node.flags */
