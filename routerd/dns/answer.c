@@ -142,7 +142,8 @@ static size_t put_opt(uint8_t *p, const struct view *v, const struct wire_query 
 	return OPT_LEN + EDE_LEN;
 }
 
-static void put_header(uint8_t *out, const struct wire_query *q, unsigned rcode, int aa, int tc, const uint16_t count[4])
+static inline void put_header(uint8_t *out, const struct wire_query *q, unsigned rcode, int aa, int tc,
+                              const uint16_t count[4])
 {
 	wire_put16(out, q->id);
 	/* QR, the opcode as asked, AA, TC, and RD copied (RFC 1035 4.1.1). CD
@@ -224,9 +225,9 @@ static inline __attribute__((always_inline)) size_t put_blob(uint8_t *out, size_
 /* DNAME substitutions followed in one answer before giving up (a loop). */
 #define DNAME_HOPS_MAX 8
 
-static size_t respond(const struct view *v, const uint8_t *qpkt, const struct wire_query *q, uint8_t *out,
-                      size_t limit, enum answer_proto proto, const struct sockaddr *peer, struct answer_ctx *ctx,
-                      unsigned hops);
+static size_t respond_again(const struct view *v, const uint8_t *qpkt, const struct wire_query *q, uint8_t *out,
+                            size_t limit, enum answer_proto proto, const struct sockaddr *peer,
+                            struct answer_ctx *ctx, unsigned hops);
 
 /* Move the pointer at P by the rules of relocate(): into the question
  * (the name N at 12) goes to NAME_AT; into the body goes to BODY_AT. */
@@ -361,7 +362,7 @@ static size_t respond_dname(const struct view *v, const struct wire_query *q, co
 	wire_put16(qbuf + WIRE_HEADER_LEN + nlen, q->qtype);
 	wire_put16(qbuf + WIRE_HEADER_LEN + nlen + 2, q->qclass);
 	avail = limit - len - (q->edns ? OPT_LEN : 0);
-	rlen = respond(v, qbuf, &q2, out + len, q2.question_end + avail, proto, peer, ctx, hops + 1);
+	rlen = respond_again(v, qbuf, &q2, out + len, q2.question_end + avail, proto, peer, ctx, hops + 1);
 	if (rlen == 0)
 		return len; /* in no zone of ours: the resolver goes on from the CNAME */
 	if (relocate(out + len, rlen, q2.question_end, (unsigned)name_at, (unsigned)len) < 0)
@@ -378,11 +379,14 @@ static size_t respond_dname(const struct view *v, const struct wire_query *q, co
  * The response to the parsed query Q (the question copied from QPKT) in
  * OUT, at most LIMIT bytes: header, question, answer, authority,
  * additional, and the OPT record when the query had one. Returns the
- * length, or 0 when no zone of ours holds the name.
+ * length, or 0 when no zone of ours holds the name. Inlined into
+ * answer_query(), so that the fast path is one function; a DNAME answer
+ * calls it again through respond_again().
  */
-static size_t respond(const struct view *v, const uint8_t *qpkt, const struct wire_query *q, uint8_t *out,
-                      size_t limit, enum answer_proto proto, const struct sockaddr *peer, struct answer_ctx *ctx,
-                      unsigned hops)
+static inline __attribute__((always_inline)) size_t respond(const struct view *v, const uint8_t *qpkt,
+                                                             const struct wire_query *q, uint8_t *out, size_t limit,
+                                                             enum answer_proto proto, const struct sockaddr *peer,
+                                                             struct answer_ctx *ctx, unsigned hops)
 {
 	const struct node *dname = NULL;
 	const struct blob *b = lookup(v, q, proto, peer, ctx, &dname);
@@ -407,6 +411,13 @@ static size_t respond(const struct view *v, const uint8_t *qpkt, const struct wi
 	}
 	put_header(out, q, rcode, b->aa && q->qclass == CLASS_IN, tc, count);
 	return len;
+}
+
+static size_t respond_again(const struct view *v, const uint8_t *qpkt, const struct wire_query *q, uint8_t *out,
+                            size_t limit, enum answer_proto proto, const struct sockaddr *peer,
+                            struct answer_ctx *ctx, unsigned hops)
+{
+	return respond(v, qpkt, q, out, limit, proto, peer, ctx, hops);
 }
 
 size_t answer_query(const struct view *v, const uint8_t *qpkt, size_t qlen, uint8_t *out, size_t outcap,
