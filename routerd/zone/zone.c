@@ -254,9 +254,6 @@ static int check_rr(struct loader *l, ldns_rr *rr, int line)
 		return refuse(l, line, "TTL above 2147483647 (RFC 2181 8) at %s", owner);
 	if (ldns_dname_compare(owner, l->apex) != 0 && !ldns_dname_is_subdomain(owner, l->apex))
 		return refuse(l, line, "%s is outside the zone", owner);
-	/* A DNAME answer needs synthesized CNAMEs (RFC 6672): not built. */
-	if (type == LDNS_RR_TYPE_DNAME)
-		return refuse(l, line, "DNAME at %s is not supported", owner);
 	if (type == LDNS_RR_TYPE_SOA && ldns_dname_compare(owner, l->apex) != 0)
 		return refuse(l, line, "SOA at %s, not at the zone apex", owner);
 	return 0;
@@ -410,12 +407,16 @@ static int check_owner(struct loader *l, size_t i, size_t j, size_t *soa, int *a
 		size_t end = k + 1;
 		while (end < j && ldns_rr_get_type(l->rrs[end].rr) == t)
 			end++;
-		/* A CNAME or an SOA is a single record (RFC 1034 3.6.2, 4.3.4). */
+		/* A CNAME, a DNAME or an SOA is a single record (RFC 1034 3.6.2,
+		 * 4.3.4; RFC 6672 2.4). */
 		const struct lrr *dup = NULL;
-		if (t == LDNS_RR_TYPE_CNAME || t == LDNS_RR_TYPE_SOA)
+		if (t == LDNS_RR_TYPE_CNAME || t == LDNS_RR_TYPE_SOA || t == LDNS_RR_TYPE_DNAME)
 			dup = second_distinct(l->rrs, k, end);
 		if (dup != NULL)
-			return refuse(l, dup->line, t == LDNS_RR_TYPE_SOA ? "a second SOA at %s" : "more than one CNAME at %s",
+			return refuse(l, dup->line,
+			              t == LDNS_RR_TYPE_SOA     ? "a second SOA at %s"
+			              : t == LDNS_RR_TYPE_CNAME ? "more than one CNAME at %s"
+			                                        : "more than one DNAME at %s",
 			              owner);
 		if (t == LDNS_RR_TYPE_SOA)
 			*soa = k;
@@ -439,12 +440,26 @@ static int check_owners(struct loader *l)
 {
 	size_t soa = SIZE_MAX;
 	int apex_ns = 0;
+	const ldns_rdf *dname = NULL; /* the last DNAME owner, in canonical order */
 
 	qsort(l->rrs, l->n, sizeof(*l->rrs), cmp_lrr);
 	for (size_t i = 0, j; i < l->n; i = j) {
 		const ldns_rdf *owner = ldns_rr_owner(l->rrs[i].rr);
+		/* Names below a DNAME are never reached (RFC 6672 2.3): NSD
+		 * and Knot refuse such data, and so do we. In canonical order
+		 * the descendants of a name follow it directly. */
+		if (dname != NULL && ldns_dname_is_subdomain(owner, dname)) {
+			char *o = ldns_rdf2str(owner), *d = ldns_rdf2str(dname);
+			refusef(l, l->rrs[i].line, "%s is below the DNAME at %s (RFC 6672 2.3)", o ? o : "?", d ? d : "?");
+			free(o);
+			free(d);
+			return -1;
+		}
 		for (j = i + 1; j < l->n && ldns_dname_compare(ldns_rr_owner(l->rrs[j].rr), owner) == 0; j++)
-			;
+			if (ldns_rr_get_type(l->rrs[j].rr) == LDNS_RR_TYPE_DNAME)
+				dname = owner;
+		if (ldns_rr_get_type(l->rrs[i].rr) == LDNS_RR_TYPE_DNAME)
+			dname = owner;
 		if (check_owner(l, i, j, &soa, &apex_ns) < 0)
 			return -EINVAL;
 	}

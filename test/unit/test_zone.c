@@ -102,7 +102,9 @@ static const struct bad bad_zones[] = {
 	{ HEAD "@ SOA ns hostmaster 2 3600 600 604800 60\n", 6, "a second SOA at z.test." },
 	{ HEAD "www CH TXT \"x\"\n", 6, "class other than IN at www.z.test." },
 	{ HEAD "www HS A 192.0.2.2\n", 6, "class other than IN" },
-	{ HEAD "d DNAME elsewhere.test.\n", 6, "DNAME at d.z.test. is not supported" },
+	{ HEAD "d DNAME elsewhere.test.\nx.d A 192.0.2.9\n", 7, "x.d.z.test. is below the DNAME at d.z.test." },
+	{ HEAD "d DNAME elsewhere.test.\nd DNAME other.test.\n", 7, "more than one DNAME at d.z.test." },
+	{ HEAD "d DNAME elsewhere.test.\nd CNAME other.test.\n", 7, "CNAME beside other data at d.z.test." },
 	{ HEAD "www 2147483648 A 192.0.2.2\n", 6, "TTL above 2147483647" },
 	/* CNAME rules, blamed on whichever record came second. */
 	{ HEAD "www A 192.0.2.2\nwww CNAME ns\n", 7, "CNAME beside other data at www.z.test." },
@@ -349,6 +351,14 @@ static void test_allowed(void **state)
 	                                   "c NSEC3 1 0 0 - 2VPTU5TIMAMQTTGL4LUU9KG21E0AOR3S CNAME\n"
 	                                   "d NS ns.d\nns.d A 192.0.2.7\n*.w CNAME ns\n");
 	assert_int_equal(ldns_rr_list_rr_count(z->rrs), 10);
+	zone_data_free(z);
+	/* DNAME (RFC 6672): at the apex, below it, beside other data, and a
+	 * wildcard DNAME (served as plain wildcard data, as NSD and Knot do). */
+	z = load_ok(HEAD "d DNAME elsewhere.test.\nd A 192.0.2.8\n*.w DNAME x.test.\ndd A 192.0.2.9\n");
+	assert_int_equal(ldns_rr_list_rr_count(z->rrs), 7);
+	zone_data_free(z);
+	z = load_ok("$ORIGIN z.test.\n$TTL 300\n" SOA "@ NS ns.other.test.\n@ DNAME other.test.\n");
+	assert_int_equal(ldns_rr_list_rr_count(z->rrs), 3);
 	zone_data_free(z);
 }
 
