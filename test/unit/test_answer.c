@@ -4,6 +4,7 @@
  * compiled into a view, and queries built with ldns are answered and parsed
  * back with ldns (which also checks every compression pointer).
  */
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -409,7 +410,7 @@ static void test_switch_below_dname(void **state)
 		sw.col = 5;
 		c.switches = &sw;
 		c.n_switches = 1;
-		assert_int_equal(view_build(&c, &v, err, sizeof(err)), -1);
+		assert_int_equal(view_build(&c, &v, err, sizeof(err)), -EINVAL);
 		assert_null(v);
 		assert_non_null(strstr(err, "test.yaml:7:5: error: switch "));
 		assert_non_null(strstr(err, "at or below the DNAME at d"));
