@@ -241,11 +241,16 @@ int switching_signals(struct switching *s, const struct signal_event *ev, size_t
 		}
 	}
 	txn = state_txn_new(now);
+	uint64_t refused = s->st->sig_refused;
 	for (size_t i = 0; i < n && rc >= 0; i++) {
 		static const enum st_sig_kind kinds[] = { ST_SIG_DOWN, ST_SIG_UP, ST_SIG_WARN, ST_SIG_WARN_CLEAR };
 		rc = state_signal(s->st, txn, ev[i].target, source_name(ev[i].source), ev[i].id, kinds[ev[i].kind],
 		                  ev[i].side ? SIDE_ORIGIN : SIDE_CDN, ev[i].reason, now);
 	}
+	if (s->st->sig_refused != refused)
+		log_warning("%llu new signals refused: signals.max_per_switch (%u) or signals.max_total (%u) reached",
+		            (unsigned long long)(s->st->sig_refused - refused), s->st->max_sig_switch,
+		            s->st->max_sig_total);
 	if (rc >= 0)
 		rc = policy_run(s->st, txn, now);
 	if (rc >= 0) {
@@ -476,6 +481,9 @@ void switching_metrics(struct switching *s, FILE *f)
 	}
 	fprintf(f, "# HELP routerd_signals_active Unexpired down-signals.\n# TYPE routerd_signals_active gauge\n"
 	           "routerd_signals_active %zu\n", active);
+	fprintf(f, "# HELP routerd_signals_refused_total New signals refused: signals.max_per_switch or max_total reached.\n"
+	           "# TYPE routerd_signals_refused_total counter\nrouterd_signals_refused_total %llu\n",
+	        (unsigned long long)s->st->sig_refused);
 	fprintf(f, "# HELP routerd_brake_engaged 1 while the safety brake holds automated flips.\n"
 	           "# TYPE routerd_brake_engaged gauge\nrouterd_brake_engaged %d\n", s->st->brake.engaged);
 	fprintf(f, "# HELP routerd_journal_failures_total Journal writes that failed (changes refused).\n"
