@@ -231,6 +231,8 @@ static void metrics(struct control *c, FILE *f)
 			if (c->http_count[e][i])
 				fprintf(f, "routerd_webhook_requests_total{endpoint=\"%s\",code=\"%d\"} %llu\n",
 				        endpoint_names[e], counted_codes[i], (unsigned long long)c->http_count[e][i]);
+	if (c->http != NULL)
+		http_metrics(c->http, f);
 }
 
 

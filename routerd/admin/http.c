@@ -35,6 +35,7 @@ struct http_server {
 	size_t n_conns;  /* allocated, closing ones included */
 	size_t n_open;   /* not closing: what max_connections counts */
 	uint64_t evicted; /* connections closed to make room */
+	uint64_t timed_out; /* connections closed at a deadline */
 	struct conn *conns;   /* every open connection */
 	int closing, listener_closed;
 };
@@ -459,7 +460,21 @@ static int evict_one(struct http_server *s, struct conn *except)
 
 static void on_idle(uv_timer_t *t)
 {
-	conn_close(t->data);
+	struct conn *c = t->data;
+	c->srv->timed_out++;
+	conn_close(c);
+}
+
+void http_metrics(const struct http_server *s, FILE *f)
+{
+	fprintf(f, "# HELP routerd_http_connections Open HTTP connections.\n# TYPE routerd_http_connections gauge\n"
+	           "routerd_http_connections %zu\n", s->n_open);
+	fprintf(f, "# HELP routerd_http_evicted_total HTTP connections closed to make room for a new one "
+	           "(the one waiting longest).\n# TYPE routerd_http_evicted_total counter\n"
+	           "routerd_http_evicted_total %llu\n", (unsigned long long)s->evicted);
+	fprintf(f, "# HELP routerd_http_timeouts_total HTTP connections closed at a deadline (idle_timeout, "
+	           "request_timeout).\n# TYPE routerd_http_timeouts_total counter\n"
+	           "routerd_http_timeouts_total %llu\n", (unsigned long long)s->timed_out);
 }
 
 static void on_connection(uv_stream_t *server, int status)

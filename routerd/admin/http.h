@@ -10,6 +10,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <sys/socket.h>
 #include <uv.h>
 
@@ -46,6 +47,10 @@ struct http_server *http_start(uv_loop_t *loop, const struct cfg_http *cfg, cons
 
 /* Close the listener and every connection; frees once the loop runs. */
 void http_stop(struct http_server *s);
+
+/* Prometheus lines: connections open, evicted to make room, closed at a
+ * deadline. */
+void http_metrics(const struct http_server *s, FILE *f);
 
 /* Fill RESP with a JSON error body {"error": MESSAGE} and STATUS. */
 void http_error(struct http_response *resp, int status, const char *message);

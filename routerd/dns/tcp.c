@@ -37,6 +37,11 @@
  * thousands of queries in one read waits for its next turn behind the
  * others instead of holding the worker. */
 #define ANSWERS_PER_TURN 32
+/* The kernel's send buffer per connection (Linux doubles it): room for a
+ * few full-size answers. Left to autotuning it grows to megabytes, which a
+ * client that never reads makes routerd fill, answer by answer, before
+ * the backpressure above has anything to count. */
+#define SNDBUF (64 << 10)
 /* Accept queue of each worker's listening socket; the kernel spreads new
  * connections over the workers' sockets, so the total is this times the
  * number of workers. */
@@ -455,6 +460,8 @@ static void on_connection(uv_stream_t *server, int status)
 	/* Answers are whole messages written at once: do not hold the last
 	 * segment back waiting for an ACK. */
 	uv_tcp_nodelay(&c->handle, 1);
+	int sndbuf = SNDBUF;
+	uv_send_buffer_size((uv_handle_t *)&c->handle, &sndbuf);
 	plen = sizeof(c->peer);
 	uv_tcp_getpeername(&c->handle, (struct sockaddr *)&c->peer, &plen);
 	set_reading(c, 1);
