@@ -40,6 +40,10 @@ struct http_server {
 	int closing, listener_closed;
 };
 
+struct http_pending {
+	struct conn *c; /* NULL once the connection closed */
+};
+
 struct conn {
 	uv_tcp_t handle;
 	uv_timer_t idle;
@@ -63,7 +67,9 @@ struct conn {
 	/* Deadlines: a request must arrive whole within request_timeout of its
 	 * first byte; an idle keep-alive connection goes after idle_timeout; a
 	 * paused one (responses unread) after request_timeout. */
-	enum { C_IDLE, C_REQUEST, C_PAUSED } phase;
+	enum { C_IDLE, C_REQUEST, C_PAUSED, C_DEFERRED } phase;
+	struct http_pending *pending; /* a deferred request being worked on */
+	int keep_alive;               /* of the deferred request */
 	uint64_t phase_start; /* loop time the phase began: who is evicted first */
 	size_t out_bytes;     /* responses written but not yet taken by the client */
 	size_t rx_off, rx_len; /* unparsed bytes in rx, kept while paused */
@@ -163,6 +169,10 @@ static void conn_close(struct conn *c)
 		return;
 	c->closing = 1;
 	c->srv->n_open--;
+	if (c->pending != NULL) {
+		c->pending->c = NULL;
+		c->pending = NULL;
+	}
 	uv_close((uv_handle_t *)&c->idle, on_handle_closed);
 	uv_close((uv_handle_t *)&c->handle, on_handle_closed);
 }
@@ -367,8 +377,18 @@ static int on_message_complete(llhttp_t *p)
 	req.body = c->body;
 	req.body_len = c->body_len;
 	req.peer = c->peer;
+	req.conn = c;
 	resp.status = 500;
 	c->srv->handler(c->srv->ctx, &req, &resp);
+	if (c->pending != NULL) {
+		/* Answered later (http_finish): parse nothing more until then. */
+		free(resp.body);
+		c->keep_alive = llhttp_should_keep_alive(p);
+		c->phase = C_DEFERRED;
+		c->phase_start = uv_now(c->srv->loop);
+		uv_timer_stop(&c->idle);
+		return HPE_PAUSED;
+	}
 	send_response(c, &resp, llhttp_should_keep_alive(p));
 	free(resp.body);
 	if (c->closing)
@@ -441,6 +461,40 @@ static void resume(struct conn *c)
 		uv_read_start((uv_stream_t *)&c->handle, on_alloc, on_read);
 }
 
+struct http_pending *http_defer(const struct http_request *req)
+{
+	struct conn *c = req->conn;
+	struct http_pending *p;
+
+	if (c == NULL || c->pending != NULL || (p = calloc(1, sizeof(*p))) == NULL)
+		return NULL;
+	p->c = c;
+	c->pending = p;
+	return p;
+}
+
+void http_finish(struct http_pending *p, struct http_response *resp)
+{
+	struct conn *c = p->c;
+
+	free(p);
+	if (c == NULL) {
+		free(resp->body);
+		return;
+	}
+	c->pending = NULL;
+	send_response(c, resp, c->keep_alive);
+	free(resp->body);
+	resp->body = NULL;
+	if (c->closing)
+		return;
+	if (c->out_bytes > WRITE_HIGH) {
+		set_phase(c, C_PAUSED); /* on_written resumes */
+		return;
+	}
+	resume(c);
+}
+
 /* Full: close the connection that has waited longest in its phase (idle
  * keep-alive, trickling a request, or not reading its responses). A
  * webhook sends its request at once and is answered in the same turn,
@@ -449,7 +503,8 @@ static int evict_one(struct http_server *s, struct conn *except)
 {
 	struct conn *victim = NULL;
 	for (struct conn *c = s->conns; c != NULL; c = c->next)
-		if (!c->closing && c != except && (victim == NULL || c->phase_start < victim->phase_start))
+		if (!c->closing && c != except && c->phase != C_DEFERRED &&
+		    (victim == NULL || c->phase_start < victim->phase_start))
 			victim = c;
 	if (victim == NULL)
 		return -1;

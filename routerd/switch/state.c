@@ -385,7 +385,11 @@ static uint64_t sig_hash(const char *src, const char *id)
 	uint64_t h = name_hash(src);
 	for (; *id; id++)
 		h = (h ^ (unsigned char)*id) * 1099511628211ull;
-	return h ^ (h >> 29);
+	/* Mix (MurmurHash3's finalizer): the slot is taken from the low bits. */
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdull;
+	h ^= h >> 33;
+	return h;
 }
 
 static int sig_is(const struct st_signal *s, const char *src, const char *id)

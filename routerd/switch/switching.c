@@ -218,17 +218,15 @@ static const char *source_name(enum webhook_source src)
 	return src == SRC_ALERTMANAGER ? "alertmanager" : src == SRC_GRAFANA ? "grafana" : "signal";
 }
 
-int switching_signals(struct switching *s, const struct signal_event *ev, size_t n, char *err, size_t errlen)
+int switching_signals_check(struct switching *s, const struct signal_event *ev, size_t n, size_t *ops, char *err,
+                            size_t errlen)
 {
-	int64_t now = now_ms();
-	json_t *txn;
-	int rc = 0;
+	size_t total = 0;
 
 	if (s->st == NULL) {
 		snprintf(err, errlen, "the switch state is unavailable (journal failure)");
 		return -EIO;
 	}
-	/* Check every target before changing anything: all or nothing. */
 	for (size_t i = 0; i < n; i++) {
 		struct st_switch **m = NULL;
 		size_t k = 0;
@@ -239,6 +237,22 @@ int switching_signals(struct switching *s, const struct signal_event *ev, size_t
 			snprintf(err, errlen, "no switch named %s", ev[i].target);
 			return -ENOENT;
 		}
+		total += k;
+	}
+	if (ops != NULL)
+		*ops = total;
+	return 0;
+}
+
+int switching_signals_apply(struct switching *s, const struct signal_event *ev, size_t n, char *err, size_t errlen)
+{
+	int64_t now = now_ms();
+	json_t *txn;
+	int rc = 0;
+
+	if (s->st == NULL) {
+		snprintf(err, errlen, "the switch state is unavailable (journal failure)");
+		return -EIO;
 	}
 	txn = state_txn_new(now);
 	uint64_t refused = s->st->sig_refused;
@@ -246,6 +260,8 @@ int switching_signals(struct switching *s, const struct signal_event *ev, size_t
 		static const enum st_sig_kind kinds[] = { ST_SIG_DOWN, ST_SIG_UP, ST_SIG_WARN, ST_SIG_WARN_CLEAR };
 		rc = state_signal(s->st, txn, ev[i].target, source_name(ev[i].source), ev[i].id, kinds[ev[i].kind],
 		                  ev[i].side ? SIDE_ORIGIN : SIDE_CDN, ev[i].reason, now);
+		if (rc == -ENOENT) /* the target went away (a reload) since the check */
+			rc = 0;
 	}
 	if (s->st->sig_refused != refused)
 		log_warning("%llu new signals refused: signals.max_per_switch (%u) or signals.max_total (%u) reached",
@@ -263,6 +279,13 @@ int switching_signals(struct switching *s, const struct signal_event *ev, size_t
 		snprintf(err, errlen, "%s", rc == -EIO ? "journal failure: nothing changed" : strerror(-rc));
 	json_decref(txn);
 	return rc;
+}
+
+int switching_signals(struct switching *s, const struct signal_event *ev, size_t n, char *err, size_t errlen)
+{
+	/* Check every target before changing anything: all or nothing. */
+	int rc = switching_signals_check(s, ev, n, NULL, err, errlen);
+	return rc < 0 ? rc : switching_signals_apply(s, ev, n, err, errlen);
 }
 
 const char *switching_name(struct switching *s, const char *name)
