@@ -65,8 +65,9 @@ struct conn {
 	int reject;          /* an HTTP status to answer with instead */
 	int closing, handles;
 	/* Deadlines: a request must arrive whole within request_timeout of its
-	 * first byte; an idle keep-alive connection goes after idle_timeout; a
-	 * paused one (responses unread) after request_timeout. */
+	 * first byte (and with no silence longer than idle_timeout); an idle
+	 * keep-alive connection goes after idle_timeout; a paused one
+	 * (responses unread) after request_timeout. */
 	enum { C_IDLE, C_REQUEST, C_PAUSED, C_DEFERRED } phase;
 	struct http_pending *pending; /* a deferred request being worked on */
 	int keep_alive;               /* of the deferred request */
@@ -439,15 +440,25 @@ static void parse(struct conn *c, size_t off, size_t len)
 	}
 }
 
+static void on_idle(uv_timer_t *t);
+
 static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
 {
 	struct conn *c = s->data;
 	(void)buf;
 
-	if (nread > 0 && !c->closing)
+	if (nread > 0 && !c->closing) {
 		parse(c, 0, (size_t)nread);
-	else if (nread < 0)
+		/* Mid-request, silence longer than idle_timeout ends it too;
+		 * bytes never carry it past request_timeout from the first. */
+		if (!c->closing && c->phase == C_REQUEST) {
+			uint64_t now = uv_now(c->srv->loop), end = c->phase_start + c->srv->request_ms;
+			uint64_t left = end > now ? end - now : 1;
+			uv_timer_start(&c->idle, on_idle, left < c->srv->idle_ms ? left : c->srv->idle_ms, 0);
+		}
+	} else if (nread < 0) {
 		conn_close(c);
+	}
 }
 
 /* The client read its responses: parse what waited, then read again. */
