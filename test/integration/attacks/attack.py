@@ -286,7 +286,9 @@ def main():
         codes, lat, go = [], [], threading.Event()
 
         def client(i):
-            body = json.dumps({"switch": switch, "target": "origin", "status": "up", "id": f"par{i}"})
+            # A new down-signal each (on the origin: the CDN keeps serving):
+            # every one is a journal write, fsynced before the answer.
+            body = json.dumps({"switch": switch, "target": "origin", "status": "down", "id": f"par{i}"})
             go.wait()
             code, ms = post(hport, "/api/v1/signal", body, timeout=30)
             codes.append(code)
