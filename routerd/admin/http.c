@@ -205,7 +205,7 @@ static void on_written(uv_write_t *req, int status)
 	c->out_bytes -= w->len;
 	if (status < 0 || w->close_after)
 		conn_close(c);
-	else if (c->phase == C_PAUSED && c->out_bytes == 0)
+	else if (!c->closing && c->phase == C_PAUSED && c->out_bytes == 0)
 		resume(c);
 	free(w);
 }
