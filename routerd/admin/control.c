@@ -281,7 +281,18 @@ static void webhook(struct control *c, enum endpoint ep, const struct http_reque
 		json_reply(resp, 200, json_pack("{s:s}", "status", "stored"));
 		return;
 	}
-	if (webhook_parse_signals(ep == EP_ALERTMANAGER ? SRC_ALERTMANAGER : ep == EP_GRAFANA ? SRC_GRAFANA : SRC_SIGNAL,
+	enum webhook_source src = ep == EP_ALERTMANAGER ? SRC_ALERTMANAGER : ep == EP_GRAFANA ? SRC_GRAFANA : SRC_SIGNAL;
+	/* A large body is parsed off this thread, then applied in parts, in
+	 * order with the others (sigqueue.h). */
+	if (req->body_len > SIGQUEUE_PARSE_OFF && c->sigq != NULL) {
+		struct http_pending *p = http_defer(req);
+		if (p != NULL) {
+			resp->status = 0; /* counted when answered */
+			sigqueue_submit_body(c->sigq, p, ep, src, (const char *)req->body, req->body_len, &opts);
+			return;
+		}
+	}
+	if (webhook_parse_signals(src,
 	                          (const char *)req->body, req->body_len, &opts, &ev, &n, &ignored, err,
 	                          sizeof(err)) < 0) {
 		http_error(resp, 400, err);
