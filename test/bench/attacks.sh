@@ -98,10 +98,6 @@ zone:
 C
 	start "$2" knotd -c "$D/knot/knot.conf"
 }
-# The PID whose RSS counts: NSD forks its serving processes; take the sum? We
-# report the main process and note it. For NSD the children serve: sum them.
-rss_pid() { echo "$SPID"; }
-
 servers=("routerd:$NEW")
 [ -n "$OLD" ] && servers+=("routerd-old:$OLD")
 
@@ -117,6 +113,7 @@ for s in "${servers[@]}" nsd knot; do
 	esac
 	wait_dns $port || { echo "$name did not start"; cat "$D/last.log"; continue; }
 	pid=$SPID
+	# NSD serves from the processes it forks: watch the newest child of ours.
 	[ "$name" = nsd ] && pid=$(pgrep -P "$SPID" -n nsd || echo "$SPID")
 	row "$name" "dns-pipe 200 conns 10 s" "$($PY "$A" dns-pipe "$pid" $port big.t.test 200 10)"
 	stop
