@@ -218,7 +218,31 @@ static const char *source_name(enum webhook_source src)
 	return src == SRC_ALERTMANAGER ? "alertmanager" : (src == SRC_GRAFANA ? "grafana" : "signal");
 }
 
-int switching_signals(struct switching *s, const struct signal_event *ev, size_t n, char *err, size_t errlen)
+int switching_signals_check(struct switching *s, const struct signal_event *ev, size_t n, size_t *ops, char *err,
+                            size_t errlen)
+{
+	size_t total = 0;
+
+	if (s->st == NULL) {
+		snprintf(err, errlen, "the switch state is unavailable (journal failure)");
+		return -EIO;
+	}
+	for (size_t i = 0; i < n; i++) {
+		struct st_switch **m = NULL;
+		size_t k = state_match(s->st, ev[i].target, &m);
+		free(m);
+		if (k == 0) {
+			snprintf(err, errlen, "no switch named %s", ev[i].target);
+			return -ENOENT;
+		}
+		total += k;
+	}
+	if (ops != NULL)
+		*ops = total;
+	return 0;
+}
+
+int switching_signals_apply(struct switching *s, const struct signal_event *ev, size_t n, char *err, size_t errlen)
 {
 	int64_t now = now_ms();
 	json_t *txn;
@@ -228,22 +252,19 @@ int switching_signals(struct switching *s, const struct signal_event *ev, size_t
 		snprintf(err, errlen, "the switch state is unavailable (journal failure)");
 		return -EIO;
 	}
-	/* Check every target before changing anything: all or nothing. */
-	for (size_t i = 0; i < n; i++) {
-		struct st_switch **m = NULL;
-		size_t k = state_match(s->st, ev[i].target, &m);
-		free(m);
-		if (k == 0) {
-			snprintf(err, errlen, "no switch named %s", ev[i].target);
-			return -ENOENT;
-		}
-	}
 	txn = state_txn_new(now);
+	uint64_t refused = s->st->sig_refused;
 	for (size_t i = 0; i < n && rc >= 0; i++) {
 		static const enum st_sig_kind kinds[] = { ST_SIG_DOWN, ST_SIG_UP, ST_SIG_WARN, ST_SIG_WARN_CLEAR };
 		rc = state_signal(s->st, txn, ev[i].target, source_name(ev[i].source), ev[i].id, kinds[ev[i].kind],
 		                  ev[i].side, ev[i].reason, now);
+		if (rc == -ENOENT) /* the target went away (a reload) since the check */
+			rc = 0;
 	}
+	if (s->st->sig_refused != refused)
+		log_warning("%llu new signals refused: signals.max_per_switch (%u) or signals.max_total (%u) reached",
+		            (unsigned long long)(s->st->sig_refused - refused), s->st->max_sig_switch,
+		            s->st->max_sig_total);
 	if (rc >= 0)
 		rc = policy_run(s->st, txn, now);
 	if (rc >= 0) {
@@ -256,6 +277,13 @@ int switching_signals(struct switching *s, const struct signal_event *ev, size_t
 		snprintf(err, errlen, "%s", rc == -EIO ? "journal failure: nothing changed" : strerror(-rc));
 	json_decref(txn);
 	return rc;
+}
+
+int switching_signals(struct switching *s, const struct signal_event *ev, size_t n, char *err, size_t errlen)
+{
+	/* Check every target before changing anything: all or nothing. */
+	int rc = switching_signals_check(s, ev, n, NULL, err, errlen);
+	return rc < 0 ? rc : switching_signals_apply(s, ev, n, err, errlen);
 }
 
 const char *switching_name(struct switching *s, const char *name)
@@ -475,6 +503,9 @@ void switching_metrics(struct switching *s, FILE *f)
 	fprintf(f, "# HELP routerd_signals_active Unexpired down-signals.\n# TYPE routerd_signals_active gauge\n"
 	           "routerd_signals_active %zu\n",
 	        active);
+	fprintf(f, "# HELP routerd_signals_refused_total New signals refused: signals.max_per_switch or max_total reached.\n"
+	           "# TYPE routerd_signals_refused_total counter\nrouterd_signals_refused_total %llu\n",
+	        (unsigned long long)s->st->sig_refused);
 	fprintf(f, "# HELP routerd_brake_engaged 1 while the safety brake holds automated flips.\n"
 	           "# TYPE routerd_brake_engaged gauge\nrouterd_brake_engaged %d\n",
 	        s->st->brake.engaged);
