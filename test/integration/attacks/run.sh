@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: BSD-3-Clause
+# it: alone
 # Hostile clients (issue 14): each attack runs against routerd while
 # well-behaved clients (UDP queries, webhooks, routerctl) are timed, and
 # routerd's RSS is watched (attack.py). Bounds are ratios to the idle
