@@ -673,6 +673,7 @@ static const struct key http_keys[] = {
 	KEY("max_header",      h_size,     struct cfg_http, max_header,      1024, 1 << 20,  "16k", 0),
 	KEY("max_connections", h_uint,     struct cfg_http, max_connections, 1, 100000,     "256", 0),
 	KEY("idle_timeout",    h_duration, struct cfg_http, idle_timeout,    1, 3600,       "30s", 0),
+	KEY("request_timeout", h_duration, struct cfg_http, request_timeout, 1, 3600,       "10s", 0),
 	END,
 };
 
@@ -680,6 +681,12 @@ static const struct key brake_keys[] = {
 	KEY("max_share",    h_share,    struct cfg_brake, max_share,    0, 0,          "0.2", 0),
 	KEY("window",       h_duration_ms, struct cfg_brake, window,       1, 7 * 86400,  "10m", 0),
 	KEY("min_switches", h_uint,     struct cfg_brake, min_switches, 0, 1000000,    "2",   0),
+	END,
+};
+
+static const struct key signals_keys[] = {
+	KEY("max_per_switch", h_uint, struct cfg_signals, max_per_switch, 1, 1000000,   "256",    0),
+	KEY("max_total",      h_uint, struct cfg_signals, max_total,      1, 100000000, "100000", 0),
 	END,
 };
 
@@ -742,6 +749,7 @@ static const struct key top_keys[] = {
 	MAP("control", h_map, 0, 0, control_keys),
 	MAP("http", h_http, offsetof(struct config, http), 0, http_keys),
 	MAP("brake", h_map, offsetof(struct config, brake), 0, brake_keys),
+	MAP("signals", h_map, offsetof(struct config, signals), 0, signals_keys),
 	MAP("armed", h_map, 0, 0, armed_keys),
 	MAP("tracking", h_map, offsetof(struct config, tracking), 0, tracking_keys),
 	KEY("zones", h_zones, struct config, zones, 0, 0, NULL, F_REQ | F_NODE),

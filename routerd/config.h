@@ -93,6 +93,14 @@ struct cfg_http {
 	uint32_t max_header;      /* bytes (16 KiB) */
 	uint32_t max_connections; /* (256) */
 	uint32_t idle_timeout;    /* seconds (30s) */
+	uint32_t request_timeout; /* seconds a request may take from its first byte to its last (10s) */
+};
+
+/* Bounds on the health signals held (a signal is one alert or probe id
+ * naming one switch); the excess is refused and counted. */
+struct cfg_signals {
+	uint32_t max_per_switch; /* down-signals, and warnings, per switch (256) */
+	uint32_t max_total;      /* down-signals and warnings over every switch (100000) */
 };
 
 struct cfg_brake {
@@ -130,6 +138,7 @@ struct config {
 	struct cfg_http http;
 	struct cfg_brake brake;
 	struct cfg_tracking tracking;
+	struct cfg_signals signals;
 	char *armed_label;    /* alert label that arms the low TTL ("severity") */
 	char *armed_value;    /* its value ("warning") */
 

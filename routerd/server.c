@@ -15,6 +15,7 @@
 #include <uv.h>
 
 #include "config.h"
+#include "fdbudget.h"
 #include "admin/control.h"
 #include "lib/log.h"
 #include "zone/view.h"
@@ -235,6 +236,16 @@ static int server_start(struct server *s, const char *path)
 
 	if (load(path, &s->cfg, &view) < 0)
 		return -1;
+	/* Before any socket: every limit must fit in RLIMIT_NOFILE with a
+	 * reserve, so DNS clients can never take the descriptors routerctl,
+	 * webhooks and compaction need. */
+	if (fd_budget_apply(s->cfg, addrs, sizeof(addrs), err, sizeof(err)) < 0) {
+		log_error("%s", err);
+		view_free(view);
+		return -1;
+	}
+	if (addrs[0] != '\0')
+		log_info("%s", addrs);
 	view_publish(view);
 	/* Every socket is bound here, still privileged; a bind failure is
 	 * fatal at startup (lib/err.h: fail fast at start, softly at runtime). */

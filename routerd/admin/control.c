@@ -19,6 +19,7 @@
 #include "config.h"
 #include "admin/ctl.h"
 #include "admin/http.h"
+#include "admin/sigqueue.h"
 #include "lib/log.h"
 #include "switch/switching.h"
 #include "track/prop.h"
@@ -145,6 +146,8 @@ static void metrics(struct control *c, FILE *f)
 			if (c->http_count[e][i])
 				fprintf(f, "routerd_webhook_requests_total{endpoint=\"%s\",code=\"%d\"} %llu\n",
 				        endpoint_names[e], counted_codes[i], (unsigned long long)c->http_count[e][i]);
+	if (c->http != NULL)
+		http_metrics(c->http, f);
 }
 
 
@@ -191,13 +194,37 @@ static void webhook(struct control *c, enum endpoint ep, const struct http_reque
 		json_reply(resp, 200, json_pack("{s:s}", "status", "stored"));
 		return;
 	}
-	if (webhook_parse_signals(ep == EP_ALERTMANAGER ? SRC_ALERTMANAGER : (ep == EP_GRAFANA ? SRC_GRAFANA : SRC_SIGNAL),
+	enum webhook_source src = ep == EP_ALERTMANAGER ? SRC_ALERTMANAGER : (ep == EP_GRAFANA ? SRC_GRAFANA : SRC_SIGNAL);
+	/* A large body is parsed off this thread, then applied in parts, in
+	 * order with the others (sigqueue.h). */
+	if (req->body_len > SIGQUEUE_PARSE_OFF && c->sigq != NULL) {
+		struct http_pending *p = http_defer(req);
+		if (p != NULL) {
+			resp->status = 0; /* counted when answered */
+			sigqueue_submit_body(c->sigq, p, ep, src, (const char *)req->body, req->body_len, &opts);
+			return;
+		}
+	}
+	if (webhook_parse_signals(src,
 	                          (const char *)req->body, req->body_len, &opts, &ev, &n, &ignored, err,
 	                          sizeof(err)) < 0) {
 		http_error(resp, 400, err);
 		return;
 	}
-	rc = switching_signals(c->sw, ev, n, err, sizeof(err));
+	size_t ops = 0;
+	rc = switching_signals_check(c->sw, ev, n, &ops, err, sizeof(err));
+	/* A large message (or any while one is applied) goes in parts, in
+	 * order, and is answered when done: other clients are served between. */
+	if (rc == 0 && (ops > SIGQUEUE_PART_OPS || sigqueue_busy(c->sigq)) && c->sigq != NULL) {
+		struct http_pending *p = http_defer(req);
+		if (p != NULL) {
+			resp->status = 0; /* counted when answered */
+			sigqueue_submit(c->sigq, p, ep, ev, n, ops, ignored);
+			return;
+		}
+	}
+	if (rc == 0)
+		rc = switching_signals_apply(c->sw, ev, n, err, sizeof(err));
 	free(ev);
 	if (rc == -ENOENT)
 		http_error(resp, 422, err);
@@ -305,6 +332,11 @@ static void route(struct control *c, enum endpoint ep, const struct http_request
 	webhook(c, ep, req, resp);
 }
 
+static void on_sigq_done(void *arg, int endpoint, int status)
+{
+	count_request(arg, (enum endpoint)endpoint, status);
+}
+
 static void on_http(void *ctx, const struct http_request *req, struct http_response *resp)
 {
 	struct control *c = ctx;
@@ -387,6 +419,7 @@ struct control *control_start(uv_loop_t *loop, const struct control_host *host, 
 	if (switching_open(&c->sw, loop, cfg, err, errlen) < 0)
 		goto fail;
 	switching_on_flip(c->sw, on_flip, c);
+	c->sigq = sigqueue_new(loop, c->sw, on_sigq_done, c);
 	struct ctl_limits lim = { cfg->control_max_clients, (uint64_t)cfg->control_idle_timeout * 1000 };
 	c->ctl = ctl_start(loop, cfg->control_socket, cfg->control_mode, &lim, on_ctl, c, err, errlen);
 	if (c->ctl == NULL)
@@ -424,6 +457,7 @@ void control_stop(struct control *c)
 		pthread_join(c->tracker, NULL);
 	}
 	ctl_stop(c->ctl);
+	sigqueue_free(c->sigq);
 	http_stop(c->http);
 	switching_close(c->sw);
 	auth_free(c->auth);

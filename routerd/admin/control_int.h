@@ -22,6 +22,7 @@ struct control {
 	struct http_server *http;
 	struct auth *auth;
 	struct switching *sw;
+	struct sigqueue *sigq; /* large webhook messages, applied in parts */
 	struct prop *prop; /* who asked for switched names, and what each flip did */
 	pthread_t tracker;      /* drains the workers' rings into prop */
 	int tracker_running;

@@ -57,6 +57,7 @@ static void on_stop(uv_async_t *a)
 		udp_close(w->udp[i]);
 	tcp_close_all(w);
 	uv_close((uv_handle_t *)&w->sweep, NULL);
+	uv_close((uv_handle_t *)&w->tcp_resume, NULL);
 	uv_close((uv_handle_t *)&w->stop, NULL);
 }
 
@@ -94,6 +95,8 @@ static int worker_init(struct worker *w, int id, const struct config *cfg, char 
 	w->sweep.data = w;
 	uv_async_init(&w->loop, &w->stop, on_stop);
 	uv_timer_init(&w->loop, &w->sweep);
+	uv_idle_init(&w->loop, &w->tcp_resume);
+	w->tcp_resume.data = w;
 	w->loop_ready = 1;
 	for (size_t i = 0; i < cfg->n_listen; i++) {
 		const struct cfg_addr *a = &cfg->listen[i];

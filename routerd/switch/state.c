@@ -127,6 +127,8 @@ void st_switch_free(struct st_switch *sw)
 		sig_free(&sw->warn[i]);
 	free(sw->sig);
 	free(sw->warn);
+	free(sw->sig_ix.slot);
+	free(sw->warn_ix.slot);
 	pin_clear(&sw->pin);
 	free(sw->pin_end_actor);
 	free(sw->detail);
@@ -182,6 +184,7 @@ static void switch_remove(struct state *st, struct st_switch *sw)
 		}
 	st_switch_free(sw);
 	index_rebuild(st); /* removals come from reloads only: rare */
+	st->sig_count_stale = 1;
 }
 
 /* Position of NAME in st->sw, or -1. */
@@ -257,6 +260,8 @@ struct state *state_new(size_t history_cap)
 	st->brake_cfg.window = 600 * 1000;
 	st->brake_cfg.min_switches = 2;
 	st->signal_ttl = 3600 * 1000;
+	st->max_sig_switch = 256;
+	st->max_sig_total = 100000;
 	return st;
 }
 
@@ -273,6 +278,9 @@ void st_clear(struct state *st)
 		st_switch_free(st->sw[i]);
 	st->n = 0;
 	index_rebuild(st);
+	st->n_signals = 0;
+	st->sig_count_stale = 0;
+	st->next_expiry = 0;
 	for (size_t i = 0; i < st->hist_len; i++)
 		hist_free(&st->hist[(st->hist_head + i) % st->hist_cap]);
 	st->hist_len = st->hist_head = 0;
@@ -333,21 +341,114 @@ void st_sig_push(struct st_signal **arr, size_t *n, size_t *cap, const struct st
 	s->reason = st_xstrdup(sig->reason);
 }
 
-static struct st_signal *sig_find(struct st_signal *arr, size_t n, const char *src, const char *id)
+/* ---- signals by (source, id): the index ---- */
+
+static uint64_t sig_hash(const char *src, const char *id)
 {
-	for (size_t i = 0; i < n; i++)
-		if (strcmp(arr[i].source, src) == 0 && strcmp(arr[i].id, id) == 0)
-			return &arr[i];
-	return NULL;
+	uint64_t h = hash_bytes(hash_str(src), id, strlen(id));
+	/* Mix (MurmurHash3's finalizer): the slot is taken from the low bits. */
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdull;
+	h ^= h >> 33;
+	return h;
 }
 
-/* Order is kept: the oldest signal is the one a flip's detail names. */
-static void sig_remove(struct st_signal *arr, size_t *n, struct st_signal *s)
+static int sig_is(const struct st_signal *s, const char *src, const char *id)
 {
-	size_t i = (size_t)(s - arr);
+	return strcmp(s->source, src) == 0 && strcmp(s->id, id) == 0;
+}
+
+static void ix_put(struct st_sigix *ix, const struct st_signal *arr, size_t i)
+{
+	size_t mask = ix->cap - 1, pos = sig_hash(arr[i].source, arr[i].id) & mask;
+	while (ix->slot[pos] != 0)
+		pos = (pos + 1) & mask;
+	ix->slot[pos] = (uint32_t)(i + 1);
+}
+
+static void ix_rebuild(struct st_sigix *ix, const struct st_signal *arr, size_t n)
+{
+	size_t cap = 8;
+	while (cap < n * 2 + 2)
+		cap *= 2;
+	if (cap != ix->cap) {
+		free(ix->slot);
+		ix->slot = st_xrealloc(NULL, cap * sizeof(*ix->slot));
+		ix->cap = cap;
+	}
+	memset(ix->slot, 0, cap * sizeof(*ix->slot));
+	for (size_t i = 0; i < n; i++)
+		ix_put(ix, arr, i);
+	ix->n = n;
+}
+
+/* The slot of (SRC, ID), or of the empty slot where it would go. */
+static size_t ix_slot(struct st_sigix *ix, const struct st_signal *arr, size_t n, const char *src, const char *id)
+{
+	size_t mask, pos;
+	if (ix->slot == NULL || ix->n != n)
+		ix_rebuild(ix, arr, n);
+	mask = ix->cap - 1;
+	pos = sig_hash(src, id) & mask;
+	while (ix->slot[pos] != 0 && !sig_is(&arr[ix->slot[pos] - 1], src, id))
+		pos = (pos + 1) & mask;
+	return pos;
+}
+
+static struct st_signal *sig_find(struct st_sigix *ix, struct st_signal *arr, size_t n, const char *src,
+                                  const char *id)
+{
+	size_t pos = ix_slot(ix, arr, n, src, id);
+	return ix->slot[pos] ? &arr[ix->slot[pos] - 1] : NULL;
+}
+
+/* Append a copy of SIG and index it. */
+static void sig_add(struct state *st, struct st_sigix *ix, struct st_signal **arr, size_t *n, size_t *cap,
+                    const struct st_signal *sig)
+{
+	int valid = ix->slot != NULL && ix->n == *n;
+	st_sig_push(arr, n, cap, sig);
+	st->n_signals++;
+	if (valid && *n * 2 + 2 <= ix->cap) {
+		ix_put(ix, *arr, *n - 1);
+		ix->n = *n;
+	} else {
+		ix_rebuild(ix, *arr, *n);
+	}
+}
+
+/* Remove S: the last signal takes its place, and the index follows
+ * (linear probing with backward shift, so no tombstones). Which signal a
+ * flip is blamed on goes by `since`, not by position. */
+static void sig_remove(struct state *st, struct st_sigix *ix, struct st_signal *arr, size_t *n, struct st_signal *s)
+{
+	size_t i = (size_t)(s - arr), last = *n - 1, mask, hole, j;
+
+	if (ix->slot == NULL || ix->n != *n)
+		ix_rebuild(ix, arr, *n);
+	mask = ix->cap - 1;
+	hole = ix_slot(ix, arr, *n, s->source, s->id);
+	for (j = (hole + 1) & mask; ix->slot[j] != 0; j = (j + 1) & mask) {
+		const struct st_signal *o = &arr[ix->slot[j] - 1];
+		size_t home = sig_hash(o->source, o->id) & mask;
+		/* Move j into the hole unless its home lies cyclically in (hole, j]. */
+		if ((j > hole && (home <= hole || home > j)) || (j < hole && home <= hole && home > j)) {
+			ix->slot[hole] = ix->slot[j];
+			hole = j;
+		}
+	}
+	ix->slot[hole] = 0;
+	if (i != last) {
+		size_t pos = ix_slot(ix, arr, *n, arr[last].source, arr[last].id);
+		ix->slot[pos] = (uint32_t)(i + 1);
+	}
 	sig_free(s);
-	memmove(&arr[i], &arr[i + 1], (*n - i - 1) * sizeof(*arr));
+	if (i != last)
+		arr[i] = arr[last];
 	(*n)--;
+	ix->n = *n;
+	if (st->n_signals > 0)
+		st->n_signals--;
 }
 
 int state_side_down(const struct st_switch *sw, enum side side, int64_t now, int64_t *since)
@@ -416,9 +517,11 @@ static void apply_signal(struct state *st, const struct st_op *op, int64_t t)
 			continue;
 		switch (kind) {
 		case ST_SIG_DOWN:
-			f = sig_find(sw->sig, sw->n_sig, src, id);
+			if (exp < st->next_expiry)
+				st->next_expiry = exp;
+			f = sig_find(&sw->sig_ix, sw->sig, sw->n_sig, src, id);
 			if (f == NULL) {
-				st_sig_push(&sw->sig, &sw->n_sig, &sw->cap_sig, &n);
+				sig_add(st, &sw->sig_ix, &sw->sig, &sw->n_sig, &sw->cap_sig, &n);
 				st_hist_push(st, t, ST_H_DOWN, sw->name, -1, (int)side, ST_CAUSE_SIGNAL, src, detail);
 				break;
 			}
@@ -434,19 +537,21 @@ static void apply_signal(struct state *st, const struct st_op *op, int64_t t)
 			set_str(&f->reason, reason);
 			break;
 		case ST_SIG_UP:
-			f = sig_find(sw->sig, sw->n_sig, src, id);
+			f = sig_find(&sw->sig_ix, sw->sig, sw->n_sig, src, id);
 			if (f == NULL)
 				break;
 			side = f->side;
-			sig_remove(sw->sig, &sw->n_sig, f);
+			sig_remove(st, &sw->sig_ix, sw->sig, &sw->n_sig, f);
 			st_hist_push(st, t, ST_H_UP, sw->name, -1, (int)side, ST_CAUSE_SIGNAL, src, detail);
 			if (!state_side_down(sw, side, t, NULL))
 				sw->healthy_since[side] = t;
 			break;
 		case ST_SIG_WARN:
-			f = sig_find(sw->warn, sw->n_warn, src, id);
+			if (exp < st->next_expiry)
+				st->next_expiry = exp;
+			f = sig_find(&sw->warn_ix, sw->warn, sw->n_warn, src, id);
 			if (f == NULL) {
-				st_sig_push(&sw->warn, &sw->n_warn, &sw->cap_warn, &n);
+				sig_add(st, &sw->warn_ix, &sw->warn, &sw->n_warn, &sw->cap_warn, &n);
 				st_hist_push(st, t, ST_H_WARN, sw->name, -1, -1, ST_CAUSE_SIGNAL, src, detail);
 			} else {
 				f->expires = exp;
@@ -454,9 +559,9 @@ static void apply_signal(struct state *st, const struct st_op *op, int64_t t)
 			}
 			break;
 		case ST_SIG_WARN_CLEAR:
-			f = sig_find(sw->warn, sw->n_warn, src, id);
+			f = sig_find(&sw->warn_ix, sw->warn, sw->n_warn, src, id);
 			if (f != NULL) {
-				sig_remove(sw->warn, &sw->n_warn, f);
+				sig_remove(st, &sw->warn_ix, sw->warn, &sw->n_warn, f);
 				st_hist_push(st, t, ST_H_WARN_CLEAR, sw->name, -1, -1, ST_CAUSE_SIGNAL, src, detail);
 			}
 			break;
@@ -481,6 +586,8 @@ static void apply_pin(struct state *st, const struct st_op *op, int64_t t)
 		sw->pin.glob = st_xstrdup(glob);
 		sw->pin.created = t;
 		sw->pin.expires = op->exp;
+		if (sw->pin.expires != 0 && sw->pin.expires < st->next_expiry)
+			st->next_expiry = sw->pin.expires;
 		st_hist_push(st, t, ST_H_PIN, sw->name, -1, (int)side, ST_CAUSE_PIN, actor, reason);
 	}
 }
@@ -521,7 +628,7 @@ static void apply_expire(struct state *st, int64_t t)
 				ended[s->side] = s->expires;
 			sig_detail(detail, sizeof(detail), s->source, s->id, s->reason);
 			st_hist_push(st, t, ST_H_EXPIRED, sw->name, -1, (int)s->side, ST_CAUSE_SIGNAL, "routerd", detail);
-			sig_remove(sw->sig, &sw->n_sig, s);
+			sig_remove(st, &sw->sig_ix, sw->sig, &sw->n_sig, s);
 		}
 		/* The side recovered when its last signal ran out, not when we noticed. */
 		for (int side = 0; side < 2; side++)
@@ -534,7 +641,7 @@ static void apply_expire(struct state *st, int64_t t)
 				continue;
 			sig_detail(detail, sizeof(detail), s->source, s->id, s->reason);
 			st_hist_push(st, t, ST_H_WARN_EXPIRED, sw->name, -1, -1, ST_CAUSE_SIGNAL, "routerd", detail);
-			sig_remove(sw->warn, &sw->n_warn, s);
+			sig_remove(st, &sw->warn_ix, sw->warn, &sw->n_warn, s);
 		}
 		if (sw->pin.active && sw->pin.expires != 0 && sw->pin.expires <= t)
 			pin_end(st, sw, t, ST_CAUSE_PIN_EXPIRED, "routerd");
@@ -701,31 +808,61 @@ static const char **names_of(struct st_switch **sw, size_t n)
 int state_expire(struct state *st, json_t *txn, int64_t now)
 {
 	int k = 0;
+	int64_t next = INT64_MAX;
+
+	/* Nothing can have run out before the bound: most calls end here. */
+	if (now < st->next_expiry)
+		return 0;
 	for (size_t i = 0; i < st->n; i++) {
 		const struct st_switch *sw = st->sw[i];
-		for (size_t j = 0; j < sw->n_sig; j++)
+		for (size_t j = 0; j < sw->n_sig; j++) {
 			k += sw->sig[j].expires <= now;
-		for (size_t j = 0; j < sw->n_warn; j++)
+			if (sw->sig[j].expires > now && sw->sig[j].expires < next)
+				next = sw->sig[j].expires;
+		}
+		for (size_t j = 0; j < sw->n_warn; j++) {
 			k += sw->warn[j].expires <= now;
-		k += sw->pin.active && sw->pin.expires != 0 && sw->pin.expires <= now;
+			if (sw->warn[j].expires > now && sw->warn[j].expires < next)
+				next = sw->warn[j].expires;
+		}
+		if (sw->pin.active && sw->pin.expires != 0) {
+			k += sw->pin.expires <= now;
+			if (sw->pin.expires > now && sw->pin.expires < next)
+				next = sw->pin.expires;
+		}
 	}
+	st->next_expiry = next;
 	if (k == 0)
 		return 0;
 	struct st_op op = { .kind = OP_EXPIRE, .t = now };
 	int r = commit(st, txn, &op);
+	if (r < 0)
+		st->next_expiry = 0; /* not applied: look again next time */
 	return r < 0 ? r : k;
 }
 
+static void sig_recount(struct state *st)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < st->n; i++)
+		n += st->sw[i]->n_sig + st->sw[i]->n_warn;
+	st->n_signals = n;
+	st->sig_count_stale = 0;
+}
+
 /* What a notification would change on SW: ST_CHANGED, ST_REFRESHED or 0. */
-static int signal_effect(const struct st_switch *sw, enum st_sig_kind kind, const char *src, const char *id,
+static int signal_effect(struct st_switch *sw, enum st_sig_kind kind, const char *src, const char *id,
                          enum side side, const char *reason, int64_t exp)
 {
 	int warn = kind == ST_SIG_WARN || kind == ST_SIG_WARN_CLEAR;
-	const struct st_signal *f = warn ? sig_find(sw->warn, sw->n_warn, src, id) : sig_find(sw->sig, sw->n_sig, src, id);
+	const struct st_signal *f = warn ? sig_find(&sw->warn_ix, sw->warn, sw->n_warn, src, id) :
+	                                   sig_find(&sw->sig_ix, sw->sig, sw->n_sig, src, id);
 
 	if (kind == ST_SIG_UP || kind == ST_SIG_WARN_CLEAR)
 		return f != NULL ? ST_CHANGED : 0;
-	if (f == NULL || (!warn && f->side != side))
+	if (f == NULL)
+		return ST_CHANGED | ST_REFUSED; /* new: subject to the bounds */
+	if (!warn && f->side != side)
 		return ST_CHANGED;
 	if (f->expires != exp || strcmp(f->reason ? f->reason : "", reason ? reason : "") != 0)
 		return ST_REFRESHED;
@@ -736,7 +873,7 @@ int state_signal(struct state *st, json_t *txn, const char *target, const char *
                  enum st_sig_kind kind, enum side side, const char *reason, int64_t now)
 {
 	struct st_switch **m = NULL;
-	size_t n = 0, k = 0;
+	size_t n = 0, k = 0, added = 0;
 	int64_t exp = now + st->signal_ttl;
 	int r, res = 0;
 
@@ -749,8 +886,21 @@ int state_signal(struct state *st, json_t *txn, const char *target, const char *
 		free(m);
 		return -ENOENT;
 	}
+	if (st->sig_count_stale)
+		sig_recount(st);
 	for (size_t i = 0; i < n; i++) {
 		int e = signal_effect(m[i], kind, source, id, side, reason, exp);
+		if (e & ST_REFUSED) {
+			/* A new signal: refused, and counted, past the bounds. */
+			size_t have = kind == ST_SIG_WARN ? m[i]->n_warn : m[i]->n_sig;
+			if (have >= st->max_sig_switch || st->n_signals + added >= st->max_sig_total) {
+				st->sig_refused++;
+				res |= ST_REFUSED;
+				continue;
+			}
+			added++;
+			e &= ~ST_REFUSED;
+		}
 		if (e) {
 			res |= e;
 			m[k++] = m[i];
@@ -842,6 +992,10 @@ int state_sync(struct state *st, json_t *txn, const struct config *cfg, int64_t 
 
 	st->brake_cfg = cfg->brake;
 	st->signal_ttl = cfg->defaults.signal_ttl;
+	if (cfg->signals.max_per_switch)
+		st->max_sig_switch = cfg->signals.max_per_switch;
+	if (cfg->signals.max_total)
+		st->max_sig_total = cfg->signals.max_total;
 	memset(seen, 0, st->n ? st->n : 1);
 	for (size_t i = 0; i < cfg->n_switches; i++) {
 		long k = lookup_idx(st, cfg->switches[i].name);
@@ -871,7 +1025,13 @@ int state_sync(struct state *st, json_t *txn, const struct config *cfg, int64_t 
 
 int state_replay_cb(const json_t *rec, int is_snapshot, void *arg)
 {
-	return is_snapshot ? state_load_json(arg, rec) : state_apply(arg, rec);
+	struct state *st = arg;
+	if (!is_snapshot)
+		return state_apply(st, rec);
+	/* Loaded signals are neither counted nor bounded yet. */
+	st->sig_count_stale = 1;
+	st->next_expiry = 0;
+	return state_load_json(st, rec);
 }
 
 json_t *state_snapshot_cb(void *arg)

@@ -80,12 +80,21 @@ enum st_sig_kind {
 /* What state_signal changed (bits), or a negative errno. */
 #define ST_CHANGED 1   /* a visible change: a new or cleared signal/warning */
 #define ST_REFRESHED 2 /* only an expiry moved forward (journal it, nothing else) */
+#define ST_REFUSED 4   /* some switches refused a new signal: signals.* bounds reached */
 
 /* A down-signal or a warning, keyed by (source, id). */
 struct st_signal {
 	char *source, *id, *reason;
 	enum side side; /* the unhealthy side (unused for warnings) */
 	int64_t since, expires;
+};
+
+/* An index of a switch's signals (or warnings) by (source, id): open
+ * addressing, at most half full; slot 0 empty, else position + 1. Valid
+ * while n equals the array's count (rebuilt on first use otherwise). */
+struct st_sigix {
+	uint32_t *slot;
+	size_t cap, n;
 };
 
 struct st_pin {
@@ -111,6 +120,7 @@ struct st_switch {
 	size_t n_sig, cap_sig;
 	struct st_signal *warn; /* active warnings (armed TTL) */
 	size_t n_warn, cap_warn;
+	struct st_sigix sig_ix, warn_ix; /* lookups by (source, id) in O(1) */
 	/* When each side's last down-signal went away: failback_hold counts from
 	 * there. 0: never down since the switch was added. */
 	int64_t healthy_since[2];
@@ -164,6 +174,15 @@ struct state {
 	int64_t signal_ttl; /* ms */
 	struct st_hist *hist; /* ring */
 	size_t hist_cap, hist_head, hist_len;
+	/* Signal bounds (config signals.*) and what they refused. n_signals
+	 * counts down-signals and warnings over every switch (recounted when
+	 * sig_count_stale). next_expiry: no signal, warning or pin expires
+	 * before it (a lower bound), so state_expire is O(1) until then. */
+	uint32_t max_sig_switch, max_sig_total;
+	size_t n_signals;
+	int sig_count_stale;
+	uint64_t sig_refused;
+	int64_t next_expiry;
 	/* Flips since the counters were reset (metrics: routerd_flips_total). */
 	uint64_t flips_total[2][ST_CAUSE__COUNT];
 };

@@ -306,15 +306,46 @@ static int signals_fn(struct state *st, json_t *txn, void *arg, int64_t now)
 {
 	static const enum st_sig_kind kinds[] = { ST_SIG_DOWN, ST_SIG_UP, ST_SIG_WARN, ST_SIG_WARN_CLEAR };
 	const struct signals *a = arg;
+	uint64_t refused = st->sig_refused;
 	int rc = 0;
 
-	for (size_t i = 0; i < a->n && rc >= 0; i++)
+	for (size_t i = 0; i < a->n && rc >= 0; i++) {
 		rc = state_signal(st, txn, a->ev[i].target, source_name(a->ev[i].source), a->ev[i].id,
 		                  kinds[a->ev[i].kind], a->ev[i].side, a->ev[i].reason, now);
+		if (rc == -ENOENT) /* the target went away (a reload) since the check */
+			rc = 0;
+	}
+	if (st->sig_refused != refused)
+		log_warning("%llu new signals refused: signals.max_per_switch (%u) or signals.max_total (%u) reached",
+		            (unsigned long long)(st->sig_refused - refused), st->max_sig_switch, st->max_sig_total);
 	return rc < 0 ? rc : 0;
 }
 
-int switching_signals(struct switching *s, const struct signal_event *ev, size_t n, char *err, size_t errlen)
+int switching_signals_check(struct switching *s, const struct signal_event *ev, size_t n, size_t *ops, char *err,
+                            size_t errlen)
+{
+	size_t total = 0;
+
+	if (s->st == NULL) {
+		snprintf(err, errlen, "the switch state is unavailable (journal failure)");
+		return -EIO;
+	}
+	for (size_t i = 0; i < n; i++) {
+		struct st_switch **m = NULL;
+		size_t k = state_match(s->st, ev[i].target, &m);
+		free(m);
+		if (k == 0) {
+			snprintf(err, errlen, "no switch named %s", ev[i].target);
+			return -ENOENT;
+		}
+		total += k;
+	}
+	if (ops != NULL)
+		*ops = total;
+	return 0;
+}
+
+int switching_signals_apply(struct switching *s, const struct signal_event *ev, size_t n, char *err, size_t errlen)
 {
 	struct signals a = { ev, n };
 	size_t flips_before;
@@ -324,21 +355,18 @@ int switching_signals(struct switching *s, const struct signal_event *ev, size_t
 		snprintf(err, errlen, "the switch state is unavailable (journal failure)");
 		return -EIO;
 	}
-	/* Check every target before changing anything: all or nothing. */
-	for (size_t i = 0; i < n; i++) {
-		struct st_switch **m = NULL;
-		size_t k = state_match(s->st, ev[i].target, &m);
-		free(m);
-		if (k == 0) {
-			snprintf(err, errlen, "no switch named %s", ev[i].target);
-			return -ENOENT;
-		}
-	}
 	flips_before = s->flips_committed;
 	rc = switching_change(s, signals_fn, &a, switching_now());
 	if (rc < 0)
 		snprintf(err, errlen, "%s", rc == -EIO ? "journal failure: nothing changed" : strerror(-rc));
 	return rc < 0 ? rc : (int)(s->flips_committed - flips_before);
+}
+
+int switching_signals(struct switching *s, const struct signal_event *ev, size_t n, char *err, size_t errlen)
+{
+	/* Check every target before changing anything: all or nothing. */
+	int rc = switching_signals_check(s, ev, n, NULL, err, errlen);
+	return rc < 0 ? rc : switching_signals_apply(s, ev, n, err, errlen);
 }
 
 const char *switching_name(struct switching *s, const char *name)
@@ -390,6 +418,9 @@ void switching_metrics(struct switching *s, FILE *f)
 	fprintf(f, "# HELP routerd_signals_active Unexpired down-signals.\n# TYPE routerd_signals_active gauge\n"
 	           "routerd_signals_active %zu\n",
 	        active);
+	fprintf(f, "# HELP routerd_signals_refused_total New signals refused: signals.max_per_switch or max_total reached.\n"
+	           "# TYPE routerd_signals_refused_total counter\nrouterd_signals_refused_total %llu\n",
+	        (unsigned long long)s->st->sig_refused);
 	fprintf(f, "# HELP routerd_brake_engaged 1 while the safety brake holds automated flips.\n"
 	           "# TYPE routerd_brake_engaged gauge\nrouterd_brake_engaged %d\n",
 	        s->st->brake.engaged);

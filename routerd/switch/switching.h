@@ -35,6 +35,13 @@ int switching_reload(struct switching *s, const struct config *cfg);
  * journal failed and nothing was published).
  */
 int switching_signals(struct switching *s, const struct signal_event *ev, size_t n, char *err, size_t errlen);
+/* The two halves of switching_signals, for a large message applied in
+ * parts (admin/sigqueue.c): check every target (and count in *OPS, may be
+ * NULL, the signal updates it means: events x switches matched), then
+ * apply a part; each part is one journal transaction. */
+int switching_signals_check(struct switching *s, const struct signal_event *ev, size_t n, size_t *ops, char *err,
+                            size_t errlen);
+int switching_signals_apply(struct switching *s, const struct signal_event *ev, size_t n, char *err, size_t errlen);
 
 /* The switch NAME (any case, with or without the final dot) as the state
  * spells it, or NULL when there is none. */

@@ -483,14 +483,76 @@ static void test_sync_and_history_ring(void **unused)
 	state_free(st);
 }
 
+/* Signals by (source, id): many added and removed in mixed order stay
+ * findable (the index follows swap-removal), the bounds refuse and count
+ * new signals only, and a replay of the journal rebuilds the same set. */
+static void test_signal_index_and_bounds(void **unused)
+{
+	struct cfg_switch sws[2] = { { .name = "a.example.com." }, { .name = "b.example.com." } };
+	struct config cfg = { .switches = sws, .n_switches = 2 };
+	struct state *st = state_new(0), *re = state_new(0);
+	json_t *txn = state_txn_new(T0);
+	char id[32];
+	int r;
+
+	(void)unused;
+	cfg.signals.max_per_switch = 600;
+	cfg.signals.max_total = 1000;
+	cfg.defaults.signal_ttl = 3600;
+	state_sync(st, txn, &cfg, T0);
+	for (int i = 0; i < 700; i++) {
+		snprintf(id, sizeof(id), "fp%d", i);
+		r = state_signal(st, txn, "a.example.com", "alertmanager", id, ST_SIG_DOWN, SIDE_CDN, "x", T0 + 1);
+		assert_true(r > 0);
+		assert_int_equal(!!(r & ST_REFUSED), i >= 600); /* max_per_switch */
+	}
+	assert_int_equal(state_lookup(st, "a.example.com")->n_sig, 600);
+	assert_int_equal(st->sig_refused, 100);
+	/* A repeat of a held signal is not new: never refused. */
+	r = state_signal(st, txn, "a.example.com", "alertmanager", "fp5", ST_SIG_DOWN, SIDE_CDN, "y", T0 + 2);
+	assert_int_equal(r, ST_REFRESHED);
+	/* Remove every third; then each is found (and removed) or not, as it should. */
+	for (int i = 0; i < 600; i += 3) {
+		snprintf(id, sizeof(id), "fp%d", i);
+		r = state_signal(st, txn, "a.example.com", "alertmanager", id, ST_SIG_UP, SIDE_CDN, NULL, T0 + 3);
+		assert_int_equal(r, ST_CHANGED);
+	}
+	assert_int_equal(state_lookup(st, "a.example.com")->n_sig, 400);
+	for (int i = 0; i < 700; i++) {
+		snprintf(id, sizeof(id), "fp%d", i);
+		r = state_signal(st, NULL, "a.example.com", "alertmanager", id, ST_SIG_UP, SIDE_CDN, NULL, T0 + 4);
+		/* NULL txn: applied to st only (not to the replayed transaction). */
+		assert_int_equal(r, i < 600 && i % 3 != 0 ? ST_CHANGED : 0);
+	}
+	/* max_total: 1000 over both switches, warnings included. */
+	for (int i = 0; i < 1100; i++) {
+		snprintf(id, sizeof(id), "w%d", i);
+		state_signal(st, txn, "*", "grafana", id, ST_SIG_WARN, SIDE_CDN, "w", T0 + 5);
+	}
+	assert_true(st->n_signals <= 1000);
+	assert_int_equal(st->n_signals, 1000);
+	/* The journal's promise: the same transaction replayed gives the same set. */
+	char *text = json_dumps(txn, JSON_COMPACT);
+	json_t *back = json_loads(text, 0, NULL);
+	assert_int_equal(state_apply(re, back), 0);
+	assert_int_equal(state_lookup(re, "a.example.com")->n_warn, state_lookup(st, "a.example.com")->n_warn);
+	assert_int_equal(state_lookup(re, "b.example.com")->n_warn, state_lookup(st, "b.example.com")->n_warn);
+	free(text);
+	json_decref(back);
+	json_decref(txn);
+	state_free(st);
+	state_free(re);
+}
+
 int main(void)
 {
-	struct CMUnitTest tests[sizeof(scenarios) / sizeof(scenarios[0]) + 2];
+	struct CMUnitTest tests[sizeof(scenarios) / sizeof(scenarios[0]) + 3];
 	size_t n = 0;
 	log_set_level(LOG_LVL_ERR); /* flips are logged at NOTICE: too many here */
 	for (; n < sizeof(scenarios) / sizeof(scenarios[0]); n++)
 		tests[n] = (struct CMUnitTest){ scenarios[n].name, run_scenario, NULL, NULL, (void *)&scenarios[n] };
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_show_json);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_sync_and_history_ring);
+	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_signal_index_and_bounds);
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: BSD-3-Clause
+# it: alone
 # Publishing a change stays linear in the number of switches after a reload
 # that reorders them. The state keeps its switches in the order they were
 # added, the view in the config's; publish() finds each switch's slot in
