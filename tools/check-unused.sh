@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 bad=0 n=0
 for h in routerd/*.h routerd/*/*.h; do
 	# Top-level prototypes: "type name(" at the start of a line, not static.
-	for f in $(sed -n 's/^[a-z][a-z0-9_ *]*[ *]\([a-z_][a-z0-9_]*\)(.*/\1/p' "$h" | sort -u); do
+	for f in $(grep -v '^static' "$h" | sed -n 's/^[a-z][a-z0-9_ *]*[ *]\([a-z_][a-z0-9_]*\)(.*/\1/p' | sort -u); do
 		case $f in main | LLVMFuzzer*) continue ;; esac
 		n=$((n + 1))
 		c=${h%.h}.c
