@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: BSD-3-Clause
+# it: alone
 # The status page and the propagation picture end to end: a switch flips
 # (a pin), error reports come in, GET / (no credentials, like /metrics)
 # shows the switches with the served side marked, the pin, the brake and
