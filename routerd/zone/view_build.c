@@ -20,6 +20,7 @@
 #include "zone/compile.h"
 #include "config.h"
 #include "lib/log.h"
+#include "lib/tsig.h"
 #include "zone/view.h"
 #include "zone/view_int.h"
 #include "zone/zone.h"
@@ -940,6 +941,12 @@ int view_build(const struct config *cfg, struct view **out, char *err, size_t er
 		goto done;
 	b.v->arena = b.arena;
 	b.v->udp_payload_max = (uint16_t)(cfg->udp_payload_max ? cfg->udp_payload_max : 1232);
+	if (cfg->fleet.n_keys > 0) {
+		b.v->tsig_keys = arena_dup(b.arena, cfg->fleet.keys, cfg->fleet.n_keys * sizeof(*cfg->fleet.keys));
+		if (b.v->tsig_keys == NULL)
+			goto done;
+		b.v->n_tsig_keys = cfg->fleet.n_keys;
+	}
 	for (size_t i = 0; i < cfg->n_zones; i++) {
 		b.n_zones = i + 1;
 		if (bzone_load(&b, &b.zones[i], &cfg->zones[i]) < 0)
