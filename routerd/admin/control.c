@@ -26,6 +26,7 @@
 #include "admin/webhook.h"
 #include "zone/view.h"
 #include "dns/worker.h"
+#include "fleet/fleet.h"
 
 
 
@@ -158,6 +159,33 @@ static json_t *cmd_propagation(struct control *c, json_t *req)
 	return r ? ctl_ok(r) : ctl_fail("%s", err);
 }
 
+/* `fleet`: the secondaries and zone versions; `fleet config KIND`: a
+ * secondary's configuration ({"config": "nsd|knot|bind"}). */
+static json_t *cmd_fleet(struct control *c, json_t *req)
+{
+	json_t *args = json_object_get(req, "args");
+	const char *sub = json_string_value(json_array_get(args, 0));
+	const char *kind = json_string_value(json_array_get(args, 1));
+	char err[256];
+
+	if (sub != NULL && strcmp(sub, "config") != 0)
+		return ctl_fail("usage: fleet [config nsd|knot|bind]");
+	if (sub != NULL) {
+		if (kind == NULL)
+			return ctl_fail("usage: fleet config nsd|knot|bind");
+		char *text = fleet_config_text(cfg_of(c), kind, err, sizeof(err));
+		json_t *r;
+		if (text == NULL)
+			return ctl_fail("%s", err);
+		r = ctl_ok(json_pack("{s:s}", "config", text));
+		free(text);
+		return r;
+	}
+	if (c->host.fleet == NULL)
+		return ctl_fail("no fleet");
+	return ctl_ok(fleet_status(c->host.fleet));
+}
+
 static json_t *on_ctl(void *ctx, json_t *req, const char *cmd, uid_t uid)
 {
 	struct control *c = ctx;
@@ -171,6 +199,8 @@ static json_t *on_ctl(void *ctx, json_t *req, const char *cmd, uid_t uid)
 		return cmd_stats(c);
 	if (strcmp(cmd, "propagation") == 0)
 		return cmd_propagation(c, req);
+	if (strcmp(cmd, "fleet") == 0)
+		return cmd_fleet(c, req);
 	if (strcmp(cmd, "reload") == 0) {
 		int ok = c->host.reload(c->host.arg, err, sizeof(err)) == 0;
 		control_reloaded(c, ok);
@@ -224,6 +254,8 @@ static void metrics(struct control *c, FILE *f)
 	           "# TYPE routerd_track_ring_dropped_total counter\nrouterd_track_ring_dropped_total %llu\n",
 	        (unsigned long long)workers_ring_dropped(c->host.workers));
 	prop_metrics(c->prop, f, now_ns());
+	if (c->host.fleet != NULL)
+		fleet_metrics(c->host.fleet, f);
 	fprintf(f, "# HELP routerd_webhook_requests_total HTTP requests, by endpoint and status code.\n"
 	           "# TYPE routerd_webhook_requests_total counter\n");
 	for (int e = 0; e < 7; e++)
