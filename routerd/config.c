@@ -724,10 +724,28 @@ static int h_sec_addr(struct ctx *c, const struct key *k, yaml_node_t *node, con
 	return 0;
 }
 
+static int parse_prefix(const char *text, struct cfg_prefix *p);
+
+/* source: the address a secondary's transfers come from (a host with
+ * several addresses, or one that listens on another than it sends from). */
+static int h_source(struct ctx *c, const struct key *k, yaml_node_t *node, const char *text, void *base)
+{
+	struct cfg_prefix **dst = FIELD(base, k, struct cfg_prefix *);
+
+	free(*dst);
+	*dst = calloc(1, sizeof(**dst));
+	if (*dst == NULL)
+		return error_at(c, node, "out of memory");
+	if (parse_prefix(text, *dst) < 0 || strchr(text, '/') != NULL)
+		return error_at(c, node, "%s: bad address \"%s\" (want 192.0.2.1 or 2001:db8::1)", k->name, text);
+	return 0;
+}
+
 static const struct key secondary_keys[] = {
 	KEY("name",    h_string,   struct cfg_secondary, name,    0, 0, NULL, F_REQ),
 	KEY("address", h_sec_addr, struct cfg_secondary, address, 0, 0, NULL, F_REQ),
 	KEY("key",     h_name,     struct cfg_secondary, key,     0, 0, NULL, 0),
+	KEY("source",  h_source,   struct cfg_secondary, source,  0, 0, NULL, 0),
 	END,
 };
 
@@ -1360,6 +1378,7 @@ void config_free(struct config *cfg)
 	for (size_t i = 0; i < cfg->fleet.n_secondaries; i++) {
 		free(cfg->fleet.secondaries[i].name);
 		free(cfg->fleet.secondaries[i].key);
+		free(cfg->fleet.secondaries[i].source);
 	}
 	free(cfg->fleet.secondaries);
 	free(cfg->fleet.allow);

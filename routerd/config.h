@@ -86,19 +86,21 @@ struct cfg_tracking {
 	uint32_t reports;     /* flip reports kept per switch (16) */
 };
 
-/* fleet: routerd as the hidden primary of NSD, Knot and BIND secondaries. */
-struct cfg_secondary {
-	char *name;
-	struct cfg_addr address; /* where NOTIFY and SOA queries go */
-	char *key;               /* TSIG key name (lower case, final dot) or NULL */
-	int line, col;
-};
-
 struct cfg_prefix {
 	struct sockaddr_storage ss; /* the network */
 	unsigned bits;
 	char text[64];
 };
+
+/* fleet: routerd as the hidden primary of NSD, Knot and BIND secondaries. */
+struct cfg_secondary {
+	char *name;
+	struct cfg_addr address; /* where NOTIFY and SOA queries go */
+	char *key;               /* TSIG key name (lower case, final dot) or NULL */
+	struct cfg_prefix *source; /* where its transfers come from, when not ADDRESS's IP */
+	int line, col;
+};
+
 
 struct tsig_key;
 

@@ -462,6 +462,7 @@ struct fleet *fleet_create(const struct config *cfg, char *err, size_t errlen)
 		memcpy(&s->addr, &c->secondaries[i].address.ss, sizeof(s->addr));
 		s->addr_len = c->secondaries[i].address.len;
 		snprintf(s->addr_text, sizeof(s->addr_text), "%s", c->secondaries[i].address.text);
+		memcpy(&s->src, c->secondaries[i].source ? &c->secondaries[i].source->ss : &s->addr, sizeof(s->src));
 		s->key = -1;
 		for (size_t k = 0; c->secondaries[i].key && k < f->n_keys; k++)
 			if (strcmp(f->keys[k].text, c->secondaries[i].key) == 0)

@@ -65,6 +65,7 @@ struct fsec {
 	struct sockaddr_storage addr;
 	socklen_t addr_len;
 	char addr_text[64];
+	struct sockaddr_storage src; /* where its transfers come from (the IP) */
 	int key;             /* index in keys, or -1 */
 	uint64_t notify_failures;
 	struct fpz *z;       /* per fzone */

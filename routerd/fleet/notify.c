@@ -32,7 +32,7 @@
 static struct fsec *sec_by_addr(struct fleet *f, const struct sockaddr *a, int with_port)
 {
 	for (size_t i = 0; i < f->n_secs; i++) {
-		const struct sockaddr_storage *s = &f->secs[i].addr;
+		const struct sockaddr_storage *s = with_port ? &f->secs[i].addr : &f->secs[i].src;
 		if (s->ss_family != a->sa_family)
 			continue;
 		if (a->sa_family == AF_INET) {
@@ -125,6 +125,7 @@ static void on_recv(uv_udp_t *h, ssize_t n, const uv_buf_t *buf, const struct so
 		struct fzone *z = &f->zones[zi];
 		if (opcode == OPCODE_NOTIFY && p->notify_pending && p->notify_id == id) {
 			p->notify_pending = 0;
+			p->last_error[0] = '\0';
 			if (rcode != 0)
 				snprintf(p->last_error, sizeof(p->last_error), "NOTIFY for serial %u answered %s",
 				         p->notify_serial, rcode_text(rcode));
@@ -145,6 +146,7 @@ static void on_recv(uv_udp_t *h, ssize_t n, const uv_buf_t *buf, const struct so
 			p->serial = serial;
 			p->known = 1;
 			p->serial_ms = fleet_now_ms();
+			p->last_error[0] = '\0';
 			/* Behind: ask again until it catches up (it transfers now). */
 			if (fleet_serial_newer(z->serial, serial) && p->soa_tries < SOA_TRIES)
 				p->soa_due = uv_now(&f->loop) + ((uint64_t)SOA_FIRST_MS << (p->soa_tries < 8 ? p->soa_tries : 8));

@@ -302,7 +302,7 @@ static int in_prefix(const struct sockaddr *a, const struct sockaddr_storage *ne
 int xfr_peer_allowed(const struct fleet *f, const struct sockaddr *peer)
 {
 	for (size_t i = 0; i < f->n_secs; i++)
-		if (in_prefix(peer, &f->secs[i].addr, f->secs[i].addr.ss_family == AF_INET ? 32 : 128))
+		if (in_prefix(peer, &f->secs[i].src, f->secs[i].src.ss_family == AF_INET ? 32 : 128))
 			return 1;
 	for (size_t i = 0; i < f->n_allow; i++)
 		if (in_prefix(peer, &f->allow[i].ss, f->allow[i].bits))
