@@ -333,7 +333,8 @@ static void mac_vars(struct mac *m, const struct tsig_key *k, uint64_t time, uin
 		wire_put16(b, error);
 		wire_put16(b + 2, other_len);
 		mac_add(m, b, 4);
-		mac_add(m, other, other_len);
+		if (other_len > 0)
+			mac_add(m, other, other_len);
 	}
 }
 
@@ -420,13 +421,15 @@ static size_t put_rr(uint8_t *p, const uint8_t *name, size_t name_len, const uin
 	wire_put16(p + n + 6, fudge);
 	wire_put16(p + n + 8, (uint16_t)mac_len);
 	n += 10;
-	memcpy(p + n, mac, mac_len);
+	if (mac_len > 0)
+		memcpy(p + n, mac, mac_len);
 	n += mac_len;
 	wire_put16(p + n, orig_id);
 	wire_put16(p + n + 2, error);
 	wire_put16(p + n + 4, other_len);
 	n += 6;
-	memcpy(p + n, other, other_len);
+	if (other_len > 0)
+		memcpy(p + n, other, other_len);
 	return n + other_len;
 }
 
