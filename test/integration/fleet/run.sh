@@ -34,6 +34,7 @@ fleet:
     - { name: nsd,  address: "$NSD:$SP",  key: $KEY }
     - { name: knot, address: "$KNOT:$SP", key: $KEY }
     - { name: bind, address: "127.0.0.1:$BP", key: $KEY, source: $BIND }
+  transfer_allow: ["127.0.0.1"]   # this test's own probes
   require_key: true
   ixfr_versions: 1000
 switches:
@@ -114,6 +115,73 @@ expect_match "and knot" "$st" "knot +$KNOT:$SP +t\.test\. +$s1 +0 "
 expect_match "and bind" "$st" "bind +127.0.0.1:$BP +t\.test\. +$s1 +0 "
 expect_match "routerctl fleet config nsd prints a zone for t.test" "$($CTL fleet config nsd)" 'name: "t\.test\."'
 expect_match "metrics: routerd_fleet_serial" "$(curl -s http://127.0.0.1:$H/metrics)" "routerd_fleet_serial\{secondary=\"knot\",zone=\"t\.test\.\"\} $s1"
+
+# ---- refusals and bad requests: a clear answer, a counter, nothing changes ----
+PROBE="$PY $(dirname "$0")/xfr_probe.py"
+OTHER=$(head -c 32 /dev/urandom | base64)
+before=$(rd_serial t.test)
+expect_match "a signed AXFR from an allowed address is served" "$($PROBE request 127.0.0.1 $P t.test $KEY "$SECRET")" "^rcode=NOERROR tsig=NOERROR records=[1-9]"
+expect_eq "no key: REFUSED" "$($PROBE request 127.0.0.1 $P t.test)" "rcode=REFUSED tsig=None records=0"
+expect_eq "an unknown key: NOTAUTH BADKEY" "$($PROBE request 127.0.0.1 $P t.test other.key. "$SECRET")" "rcode=NOTAUTH tsig=BADKEY records=0"
+expect_eq "a wrong secret: NOTAUTH BADSIG" "$($PROBE request 127.0.0.1 $P t.test $KEY "$OTHER")" "rcode=NOTAUTH tsig=BADSIG records=0"
+expect_eq "a signature an hour old: NOTAUTH BADTIME" "$($PROBE request 127.0.0.1 $P t.test $KEY "$SECRET" -3600)" "rcode=NOTAUTH tsig=BADTIME records=0"
+expect_eq "an unlisted address: REFUSED" "$($PROBE request 127.0.0.1 $P t.test $KEY "$SECRET" --source 127.0.4.9)" "rcode=REFUSED tsig=NOERROR records=0"
+expect_eq "a zone not served: NOTAUTH" "$($PROBE request 127.0.0.1 $P nothere.test $KEY "$SECRET")" "rcode=NOTAUTH tsig=NOERROR records=0"
+expect_eq "a truncated request: the connection is closed" "$($PROBE truncated 127.0.0.1 $P)" "closed"
+expect_match "garbage: FORMERR or closed" "$($PROBE garbage 127.0.0.1 $P)" "^(rcode=FORMERR|closed|rcode=NOTIMP|rcode=REFUSED)$"
+expect_match "a query signed with an unknown key gets NOTAUTH BADKEY (RFC 8945 5.2.1)" \
+	"$(kdig +time=2 +retry=0 @127.0.0.1 -p $P -y hmac-sha256:other.key.:$SECRET www.t.test A 2>/dev/null)" "status: (BADKEY|NOTAUTH)"
+expect_eq "nothing changed: the serial" "$(rd_serial t.test)" "$before"
+m=$(curl -s http://127.0.0.1:$H/metrics)
+expect_match "refusals counted" "$m" 'routerd_xfr_requests_total\{type="axfr",result="refused"\} [2-9]'
+expect_match "TSIG failures counted" "$m" 'routerd_xfr_requests_total\{type="axfr",result="notauth"\} [3-9]'
+expect_match "the log says why" "$(cat "$RD_LOG")" "refused: TSIG BADSIG"
+
+# ---- a stalled transfer does not stall the others ----
+$PROBE stall 127.0.0.1 $P bulk.test $KEY "$SECRET" 30 >"$T_DIR/stall.out" &
+STALL=$!
+T_PIDS+=($STALL)
+sleep 0.5
+$CTL pin www.t.test cdn --reason "while a transfer stalls" >/dev/null
+wait_all_answer "a flip reaches every secondary while another transfer stalls" www.t.test "cust.cdn.example.net." 10
+kill $STALL 2>/dev/null
+
+# ---- a secondary stopped during 100 flips catches up by IXFR ----
+KPID=${FLEET_PIDS[1]}
+kill -TERM "$KPID"; wait "$KPID" 2>/dev/null
+for i in $(seq 1 50); do
+	$CTL pin www.t.test origin --reason "flip $i" >/dev/null && $CTL pin www.t.test cdn --reason "flop $i" >/dev/null || fail "flip $i"
+done
+$CTL pin www.t.test origin --reason "last" >/dev/null
+sN=$(rd_serial t.test)
+start_knot "$T_DIR/knot" $KNOT $SP 127.0.0.1 $P $KEY "$SECRET" t.test bulk.test
+wait_all_serial "after 101 flips, every secondary (Knot restarted) at serial $sN" t.test "$sN" 30
+wait_all_answer "and serves the last side" www.t.test "192.0.2.9" 10
+expect_match "Knot caught up by IXFR" "$(grep "to $KNOT:" "$RD_LOG" | grep "of t.test." | tail -3)" "IXFR from [0-9]+ of t\.test\."
+
+# ---- routerd killed with -9 in the middle of a stream of flips ----
+( for i in $(seq 1 40); do $CTL pin www.t.test cdn --reason "k$i" >/dev/null 2>&1; $CTL pin www.t.test origin --reason "k$i" >/dev/null 2>&1; done ) &
+FLIPPER=$!
+sleep 1
+kill -KILL "$RD_PID"
+wait "$RD_PID" 2>/dev/null
+kill $FLIPPER 2>/dev/null; wait $FLIPPER 2>/dev/null
+check_sanitizers "$T_DIR/routerd.log"
+highest=0
+for s in $SECS; do
+	a=$(answer_at ${s%:*} ${s#*:} www.t.test)
+	[ -n "$a" ] || fail "secondary $s stopped serving while routerd is down"
+	v=$(soa_serial ${s%:*} ${s#*:} t.test)
+	[ "${v:-0}" -gt "$highest" ] && highest=$v
+done
+ok "the secondaries keep serving while routerd is down (highest serial $highest)"
+start_routerd "$T_DIR/routerd.yaml" "$T_DIR/routerd2.log"
+wait_answer 127.0.0.1 $P t.test || { fail "routerd does not restart"; finish; }
+sR=$(rd_serial t.test)
+if [ $(( (sR - highest + 4294967296) % 4294967296 )) -lt 2147483648 ]; then ok "after kill -9 the serial did not go backwards ($highest -> $sR)"; else fail "serial went backwards: $highest -> $sR"; fi
+want=$(answer_at 127.0.0.1 $P www.t.test)
+wait_all_serial "the fleet converges on the restarted routerd's serial" t.test "$sR" 30
+wait_all_answer "and on the state it reports ($want)" www.t.test "$want" 10
 
 stop_routerd
 finish
