@@ -1238,6 +1238,10 @@ static int check_fleet(struct ctx *c)
 {
 	const struct cfg_fleet *f = &c->cfg->fleet;
 
+	for (size_t i = 0; f->catalog != NULL && i < c->cfg->n_zones; i++)
+		if (strcmp(c->cfg->zones[i].name, f->catalog) == 0)
+			return error_line(c, c->cfg->zones[i].line, c->cfg->zones[i].col,
+			                  "zone %s is also fleet.catalog: the catalog zone is made by routerd", f->catalog);
 	for (size_t i = 0; i < f->n_secondaries; i++) {
 		const struct cfg_secondary *s = &f->secondaries[i];
 		size_t k = 0;

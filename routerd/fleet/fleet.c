@@ -438,6 +438,7 @@ struct fleet *fleet_create(const struct config *cfg, char *err, size_t errlen)
 	f->catalog = c->catalog ? strdup(c->catalog) : NULL;
 	f->require_key = c->enabled ? (int)c->require_key : 1;
 	f->ixfr_versions = c->ixfr_versions ? c->ixfr_versions : 1000;
+	f->udp_payload = (uint16_t)(cfg->udp_payload_max ? cfg->udp_payload_max : 1232);
 	if (f->state_dir == NULL)
 		goto oom;
 	if (c->n_keys > 0) {

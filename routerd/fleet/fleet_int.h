@@ -100,6 +100,7 @@ struct fleet {
 	size_t n_allow;
 	int require_key;
 	uint32_t ixfr_versions;
+	uint16_t udp_payload;  /* server.udp_payload_max, for OPT in refusals */
 	char *state_dir;
 	char *catalog;
 

@@ -595,6 +595,25 @@ static void send_error(struct xconn *c, const uint8_t *msg, const struct wire_qu
 		memcpy(buf + len, msg + WIRE_HEADER_LEN, q->question_end - WIRE_HEADER_LEN);
 		len = q->question_end;
 	}
+	if (with_q && q->edns) {
+		/* OPT as the workers answer (RFC 6891), with Extended DNS Error 18
+		 * "Prohibited" on a refusal (RFC 8914 4.19), as NSD does. */
+		int ede = rcode == RCODE_REFUSED;
+		buf[len] = 0;
+		wire_put16(buf + len + 1, TYPE_OPT);
+		wire_put16(buf + len + 3, c->f->udp_payload);
+		memset(buf + len + 5, 0, 4);
+		buf[len + 7] = q->edns_do ? 0x80 : 0;
+		wire_put16(buf + len + 9, ede ? 6 : 0);
+		len += 11;
+		if (ede) {
+			wire_put16(buf + len, 15);
+			wire_put16(buf + len + 2, 2);
+			wire_put16(buf + len + 4, 18);
+			len += 6;
+		}
+		wire_put16(buf + 10, 1);
+	}
 	if (t != NULL && tsig_err)
 		tsig_error_rr(t, msg, msg_len, tsig_off, buf, &len, sizeof(buf), now);
 	else if (t != NULL)

@@ -191,13 +191,14 @@ static int bzone_load(struct build *b, struct bzone *z, const struct cfg_zone *c
 {
 	size_t n_rr, hsize = 1024;
 
-	/* A file that cannot be read is the config's mistake: point there. */
-	if (access(cz->file, R_OK) < 0) {
+	/* A file that cannot be read is the config's mistake: point there.
+	 * (The catalog zone comes made: z->zd is set.) */
+	if (z->zd == NULL && access(cz->file, R_OK) < 0) {
 		snprintf(b->err, b->errlen, "%s:%d:%d: error: zone %s: cannot read %s: %s", b->cfg->path, cz->line, cz->col,
 		         cz->name, cz->file, strerror(errno));
 		return -1;
 	}
-	if (zone_load(cz->name, cz->file, &z->zd, b->err, b->errlen) < 0)
+	if (z->zd == NULL && zone_load(cz->name, cz->file, &z->zd, b->err, b->errlen) < 0)
 		return -1;
 	n_rr = ldns_rr_list_rr_count(z->zd->rrs);
 	while (hsize < n_rr * 2)
@@ -1005,7 +1006,7 @@ int view_build(const struct config *cfg, struct view **out, char *err, size_t er
 	err[0] = '\0';
 	b.v = calloc(1, sizeof(*b.v));
 	b.arena = arena_new();
-	b.zones = calloc(cfg->n_zones ? cfg->n_zones : 1, sizeof(*b.zones));
+	b.zones = calloc(cfg->n_zones + 1, sizeof(*b.zones)); /* + the catalog zone */
 	if (b.v == NULL || b.arena == NULL || b.zones == NULL)
 		goto done;
 	b.v->arena = b.arena;
@@ -1021,6 +1022,16 @@ int view_build(const struct config *cfg, struct view **out, char *err, size_t er
 		if (bzone_load(&b, &b.zones[i], &cfg->zones[i]) < 0)
 			goto done;
 		bzone_adjust(&b.zones[i]);
+	}
+	if (cfg->fleet.catalog != NULL) {
+		struct cfg_zone cz = { .name = cfg->fleet.catalog, .file = "(catalog zone)" };
+		struct bzone *z = &b.zones[cfg->n_zones];
+		if (zone_catalog(cfg, &z->zd, err, errlen) < 0)
+			goto done;
+		b.n_zones = cfg->n_zones + 1;
+		if (bzone_load(&b, z, &cz) < 0)
+			goto done;
+		bzone_adjust(z);
 	}
 	if (attach_switches(&b) < 0 || check_switches(&b) < 0)
 		goto done;

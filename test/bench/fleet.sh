@@ -56,7 +56,7 @@ for s in "$NSD $SP" "$KNOT $SP" "127.0.0.1 $BP"; do
 	wait_serial $s bulk.test 1 60 || echo "secondary $s did not load bulk.test"
 done
 echo "== $FLIPS flips, 10000-switch pin (routerd -> NSD 4.6, Knot 3.2, BIND 9.18 on loopback)"
-$PY test/bench/fleet_flips.py $H "$TOP/build/routerctl -s $T_DIR/ctl.sock" "$NSD:$SP" "$KNOT:$SP" "127.0.0.1:$BP" --flips "$FLIPS" --self "127.0.0.1:$P" ${FLEET_VERBOSE:+--verbose}
+$PY test/bench/fleet_flips.py $H "$TOP/build/routerctl -s $T_DIR/ctl.sock" "$NSD:$SP" "$KNOT:$SP" "127.0.0.1:$BP" --flips "$FLIPS" --gap "${FLEET_GAP:-1}" --self "127.0.0.1:$P" ${FLEET_VERBOSE:+--verbose}
 
 echo "== AXFR of bench.test, $RECORDS records + SOA/NS: routerd vs NSD as primary of the same file"
 mkdir -p "$T_DIR/nsdp"

@@ -4,7 +4,8 @@
 side, over N flips; then a glob pin of every bulk switch until the whole
 fleet serves it. Prints the figures BENCHMARKS.md quotes.
 
-usage: fleet_flips.py HTTP_PORT CTL SECONDARY... [--flips N] [--bulk N] [--self IP:PORT]
+usage: fleet_flips.py HTTP_PORT CTL SECONDARY... [--flips N] [--bulk N] [--gap S] [--self IP:PORT]
+  --gap: seconds between one flip served everywhere and the next (1.0).
   --self: routerd itself, measured the same way (the flip's own latency:
   webhook, policy, journal fsync), for comparison.
   SECONDARY is ip:port; CTL the routerctl command line (quoted).
@@ -73,6 +74,9 @@ def main():
     flips, bulk = 200, 10000
     if "--flips" in args:
         i = args.index("--flips"); flips = int(args[i + 1]); del args[i:i + 2]
+    gap = 1.0
+    if "--gap" in args:
+        i = args.index("--gap"); gap = float(args[i + 1]); del args[i:i + 2]
     if "--bulk" in args:
         i = args.index("--bulk"); bulk = int(args[i + 1]); del args[i:i + 2]
     own = None
@@ -85,6 +89,7 @@ def main():
     lat = []
     per = {}
     for k in range(flips):
+        time.sleep(gap)
         down = k % 2 == 0
         want = "192.0.2.9" if down else "cust.cdn.example.net."
         t0 = time.monotonic()
@@ -98,8 +103,8 @@ def main():
         if t1 is None:
             sys.exit("flip %d: not every secondary answered %s within 30 s" % (k, want))
         lat.append((t1 - t0) * 1000)
-    print("webhook to all %d secondaries, %d flips: p50 %.1f ms, p99 %.1f ms, max %.1f ms"
-          % (len(secs), flips, pct(lat, 50), pct(lat, 99), max(lat)))
+    print("webhook to all %d secondaries, %d flips %.1f s apart: p50 %.1f ms, p99 %.1f ms, max %.1f ms"
+          % (len(secs), flips, gap, pct(lat, 50), pct(lat, 99), max(lat)))
     for s_ in secs + ([own] if own else []):
         print("  %-20s p50 %.1f ms, p99 %.1f ms" % (s_, pct(per[s_], 50), pct(per[s_], 99)))
     b0 = metric(port, "routerd_xfr_bytes_total")
