@@ -34,31 +34,34 @@ int fleet_serial_newer(uint32_t a, uint32_t b)
 	return (int32_t)(a - b) > 0;
 }
 
-/* ---- persisted serials ---------------------------------------------------- */
+/* ---- persisted serials ----------------------------------------------------
+ *
+ * Two files in state_dir. fleet-serials holds each zone's last serial and
+ * the hashes of its data and sides, rewritten (write, rename) at every
+ * version without fsync: after a crash of the process (kill -9) the page
+ * cache still holds it. fleet-ceiling holds, per zone, a serial no version
+ * will pass before the file is rewritten, and is fsync'ed: it is rewritten
+ * once every CEIL_STEP serials, so versions do not wait for the disk.
+ * fleet-serials names the boot it was written in (the kernel's boot_id):
+ * after a reboot (a power loss may have dropped the page cache) it is not
+ * trusted, and a zone continues past its ceiling instead.
+ */
 
-static void pers_load(struct fleet *f)
+/* Serials a zone may use before its ceiling is fsync'ed again: a flip is
+ * one serial, so a glob pin of 10,000 switches uses 10,000. A reboot skips
+ * at most this many (RFC 1982 allows any step under 2^31). */
+#define CEIL_STEP 1000000u
+
+static void boot_id(char *out, size_t n)
 {
-	char path[4096], name[256];
-	FILE *in;
-	unsigned long s;
-	unsigned long long dh, sh;
-
-	snprintf(path, sizeof(path), "%s/fleet-serials", f->state_dir);
-	in = fopen(path, "r");
-	if (in == NULL)
-		return;
-	while (fscanf(in, "%255s %lu %llx %llx", name, &s, &dh, &sh) == 4) {
-		struct fpersist *p = realloc(f->pers, (f->n_pers + 1) * sizeof(*p));
-		if (p == NULL)
-			break;
-		f->pers = p;
-		p = &f->pers[f->n_pers++];
-		snprintf(p->name, sizeof(p->name), "%s", name);
-		p->serial = (uint32_t)s;
-		p->dhash = dh;
-		p->shash = sh;
+	FILE *in = fopen("/proc/sys/kernel/random/boot_id", "r");
+	out[0] = '\0';
+	if (in != NULL) {
+		if (fgets(out, (int)n, in) == NULL)
+			out[0] = '\0';
+		fclose(in);
 	}
-	fclose(in);
+	out[strcspn(out, "\n")] = '\0';
 }
 
 static struct fpersist *pers_find(struct fleet *f, const char *name)
@@ -69,6 +72,59 @@ static struct fpersist *pers_find(struct fleet *f, const char *name)
 	return NULL;
 }
 
+static struct fpersist *pers_get(struct fleet *f, const char *name)
+{
+	struct fpersist *p = pers_find(f, name);
+	if (p != NULL)
+		return p;
+	p = realloc(f->pers, (f->n_pers + 1) * sizeof(*p));
+	if (p == NULL)
+		return NULL;
+	f->pers = p;
+	p = &f->pers[f->n_pers++];
+	memset(p, 0, sizeof(*p));
+	snprintf(p->name, sizeof(p->name), "%s", name);
+	return p;
+}
+
+static void pers_load(struct fleet *f)
+{
+	char path[4096], name[256], line[512], boot[64], now[64];
+	FILE *in;
+	unsigned long s;
+	unsigned long long dh, sh;
+	int trusted = 0;
+
+	boot_id(now, sizeof(now));
+	snprintf(path, sizeof(path), "%s/fleet-ceiling", f->state_dir);
+	if ((in = fopen(path, "r")) != NULL) {
+		while (fscanf(in, "%255s %lu", name, &s) == 2) {
+			struct fpersist *p = pers_get(f, name);
+			if (p == NULL)
+				break;
+			p->ceiling = (uint32_t)s;
+			p->has_ceiling = 1;
+		}
+		fclose(in);
+	}
+	snprintf(path, sizeof(path), "%s/fleet-serials", f->state_dir);
+	if ((in = fopen(path, "r")) == NULL)
+		return;
+	if (fgets(line, sizeof(line), in) != NULL && sscanf(line, "boot %63s", boot) == 1)
+		trusted = now[0] != '\0' && strcmp(boot, now) == 0;
+	while (fscanf(in, "%255s %lu %llx %llx", name, &s, &dh, &sh) == 4) {
+		struct fpersist *p = pers_get(f, name);
+		if (p == NULL)
+			break;
+		p->serial = (uint32_t)s;
+		p->dhash = dh;
+		p->shash = sh;
+		p->has_serial = 1;
+		p->trusted = trusted;
+	}
+	fclose(in);
+}
+
 static uint64_t sides_hash(const struct fzone *z)
 {
 	uint64_t h = 0xcbf29ce484222325ull;
@@ -77,48 +133,80 @@ static uint64_t sides_hash(const struct fzone *z)
 	return h;
 }
 
-/* Write every zone's latest serial (and the zones no longer served, so a
- * zone added back continues), to a temporary file, fsync, rename. */
-static int pers_save(struct fleet *f)
+/* Write FILE from TEXT (LEN bytes) through a temporary and a rename; fsync
+ * first when DURABLE. */
+static int write_file(struct fleet *f, const char *file, const char *text, size_t len, int durable)
 {
 	char path[4096], tmp[4200];
-	FILE *out;
 	int fd, rc = 0;
+
+	mkdir(f->state_dir, 0750);
+	snprintf(path, sizeof(path), "%s/%s", f->state_dir, file);
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
+	if (fd < 0)
+		rc = -errno;
+	else {
+		if (write(fd, text, len) != (ssize_t)len || (durable && fsync(fd) < 0))
+			rc = errno ? -errno : -EIO;
+		if (close(fd) < 0 && rc == 0)
+			rc = -errno;
+		if (rc == 0 && rename(tmp, path) < 0)
+			rc = -errno;
+	}
+	if (rc < 0)
+		log_error("fleet: cannot write %s: %s", path, strerror(-rc));
+	return rc;
+}
+
+/* Record every zone's latest serial; raise and fsync the ceilings of the
+ * zones that reached theirs (zones no longer served are kept, so a zone
+ * added back continues). */
+static int pers_save(struct fleet *f)
+{
+	char *text = NULL, boot[64];
+	size_t len = 0;
+	FILE *out;
+	int raise = 0, rc;
 
 	for (size_t i = 0; i < f->n_zones; i++) {
 		struct fzone *z = &f->zones[i];
-		struct fpersist *p = pers_find(f, z->name);
-		if (p == NULL) {
-			p = realloc(f->pers, (f->n_pers + 1) * sizeof(*p));
-			if (p == NULL)
-				return -ENOMEM;
-			f->pers = p;
-			p = &f->pers[f->n_pers++];
-			snprintf(p->name, sizeof(p->name), "%s", z->name);
-		}
+		struct fpersist *p = pers_get(f, z->name);
+		if (p == NULL)
+			return -ENOMEM;
 		p->serial = z->serial;
 		p->dhash = z->img->hash;
 		p->shash = sides_hash(z);
+		p->has_serial = 1;
+		if (!p->has_ceiling || !fleet_serial_newer(p->ceiling, p->serial)) {
+			p->ceiling = p->serial + CEIL_STEP;
+			p->has_ceiling = 1;
+			raise = 1;
+		}
 	}
-	mkdir(f->state_dir, 0750);
-	snprintf(path, sizeof(path), "%s/fleet-serials", f->state_dir);
-	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-	out = fopen(tmp, "w");
-	if (out == NULL)
-		return -errno;
+	if (raise) {
+		if ((out = open_memstream(&text, &len)) == NULL)
+			return -ENOMEM;
+		for (size_t i = 0; i < f->n_pers; i++)
+			if (f->pers[i].has_ceiling)
+				fprintf(out, "%s %" PRIu32 "\n", f->pers[i].name, f->pers[i].ceiling);
+		fclose(out);
+		rc = write_file(f, "fleet-ceiling", text, len, 1);
+		free(text);
+		if (rc < 0)
+			return rc;
+	}
+	if ((out = open_memstream(&text, &len)) == NULL)
+		return -ENOMEM;
+	boot_id(boot, sizeof(boot));
+	fprintf(out, "boot %s\n", boot[0] ? boot : "unknown");
 	for (size_t i = 0; i < f->n_pers; i++)
-		fprintf(out, "%s %" PRIu32 " %016" PRIx64 " %016" PRIx64 "\n", f->pers[i].name, f->pers[i].serial,
-		        f->pers[i].dhash, f->pers[i].shash);
-	fflush(out);
-	fd = fileno(out);
-	if (ferror(out) || fsync(fd) < 0)
-		rc = -errno;
-	if (fclose(out) != 0 && rc == 0)
-		rc = -errno;
-	if (rc == 0 && rename(tmp, path) < 0)
-		rc = -errno;
-	if (rc < 0)
-		log_error("fleet: cannot save %s: %s", path, strerror(-rc));
+		if (f->pers[i].has_serial)
+			fprintf(out, "%s %" PRIu32 " %016" PRIx64 " %016" PRIx64 "\n", f->pers[i].name, f->pers[i].serial,
+			        f->pers[i].dhash, f->pers[i].shash);
+	fclose(out);
+	rc = write_file(f, "fleet-serials", text, len, 0);
+	free(text);
 	return rc;
 }
 
@@ -284,11 +372,18 @@ static int take_view(struct fleet *f, int starting)
 			struct fpersist *p = pers_find(f, img->name);
 			uint32_t serial = live;
 			struct fzone probe = { .img = img, .sels = sels };
-			if (p != NULL && p->dhash == img->hash && p->shash == sides_hash(&probe)) {
+			if (p != NULL && p->has_serial && p->trusted && p->dhash == img->hash &&
+			    p->shash == sides_hash(&probe)) {
 				serial = p->serial; /* the same data as the serial last served */
 				view_zone_set_serial(v, zi, serial);
-			} else if (p != NULL) {
+			} else if (p != NULL && p->has_serial && p->trusted) {
 				serial = view_zone_raise_serial(v, zi, p->serial + 1);
+			} else if (p != NULL) {
+				/* After a reboot the last serial may be lost: past the ceiling. */
+				if (p->has_serial)
+					view_zone_raise_serial(v, zi, p->serial + 1);
+				serial = p->has_ceiling ? view_zone_raise_serial(v, zi, p->ceiling + 1)
+				                        : view_zone_serial(v, zi);
 			}
 			if ((z = zone_add(f)) == NULL || zone_reset(z, img, serial, sels, f->ixfr_versions) < 0)
 				return -1;
@@ -353,8 +448,8 @@ int fleet_commit(struct fleet *f)
 			free(now);
 	}
 	rcu_read_unlock(f->rcu_slot);
-	/* Durable before any secondary can transfer it (this thread serves
-	 * the transfers, after this returns). */
+	/* Recorded before any secondary can transfer it (this thread serves
+	 * the transfers, after this returns); fsync only when a ceiling moves. */
 	if (made)
 		pers_save(f);
 	for (size_t k = 0; k < n_changed; k++)

@@ -8,9 +8,10 @@
  * that changes data) is a new zone version. Changes within FLEET_BATCH_MS of
  * the first are one version, so a glob pin of 10,000 switches is a few
  * versions, not 10,000. Serials never go backwards: the last one of each
- * zone is kept in state_dir/fleet-serials (fsync before a version is
- * transferred), with hashes of its data and switch sides, so a restart that
- * serves the same data keeps its serial and any other change is newer.
+ * zone is kept in state_dir/fleet-serials with hashes of its data and
+ * switch sides, so a restart that serves the same data keeps its serial and
+ * any other change is newer; an fsync'ed ceiling in state_dir/fleet-ceiling
+ * covers a reboot (fleet.c says how).
  *
  * The fleet runs on a thread and libuv loop of its own: the batch timer,
  * NOTIFY and SOA queries to the secondaries, and every zone transfer (the

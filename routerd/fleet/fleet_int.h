@@ -104,8 +104,14 @@ struct fleet {
 	char *state_dir;
 	char *catalog;
 
-	/* Persisted serials: zone name, serial, data hash, sides hash. */
-	struct fpersist { char name[256]; uint32_t serial; uint64_t dhash, shash; } *pers;
+	/* Persisted serials (fleet.c): zone name, serial, data and sides
+	 * hashes, and the fsync'ed ceiling. */
+	struct fpersist {
+		char name[256];
+		uint32_t serial, ceiling;
+		uint64_t dhash, shash;
+		int has_serial, has_ceiling, trusted;
+	} *pers;
 	size_t n_pers;
 
 	pthread_mutex_t qlock;
