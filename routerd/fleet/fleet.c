@@ -672,8 +672,10 @@ json_t *fleet_status(struct fleet *f)
 		const struct fzone *z = &f->zones[i];
 		if (!z->live)
 			continue;
-		json_array_append_new(zones, json_pack("{s:s,s:I,s:I,s:I}", "zone", z->name, "serial", (json_int_t)z->serial,
-		                                       "versions", (json_int_t)z->n, "switches", (json_int_t)z->img->n_sw));
+		json_array_append_new(zones, json_pack("{s:s,s:I,s:I,s:I,s:I}", "zone", z->name, "serial",
+		                                       (json_int_t)z->serial, "versions", (json_int_t)z->n, "switches",
+		                                       (json_int_t)z->img->n_sw, "version_time_ms",
+		                                       (json_int_t)hist_at(z, z->n - 1)->time_ms));
 	}
 	for (size_t s = 0; s < f->n_secs; s++) {
 		const struct fsec *sec = &f->secs[s];
@@ -689,6 +691,12 @@ json_t *fleet_status(struct fleet *f)
 				json_object_set_new(o, "serial", json_integer(p->serial));
 				/* Unknown to the history: at least all of it behind. */
 				json_object_set_new(o, "behind", json_integer(behind >= 0 ? behind : (json_int_t)z->n));
+				/* When it was seen serving that serial: with the version's
+				 * time, how long the fleet took to converge on it. */
+				json_object_set_new(o, "seen_ms", json_integer((json_int_t)p->serial_ms));
+				if (behind == 0)
+					json_object_set_new(o, "converged_after_ms",
+					                    json_integer((json_int_t)p->serial_ms - (json_int_t)hist_at(z, z->n - 1)->time_ms));
 			}
 			if (p->last_xfr_ms)
 				json_object_set_new(o, "last_transfer",

@@ -143,9 +143,10 @@ static void on_recv(uv_udp_t *h, ssize_t n, const uv_buf_t *buf, const struct so
 				p->soa_pending = 0;
 				break;
 			}
+			if (!p->known || p->serial != serial)
+				p->serial_ms = fleet_now_ms(); /* first seen at this serial */
 			p->serial = serial;
 			p->known = 1;
-			p->serial_ms = fleet_now_ms();
 			p->last_error[0] = '\0';
 			/* Behind: ask again until it catches up (it transfers now). */
 			if (fleet_serial_newer(z->serial, serial) && p->soa_tries < SOA_TRIES)
@@ -267,9 +268,10 @@ void notify_peer_serial(struct fleet *f, const struct sockaddr *peer, size_t zi,
 	struct fsec *s = sec_by_addr(f, peer, 0);
 	if (s == NULL || zi >= s->n_z)
 		return;
+	if (!s->z[zi].known || s->z[zi].serial != serial)
+		s->z[zi].serial_ms = fleet_now_ms();
 	s->z[zi].serial = serial;
 	s->z[zi].known = 1;
-	s->z[zi].serial_ms = fleet_now_ms();
 }
 
 static int open_udp(struct fleet *f, uv_udp_t *h, int family)
