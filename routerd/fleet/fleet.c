@@ -484,6 +484,9 @@ static void on_wake(uv_async_t *a)
 		take_view(f, 0);
 		pthread_mutex_unlock(&f->lock);
 		rcu_read_unlock(f->rcu_slot);
+		/* Flips between the publication and now were skipped by a batch
+		 * that saw the old images: make their version now. */
+		fleet_commit(f);
 	}
 	if (atomic_exchange(&f->changed, 0) && !f->batch_armed) {
 		f->batch_armed = 1;

@@ -183,5 +183,19 @@ want=$(answer_at 127.0.0.1 $P www.t.test)
 wait_all_serial "the fleet converges on the restarted routerd's serial" t.test "$sR" 30
 wait_all_answer "and on the state it reports ($want)" www.t.test "$want" 10
 
+# ---- a reload that changes zone data: a newer serial, the whole zone ----
+sB=$(rd_serial t.test)
+echo "new A 192.0.2.77" >>"$T_DIR/t.zone"
+kill -HUP "$RD_PID"
+wait_log "reloaded" 10 || fail "no reload"
+sC=$(rd_serial t.test)
+if [ $(( (sC - sB + 4294967296) % 4294967296 )) -gt 0 ] && [ $(( (sC - sB + 4294967296) % 4294967296 )) -lt 2147483648 ]; then
+	ok "a data-changing reload is a newer serial ($sB -> $sC)"
+else
+	fail "a data-changing reload: serial $sB -> $sC"
+fi
+wait_all_answer "every secondary serves the reloaded data" new.t.test "192.0.2.77" 20
+expect_match "across the reload IXFR answers with the whole zone" "$(grep 'of t.test.' "$RD_LOG" | tail -3)" "IXFR \(whole zone\)"
+
 stop_routerd
 finish
