@@ -147,6 +147,8 @@ wait_all_answer "a flip reaches every secondary while another transfer stalls" w
 kill $STALL 2>/dev/null
 
 # ---- a secondary stopped during 100 flips catches up by IXFR ----
+knot_failures() { $CTL --json fleet | "$PY" -c 'import json,sys; print([s["notify_failures"] for s in json.load(sys.stdin)["data"]["secondaries"] if s["name"]=="knot"][0])'; }
+nf0=$(knot_failures)
 KPID=${FLEET_PIDS[1]}
 kill -TERM "$KPID"; wait "$KPID" 2>/dev/null
 for i in $(seq 1 50); do
@@ -154,6 +156,13 @@ for i in $(seq 1 50); do
 done
 $CTL pin www.t.test origin --reason "last" >/dev/null
 sN=$(rd_serial t.test)
+# A dead secondary does not slow the others: NSD and BIND have every flip.
+for s in "$NSD $SP" "127.0.0.1 $BP"; do
+	wait_serial $s t.test "$sN" 10 && ok "with Knot down, $s has serial $sN" || fail "with Knot down, $s lags: $(soa_serial $s t.test)"
+done
+for _ in $(seq 1 40); do nf1=$(knot_failures); [ "$nf1" -gt "$nf0" ] && break; sleep 0.1; done
+if [ "$nf1" -gt "$nf0" ]; then ok "routerctl fleet counts Knot's unanswered NOTIFYs ($nf0 -> $nf1)"; else fail "Knot's notify failures stayed at $nf0"; fi
+
 start_knot "$T_DIR/knot" $KNOT $SP 127.0.0.1 $P $KEY "$SECRET" t.test bulk.test
 wait_all_serial "after 101 flips, every secondary (Knot restarted) at serial $sN" t.test "$sN" 30
 wait_all_answer "and serves the last side" www.t.test "192.0.2.9" 10
