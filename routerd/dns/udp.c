@@ -3,6 +3,7 @@
 #include "dns/udp.h"
 
 #include <errno.h>
+#include <sys/mman.h>
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,9 +21,15 @@
  * over a burst (at 100k QPS a 64-batch is under a millisecond of traffic),
  * small enough that the buffers stay in L2. */
 #define BATCH 64
-/* Receive buffer per message: the largest query we accept. Queries are
- * small; anything larger is malformed or an attack. */
+/* Receive buffer per message. Queries are small, but a larger one (up to
+ * the 65,535 bytes UDP allows) is answered too, as NSD does: its bytes
+ * past RX_SIZE land in a per-message overflow area (a second iovec) and
+ * are joined with the first part in one per-socket buffer. Those pages are
+ * mapped at open and only touched by large queries, so the RX_SIZE
+ * buffers stay dense in cache and nothing is allocated per query. */
 #define RX_SIZE 4096
+#define RX_MAX 65535
+#define RX_OVERFLOW (RX_MAX - RX_SIZE)
 /* Reply buffer per message: udp_payload_max is at most 4096. */
 #define TX_SIZE 4096
 /* Batches per readiness callback before yielding to the loop (TCP, timers). */
@@ -42,13 +49,14 @@ struct udp_socket {
 	uv_poll_t poll;
 	int started;
 	struct mmsghdr rx[BATCH], tx[BATCH];
-	struct iovec rx_iov[BATCH], tx_iov[BATCH];
+	struct iovec rx_iov[BATCH][2], tx_iov[BATCH];
 	struct sockaddr_storage peer[BATCH];
 	_Alignas(struct cmsghdr) uint8_t rx_cmsg[BATCH][CMSG_SPACE_MAX];
 	_Alignas(struct cmsghdr) uint8_t tx_cmsg[BATCH][CMSG_SPACE_MAX];
 	uint8_t rx_buf[BATCH][RX_SIZE];
 	uint8_t tx_buf[BATCH][TX_SIZE];
 	time_t last_error_log;
+	uint8_t *overflow; /* BATCH areas of RX_OVERFLOW, then RX_MAX to join one query */
 };
 
 struct udp_socket *udp_open(struct worker *w, const struct sockaddr *addr, socklen_t len, char *err, size_t errlen)
@@ -87,9 +95,19 @@ struct udp_socket *udp_open(struct worker *w, const struct sockaddr *addr, sockl
 	u->w = w;
 	u->fd = fd;
 	u->family = addr->sa_family;
+	u->overflow = mmap(NULL, (size_t)BATCH * RX_OVERFLOW + RX_MAX, PROT_READ | PROT_WRITE,
+	                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (u->overflow == MAP_FAILED) {
+		close(fd);
+		free(u);
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
 	for (int i = 0; i < BATCH; i++) {
-		u->rx_iov[i].iov_base = u->rx_buf[i];
-		u->rx_iov[i].iov_len = RX_SIZE;
+		u->rx_iov[i][0].iov_base = u->rx_buf[i];
+		u->rx_iov[i][0].iov_len = RX_SIZE;
+		u->rx_iov[i][1].iov_base = u->overflow + (size_t)i * RX_OVERFLOW;
+		u->rx_iov[i][1].iov_len = RX_OVERFLOW;
 		u->tx_iov[i].iov_base = u->tx_buf[i];
 	}
 	return u;
@@ -101,8 +119,8 @@ static void prepare_rx(struct udp_socket *u)
 		struct msghdr *m = &u->rx[i].msg_hdr;
 		m->msg_name = &u->peer[i];
 		m->msg_namelen = sizeof(u->peer[i]);
-		m->msg_iov = &u->rx_iov[i];
-		m->msg_iovlen = 1;
+		m->msg_iov = u->rx_iov[i];
+		m->msg_iovlen = 2;
 		m->msg_control = u->rx_cmsg[i];
 		m->msg_controllen = sizeof(u->rx_cmsg[i]);
 		m->msg_flags = 0;
@@ -151,7 +169,7 @@ static void log_error_limited(struct udp_socket *u, const char *what)
 	/* A flood of errors must not become a flood of log lines. */
 	if (now != u->last_error_log) {
 		u->last_error_log = now;
-		log_warn("worker %d: %s", u->w->id, what);
+		log_errno(LOG_LVL_WARNING, errno, "worker %d: %s", u->w->id, what);
 	}
 }
 
@@ -201,14 +219,21 @@ static int one_batch(struct udp_socket *u)
 	v = view_current();
 	for (int i = 0; i < n; i++) {
 		struct msghdr *m = &u->rx[i].msg_hdr, *o = &u->tx[out].msg_hdr;
+		const uint8_t *pkt = u->rx_buf[i];
 		size_t len;
-		/* Larger than any query we answer, or from port 0, which no
-		 * reply can reach (a spoofed source: answering only reflects). */
+		/* Larger than UDP allows, or from port 0, which no reply can
+		 * reach (a spoofed source: answering only reflects). */
 		if ((m->msg_flags & MSG_TRUNC) || peer_port(&u->peer[i]) == 0) {
 			stat_add(&w->ctx.stats.dropped, 1);
 			continue;
 		}
-		len = answer_query(v, u->rx_buf[i], u->rx[i].msg_len, u->tx_buf[out], TX_SIZE, ANSWER_UDP,
+		if (u->rx[i].msg_len > RX_SIZE) {
+			uint8_t *whole = u->overflow + (size_t)BATCH * RX_OVERFLOW;
+			memcpy(whole, u->rx_buf[i], RX_SIZE);
+			memcpy(whole + RX_SIZE, u->rx_iov[i][1].iov_base, u->rx[i].msg_len - RX_SIZE);
+			pkt = whole;
+		}
+		len = answer_query(v, pkt, u->rx[i].msg_len, u->tx_buf[out], TX_SIZE, ANSWER_UDP,
 		                   (struct sockaddr *)&u->peer[i], &w->ctx);
 		if (len == 0)
 			continue;
@@ -260,5 +285,6 @@ void udp_free(struct udp_socket *u)
 	if (u == NULL)
 		return;
 	close(u->fd);
+	munmap(u->overflow, (size_t)BATCH * RX_OVERFLOW + RX_MAX);
 	free(u);
 }

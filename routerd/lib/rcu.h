@@ -14,7 +14,8 @@
 
 #define RCU_MAX_READERS 256
 
-/* Claim a reader slot for the calling thread; returns its index or -1. */
+/* Claim a reader slot for the calling thread; returns its index, or
+ * -ENOSPC when all RCU_MAX_READERS are taken. */
 int rcu_reader_register(void);
 
 /* Give a slot back (thread exit). */
