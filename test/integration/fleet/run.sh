@@ -206,5 +206,16 @@ fi
 wait_all_answer "every secondary serves the reloaded data" new.t.test "192.0.2.77" 20
 expect_match "across the reload IXFR answers with the whole zone" "$(grep 'of t.test.' "$RD_LOG" | tail -3)" "IXFR \(whole zone\)"
 
+# ---- after a reboot (fleet-serials from another boot): past the fsync'ed ceiling ----
+sD=$(rd_serial t.test)
+stop_routerd
+sed -i '1s/.*/boot another-boot/' "$T_DIR/state/fleet-serials"
+start_routerd "$T_DIR/routerd.yaml" "$T_DIR/routerd3.log"
+wait_answer 127.0.0.1 $P t.test || { fail "routerd does not restart"; finish; }
+sE=$(rd_serial t.test)
+d=$(( (sE - sD + 4294967296) % 4294967296 ))
+if [ "$d" -gt 0 ] && [ "$d" -lt 2147483648 ]; then ok "after a 'reboot' the serial continues past the ceiling ($sD -> $sE)"; else fail "after a 'reboot': $sD -> $sE"; fi
+wait_all_serial "and the fleet follows" t.test "$sE" 30
+
 stop_routerd
 finish
