@@ -118,6 +118,38 @@ struct cfg_tracking {
 	uint32_t reports;     /* flip reports kept per switch (16) */
 };
 
+struct cfg_prefix {
+	struct sockaddr_storage ss; /* the network */
+	unsigned bits;
+	char text[64];
+};
+
+/* fleet: routerd as the hidden primary of NSD, Knot and BIND secondaries. */
+struct cfg_secondary {
+	char *name;
+	struct cfg_addr address; /* where NOTIFY and SOA queries go */
+	char *key;               /* TSIG key name (lower case, final dot) or NULL */
+	struct cfg_prefix *source; /* where its transfers come from, when not ADDRESS's IP */
+	int line, col;
+};
+
+
+struct tsig_key;
+
+struct cfg_fleet {
+	int enabled;                 /* 0 when the section is absent */
+	struct tsig_key *keys;       /* secrets read from their files at load */
+	size_t n_keys;
+	char **key_files;            /* each key's secret_file, for `routerctl fleet config` */
+	struct cfg_secondary *secondaries;
+	size_t n_secondaries;
+	struct cfg_prefix *allow;    /* transfer_allow */
+	size_t n_allow;
+	uint32_t require_key;        /* refuse transfers without a valid TSIG (true) */
+	uint32_t ixfr_versions;      /* versions kept per zone (1000) */
+	char *catalog;               /* RFC 9432 catalog zone name, or NULL */
+};
+
 struct config {
 	char *path; /* as given on the command line */
 
@@ -148,6 +180,8 @@ struct config {
 	struct cfg_switch_defaults defaults;
 	struct cfg_switch *switches;
 	size_t n_switches;
+
+	struct cfg_fleet fleet;
 };
 
 /*

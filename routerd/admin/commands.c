@@ -18,6 +18,7 @@
 #include "config.h"
 #include "dns/answer.h"
 #include "dns/worker.h"
+#include "fleet/fleet.h"
 #include "lib/log.h"
 #include "switch/state.h"
 #include "switch/switching.h"
@@ -338,6 +339,31 @@ static json_t *cmd_brake_clear(struct control *c, json_t *req, const struct call
 	return ctl_ok(state_status_to_json(switching_state(c->sw), who->now));
 }
 
+/* `fleet`: the secondaries and zone versions; `fleet config KIND`: a
+ * secondary's configuration for this primary. */
+static json_t *cmd_fleet(struct control *c, json_t *req, const struct caller *who)
+{
+	const char *sub = req_arg(req, 0), *kind = req_arg(req, 1);
+	char err[256];
+	json_t *r;
+	char *text;
+
+	(void)who;
+	if (sub == NULL) {
+		if (c->host.fleet == NULL)
+			return ctl_fail("no fleet: the config has no fleet section");
+		return ctl_ok(fleet_status(c->host.fleet));
+	}
+	if (strcmp(sub, "config") != 0 || kind == NULL || req_arg(req, 2) != NULL)
+		return ctl_fail("usage: fleet [config nsd|knot|bind]");
+	text = fleet_config_text(cfg_of(c), kind, err, sizeof(err));
+	if (text == NULL)
+		return ctl_fail("%s", err);
+	r = ctl_ok(json_pack("{s:s}", "config", text));
+	free(text);
+	return r;
+}
+
 /* The commands. The first whose name (and sub, if any) matches answers. */
 static const struct command commands[] = {
 	{ "status", NULL, cmd_status, 0 },
@@ -352,6 +378,7 @@ static const struct command commands[] = {
 	{ "pin", NULL, cmd_pin, CMD_STATE | CMD_CHANGES },
 	{ "unpin", NULL, cmd_unpin, CMD_STATE | CMD_CHANGES },
 	{ "reload", NULL, cmd_reload, CMD_CHANGES },
+	{ "fleet", NULL, cmd_fleet, 0 },
 };
 
 /* The request's words, for the log: "pin a.example.com. origin". */

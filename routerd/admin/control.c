@@ -28,6 +28,7 @@
 #include "admin/webhook.h"
 #include "zone/view.h"
 #include "dns/worker.h"
+#include "fleet/fleet.h"
 
 
 
@@ -139,6 +140,8 @@ static void metrics(struct control *c, FILE *f)
 		           "# TYPE routerd_admin_timed_out_total counter\nrouterd_admin_timed_out_total %llu\n",
 		        conns, (unsigned long long)refused, (unsigned long long)timed_out);
 	}
+	if (c->host.fleet != NULL)
+		fleet_metrics(c->host.fleet, f);
 	fprintf(f, "# HELP routerd_webhook_requests_total HTTP requests, by endpoint and status code.\n"
 	           "# TYPE routerd_webhook_requests_total counter\n");
 	for (int e = 0; e < 7; e++)

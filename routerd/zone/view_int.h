@@ -21,6 +21,9 @@
 #include "lib/hash.h"
 #include "lib/wire.h"
 
+struct tsig_key;
+struct ximage;
+
 enum {
 	SEC_ANSWER = 0,
 	SEC_AUTHORITY = 1,
@@ -125,6 +128,9 @@ struct view {
 	uint32_t *switch_idx;      /* open addressing over switches[] by name: index + 1, 0 empty */
 	size_t switch_idx_mask;
 	uint16_t udp_payload_max;
+	const struct tsig_key *tsig_keys; /* fleet.keys: queries with a TSIG are verified */
+	size_t n_tsig_keys;
+	struct ximage **images;    /* per zone: its records for transfers (ximage.h) */
 	void *arena;               /* all blobs and nodes, freed at once */
 };
 

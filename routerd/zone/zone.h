@@ -45,6 +45,11 @@ struct zone_data {
  */
 int zone_load(const char *name, const char *file, struct zone_data **out, char *err, size_t errlen);
 
+struct config;
+/* The RFC 9432 catalog zone of CFG's zones (fleet.catalog must be set).
+ * Returns 0 and sets *out, or -1 with a message. */
+int zone_catalog(const struct config *cfg, struct zone_data **out, char *err, size_t errlen);
+
 /* Free a zone from zone_load(); NULL is fine. */
 void zone_data_free(struct zone_data *z);
 

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: BSD-3-Clause
-# make bench: see bench.py, tracking.py, flips.py and BENCHMARKS.md.
+# make bench: see bench.py, tracking.py, flips.py, fleet.sh and BENCHMARKS.md.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 /usr/bin/python3 test/bench/bench.py
 /usr/bin/python3 test/bench/tracking.py
-exec /usr/bin/python3 test/bench/flips.py
+/usr/bin/python3 test/bench/flips.py
+exec test/bench/fleet.sh

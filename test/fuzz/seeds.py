@@ -78,6 +78,24 @@ seeds.append(noedns[:12] + b"\xc0\x0c\x00\x01\x00\x01")
 seeds.append(noedns[:12] + b"\x3f" + b"a" * 63 + b"\x04fuzz\x04test\x00\x00\x01\x00\x01")
 seeds.append(noedns[:12] + (b"\x01a" * 127) + b"\x00\x00\x01\x00\x01")
 
+# TSIG (RFC 8945): signed with fuzz.yaml's key (good, then a flipped MAC
+# byte), with an unknown key, and with hmac-sha512 under the same name.
+import dns.tsig
+import dns.tsigkeyring
+
+ring = dns.tsigkeyring.from_text({"fuzz.key.": "ZnV6ei10c2lnLXNlY3JldC0wMTIzNDU2Nzg5YWJjZGVm"})
+for alg in (dns.tsig.HMAC_SHA256, dns.tsig.HMAC_SHA512):
+    for t in ("A", "SOA", "AXFR"):
+        q = dns.message.make_query("sw.fuzz.test.", t, use_edns=0)
+        q.use_tsig(ring, keyname="fuzz.key.", algorithm=alg)
+        w = q.to_wire()
+        seeds.append(w)
+        seeds.append(w[:-20] + bytes([w[-20] ^ 1]) + w[-19:])
+other = dns.tsigkeyring.from_text({"other.key.": "ZnV6ei10c2lnLXNlY3JldC0wMTIzNDU2Nzg5YWJjZGVm"})
+q = dns.message.make_query("www.fuzz.test.", "A")
+q.use_tsig(other, keyname="other.key.")
+seeds.append(q.to_wire())
+
 for k, s in enumerate(seeds):
     with open(os.path.join(out, "seed%04d" % k), "wb") as f:
         f.write(s)

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "lib/tsig.h"
 
 static char dir[] = "/tmp/test_config.XXXXXX";
 static char path[PATH_MAX];
@@ -427,6 +428,18 @@ static const struct bad bad_configs[] = {
 	{ SW "    cdn: { cname: a.example.net }\n" ORIGIN_OK "  - name: WWW.example.com.\n"
 	     "    cdn: { cname: a.example.net }\n" ORIGIN_OK,
 	  "9:5", "switch www.example.com. listed twice (first at line 6)" },
+	/* fleet */
+	{ MIN "fleet:\n  ixfr_versions: 0\n", "6:18", "ixfr_versions must be from 1 to 100000" },
+	{ MIN "fleet:\n  secondaries:\n    - { name: ns1, address: \"192.0.2.1:53\", key: nokey. }\n", "7:7",
+	  "secondary ns1: key nokey. is not in fleet.keys" },
+	{ MIN "fleet:\n  secondaries:\n    - { name: ns1, address: \"192.0.2.1\" }\n", "7:29", "bad address \"192.0.2.1\"" },
+	{ MIN "fleet:\n  transfer_allow: [\"10.0.0.0/33\"]\n", "6:20", "bad network \"10.0.0.0/33\"" },
+	{ MIN "fleet:\n  keys:\n    - { name: k., algorithm: hmac-md5, secret_file: /nonexistent }\n", "7:7",
+	  "algorithm must be hmac-sha256 or hmac-sha512" },
+	{ MIN "fleet:\n  keys:\n    - { name: k., secret_file: /nonexistent/x.key }\n", "7:7",
+	  "secret_file /nonexistent/x.key: No such file" },
+	{ MIN "fleet:\n  catalog: example.com\n", "4:5", "zone example.com. is also fleet.catalog" },
+	{ MIN "fleet:\n  secundaries: []\n", "6:3", "unknown key \"secundaries\" in fleet (did you mean \"secondaries\"?)" },
 };
 
 static void test_errors(void **state)
@@ -451,6 +464,48 @@ static void test_errors(void **state)
 		config_free(cfg);
 	}
 	assert_int_equal(failed, 0);
+}
+
+/* fleet: keys read and decoded (a bare secret or tsig-keygen's file),
+ * secondaries with their keys, networks, defaults. */
+static void test_fleet(void **state)
+{
+	char keyfile[PATH_MAX + 16], keyfile2[PATH_MAX + 16], text[3 * PATH_MAX];
+	struct config *cfg;
+	(void)state;
+
+	snprintf(keyfile, sizeof(keyfile), "%s/a.key", dir);
+	snprintf(keyfile2, sizeof(keyfile2), "%s/b.key", dir);
+	write_file(keyfile, "aGVsbG8gd29ybGQ=\n");
+	write_file(keyfile2, "key \"b\" {\n\talgorithm hmac-sha512;\n\tsecret \"c2VjcmV0\";\n};\n");
+	snprintf(text, sizeof(text),
+	         MIN "fleet:\n  keys:\n    - { name: A.Key, secret_file: %s }\n"
+	             "    - { name: b, algorithm: hmac-sha512, secret_file: %s }\n"
+	             "  secondaries:\n    - { name: ns1, address: \"192.0.2.1:53\", key: a.key }\n"
+	             "    - { name: ns2, address: \"[2001:db8::2]:5300\", source: 2001:db8::22 }\n"
+	             "  transfer_allow: [\"10.0.0.0/8\", \"::1\"]\n  catalog: cat.invalid\n",
+	         keyfile, keyfile2);
+	cfg = load_ok(text);
+	assert_int_equal(cfg->fleet.enabled, 1);
+	assert_int_equal(cfg->fleet.n_keys, 2);
+	assert_string_equal(cfg->fleet.keys[0].text, "a.key.");
+	assert_int_equal(cfg->fleet.keys[0].secret_len, 11);
+	assert_memory_equal(cfg->fleet.keys[0].secret, "hello world", 11);
+	assert_int_equal(cfg->fleet.keys[1].alg, TSIG_HMAC_SHA512);
+	assert_memory_equal(cfg->fleet.keys[1].secret, "secret", 6);
+	assert_int_equal(cfg->fleet.n_secondaries, 2);
+	assert_string_equal(cfg->fleet.secondaries[0].key, "a.key.");
+	assert_null(cfg->fleet.secondaries[1].key);
+	assert_non_null(cfg->fleet.secondaries[1].source);
+	assert_int_equal(cfg->fleet.n_allow, 2);
+	assert_int_equal(cfg->fleet.allow[0].bits, 8);
+	assert_int_equal(cfg->fleet.allow[1].bits, 128);
+	assert_int_equal(cfg->fleet.require_key, 1);
+	assert_int_equal(cfg->fleet.ixfr_versions, 1000);
+	assert_string_equal(cfg->fleet.catalog, "cat.invalid.");
+	config_free(cfg);
+	unlink(keyfile);
+	unlink(keyfile2);
 }
 
 /* RFC 1035 2.3.4: 63 octets a label, 255 a name in wire form (253 characters). */
@@ -683,7 +738,8 @@ int main(void)
 		/* clang-format off */
 		cmocka_unit_test(test_defaults),       cmocka_unit_test(test_values),
 		cmocka_unit_test(test_auth_kinds),     cmocka_unit_test(test_aliases),
-		cmocka_unit_test(test_errors),         cmocka_unit_test(test_name_lengths),
+		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_fleet),         cmocka_unit_test(test_name_lengths),
 		cmocka_unit_test(test_missing_file),
 		cmocka_unit_test(test_small_err),      cmocka_unit_test(test_zone_paths),
 		cmocka_unit_test(test_example_conf),   cmocka_unit_test(test_full_conf),
