@@ -86,6 +86,16 @@ struct cfg_tracking {
 	uint32_t reports;     /* flip reports kept per switch (16) */
 };
 
+/* fleet.dnstap: where the secondaries' query logs come in (fleet/dnstap.h). */
+struct cfg_dnstap_listen {
+	char *path;           /* "unix:PATH": a Unix socket; NULL for TCP */
+	struct cfg_addr addr; /* "HOST:PORT": TCP */
+};
+struct cfg_dnstap {
+	struct cfg_dnstap_listen *listen;
+	size_t n_listen;      /* 0: no collector */
+};
+
 struct config {
 	char *path; /* as given on the command line */
 
@@ -104,6 +114,7 @@ struct config {
 	struct cfg_http http;
 	struct cfg_brake brake;
 	struct cfg_tracking tracking;
+	struct cfg_dnstap dnstap; /* fleet.dnstap */
 	char *armed_label;    /* alert label that arms the low TTL ("severity") */
 	char *armed_value;    /* its value ("warning") */
 

@@ -26,6 +26,10 @@
 #include "admin/webhook.h"
 #include "zone/view.h"
 #include "dns/worker.h"
+#include "fleet/dnstap.h"
+#include "track/track.h"
+
+_Static_assert(DNSTAP_SERVERS == TRACK_SERVERS, "the collector numbers the servers the tracker keeps apart");
 
 
 
@@ -37,6 +41,7 @@ struct control {
 	struct auth *auth;
 	struct switching *sw;
 	struct prop *prop; /* who asked for switched names, and what each flip did */
+	struct dnstap *dnstap;  /* the secondaries' query logs (fleet.dnstap), or NULL */
 	pthread_t tracker;      /* drains the workers' rings into prop */
 	int tracker_running;
 	atomic_int stopping;
@@ -134,8 +139,9 @@ static json_t *cmd_stats(struct control *c)
 	for (int i = 0; i < 24; i++)
 		if (rcode_name(i))
 			json_object_set_new(r, rcode_name(i), json_integer((json_int_t)stat_get(&s.rcodes[i])));
-	return ctl_ok(json_pack("{s:o,s:o,s:I,s:I}", "queries", q, "responses", r, "dropped",
-	                        (json_int_t)stat_get(&s.dropped), "truncated", (json_int_t)stat_get(&s.truncated)));
+	return ctl_ok(json_pack("{s:o,s:o,s:I,s:I,s:o}", "queries", q, "responses", r, "dropped",
+	                        (json_int_t)stat_get(&s.dropped), "truncated", (json_int_t)stat_get(&s.truncated),
+	                        "dnstap", dnstap_status(c->dnstap)));
 }
 
 /* routerctl propagation SWITCH [--flip N]: the report of one flip. */
@@ -224,6 +230,7 @@ static void metrics(struct control *c, FILE *f)
 	           "# TYPE routerd_track_ring_dropped_total counter\nrouterd_track_ring_dropped_total %llu\n",
 	        (unsigned long long)workers_ring_dropped(c->host.workers));
 	prop_metrics(c->prop, f, now_ns());
+	dnstap_metrics(c->dnstap, f);
 	fprintf(f, "# HELP routerd_webhook_requests_total HTTP requests, by endpoint and status code.\n"
 	           "# TYPE routerd_webhook_requests_total counter\n");
 	for (int e = 0; e < 7; e++)
@@ -423,6 +430,7 @@ static void *tracker_main(void *arg)
 		nanosleep(&pause, NULL);
 		prop_tick(c->prop, now_ns());
 		workers_drain(c->host.workers, drain_ring, c->prop);
+		dnstap_drain(c->dnstap, drain_ring, c->prop);
 	}
 	return NULL;
 }
@@ -433,12 +441,21 @@ static void on_flip(void *arg, uint32_t idx, int from, int to, uint32_t ttl_befo
 	prop_flip(c->prop, idx, now_ns(), from, to, ttl_before);
 }
 
-/* Tell the tracker which switch each view index is (at start, after a reload). */
+/* Tell the tracker which switch each view index is (at start, after a
+ * reload), and the dnstap collector both sides of each. */
 static void name_switches(struct control *c)
 {
 	const struct view *v = view_now();
 	for (size_t i = 0; i < view_switch_count(v); i++)
 		prop_name_switch(c->prop, (uint32_t)i, view_switch_name(v, i));
+	dnstap_set_view(c->dnstap, v);
+}
+
+/* The collector met a new secondary (its thread; prop locks). */
+static void on_dnstap_server(void *arg, unsigned id, const char *name)
+{
+	struct control *c = arg;
+	prop_name_server(c->prop, id, name);
 }
 
 struct control *control_start(uv_loop_t *loop, const struct control_host *host, char *err, size_t errlen)
@@ -462,9 +479,19 @@ struct control *control_start(uv_loop_t *loop, const struct control_host *host, 
 		free(c);
 		return NULL;
 	}
+	/* Bound here, before privileges are dropped, like the admin socket. */
+	if (cfg->tracking.enabled && cfg->dnstap.n_listen > 0) {
+		c->dnstap = dnstap_start(&cfg->dnstap, on_dnstap_server, c, err, errlen);
+		if (c->dnstap == NULL) {
+			prop_free(c->prop);
+			free(c);
+			return NULL;
+		}
+	}
 	name_switches(c);
 	if (pthread_create(&c->tracker, NULL, tracker_main, c) != 0) {
 		snprintf(err, errlen, "cannot start the tracker thread");
+		dnstap_stop(c->dnstap);
 		prop_free(c->prop);
 		free(c);
 		return NULL;
@@ -508,6 +535,8 @@ void control_stop(struct control *c)
 		atomic_store(&c->stopping, 1);
 		pthread_join(c->tracker, NULL);
 	}
+	/* Before prop: the collector names new servers in it. */
+	dnstap_stop(c->dnstap);
 	ctl_stop(c->ctl);
 	http_stop(c->http);
 	switching_close(c->sw);
