@@ -81,7 +81,7 @@ static int on_control(struct dt_fs *fs, const uint8_t *p, size_t len, uint8_t *r
 	switch (type) {
 	case FSTRM_CONTROL_READY:
 		/* A sender may offer several content types; we take only dnstap. */
-		if (fs->state != DT_FS_OPEN)
+		if (fs->state != DT_FS_OPEN || fs->bidirectional)
 			return DT_E_GARBAGE;
 		if (!matches)
 			return DT_E_CONTENT_TYPE;
@@ -596,9 +596,10 @@ int dt_decode(struct dt_scratch *s, const struct dt_matcher *m, const uint8_t *f
 		out->time_ns = ns_of(msg->response_time_sec, msg->has_response_time_nsec ? msg->response_time_nsec : 0);
 	else if (msg->has_query_time_sec)
 		out->time_ns = ns_of(msg->query_time_sec, msg->has_query_time_nsec ? msg->query_time_nsec : 0);
-	if (msg->has_query_message)
+	/* An empty bytes field has no data pointer at all. */
+	if (msg->has_query_message && msg->query_message.len > 0)
 		from_query(m, msg->query_message.data, msg->query_message.len, out);
-	if (out->kind == DT_AUTH_RESPONSE && msg->has_response_message)
+	if (out->kind == DT_AUTH_RESPONSE && msg->has_response_message && msg->response_message.len > 0)
 		out->side = dt_match_response(m, msg->response_message.data, msg->response_message.len, &out->switch_id,
 		                              &out->qtype, out);
 	return 0;
