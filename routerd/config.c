@@ -25,6 +25,10 @@
 #include <unistd.h>
 #include <yaml.h>
 
+#include <openssl/crypto.h>
+
+#include "lib/tsig.h"
+
 /* Handlers store "unsigned" fields (workers, control_mode) as uint32_t. */
 _Static_assert(sizeof(unsigned) == sizeof(uint32_t), "unsigned is not 32 bits");
 
@@ -639,12 +643,227 @@ static int h_defaults(struct ctx *c, const struct key *k, yaml_node_t *node, con
 	                   (int)node->start_mark.column + 1);
 }
 
+
 /* ---- tables ------------------------------------------------------------------ */
 
 /* KEY: a value in the struct at BASE. MAP: a nested mapping, its own keys in SUB. */
 #define KEY(name, fn, type, field, min, max, def, flags) { name, fn, offsetof(type, field), min, max, def, flags, NULL }
 #define MAP(name, fn, offset, flags, sub) { name, fn, offset, 0, 0, NULL, (flags) | F_NODE, sub }
 #define END { NULL, NULL, 0, 0, 0, NULL, 0, NULL }
+
+/* ---- fleet ------------------------------------------------------------------ */
+
+/* One fleet.keys entry as written; the secret is read after the walk. */
+struct cfg_key_text {
+	char *name, *algorithm, *secret_file;
+};
+
+static const struct key fleet_key_keys[] = {
+	KEY("name",        h_name,   struct cfg_key_text, name,        0, 0, NULL, F_REQ),
+	KEY("algorithm",   h_string, struct cfg_key_text, algorithm,   0, 0, NULL, 0),
+	KEY("secret_file", h_string, struct cfg_key_text, secret_file, 0, 0, NULL, F_REQ),
+	END,
+};
+
+/* A relative secret_file: the working directory's, else beside the config. */
+static char *beside_config(struct ctx *c, const char *file)
+{
+	const char *slash = strrchr(c->file, '/');
+	char *joined;
+
+	if (file[0] == '/' || slash == NULL || access(file, F_OK) == 0)
+		return strdup(file);
+	if (asprintf(&joined, "%.*s/%s", (int)(slash - c->file), c->file, file) < 0)
+		return NULL;
+	return joined;
+}
+
+/* Read a base64 TSIG secret (as tsig-keygen, keymgr and ldns-keygen write
+ * it): the whole file, or the value of a `secret "..."` line. */
+static int read_secret(struct ctx *c, yaml_node_t *node, const char *file, uint8_t *out, size_t *len)
+{
+	char buf[4096], *p, *q;
+	FILE *f = fopen(file, "r");
+	size_t n;
+	long got;
+
+	if (f == NULL)
+		return error_at(c, node, "secret_file %s: %s", file, strerror(errno));
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	p = strstr(buf, "secret");
+	if (p != NULL && (p = strchr(p, '"')) != NULL && (q = strchr(p + 1, '"')) != NULL) {
+		*q = '\0';
+		p++;
+	} else {
+		p = buf;
+	}
+	got = tsig_base64_decode(p, out, TSIG_SECRET_MAX);
+	if (got <= 0)
+		return error_at(c, node, "secret_file %s: not a base64 secret of at most %d bytes", file,
+		                TSIG_SECRET_MAX);
+	*len = (size_t)got;
+	return 0;
+}
+
+static int h_fleet_keys(struct ctx *c, const struct key *k, yaml_node_t *node, const char *text, void *base)
+{
+	struct cfg_fleet *f = base;
+	size_t old = path_push(c, "key");
+
+	(void)text;
+	if (want_list(c, k, node, "{name, algorithm, secret_file}") < 0)
+		return -1;
+	f->keys = calloc(seq_len(node), sizeof(*f->keys));
+	f->key_files = calloc(seq_len(node), sizeof(*f->key_files));
+	if (f->keys == NULL || f->key_files == NULL)
+		return error_at(c, node, "out of memory");
+	for (yaml_node_item_t *it = node->data.sequence.items.start; it < node->data.sequence.items.top; it++) {
+		yaml_node_t *v = node_of(c, *it);
+		struct cfg_key_text t = { 0 };
+		enum tsig_alg alg;
+		uint8_t secret[TSIG_SECRET_MAX];
+		size_t len = 0;
+		int rc = walk_map(c, v, &t, fleet_key_keys);
+		char *file = rc == 0 ? beside_config(c, t.secret_file) : NULL;
+
+		if (rc == 0 && tsig_alg_parse(t.algorithm ? t.algorithm : "hmac-sha256", &alg) < 0)
+			rc = error_at(c, v, "key %s: algorithm must be hmac-sha256 or hmac-sha512, not \"%s\"", t.name,
+			              t.algorithm);
+		if (rc == 0 && file == NULL)
+			rc = error_at(c, v, "out of memory");
+		if (rc == 0)
+			rc = read_secret(c, v, file, secret, &len);
+		if (rc == 0 && tsig_key_init(&f->keys[f->n_keys], t.name, alg, secret, len) < 0)
+			rc = error_at(c, v, "key %s: bad key name", t.name);
+		for (size_t i = 0; rc == 0 && i < f->n_keys; i++)
+			if (strcmp(f->keys[i].text, f->keys[f->n_keys].text) == 0)
+				rc = error_at(c, v, "key %s listed twice", t.name);
+		if (rc == 0)
+			f->key_files[f->n_keys++] = file;
+		else
+			free(file);
+		free(t.name);
+		free(t.algorithm);
+		free(t.secret_file);
+		if (rc < 0)
+			return -1;
+	}
+	path_pop(c, old);
+	return 0;
+}
+
+static int h_sec_addr(struct ctx *c, const struct key *k, yaml_node_t *node, const char *text, void *base)
+{
+	if (config_parse_addr(text, FIELD(base, k, struct cfg_addr)) < 0)
+		return error_at(c, node, "%s: bad address \"%s\" (want 192.0.2.1:53 or [2001:db8::1]:53)", k->name, text);
+	return 0;
+}
+
+static const struct key secondary_keys[] = {
+	KEY("name",    h_string,   struct cfg_secondary, name,    0, 0, NULL, F_REQ),
+	KEY("address", h_sec_addr, struct cfg_secondary, address, 0, 0, NULL, F_REQ),
+	KEY("key",     h_name,     struct cfg_secondary, key,     0, 0, NULL, 0),
+	END,
+};
+
+static int h_secondaries(struct ctx *c, const struct key *k, yaml_node_t *node, const char *text, void *base)
+{
+	struct cfg_fleet *f = base;
+	size_t old = path_push(c, "secondary");
+
+	(void)text;
+	if (want_list(c, k, node, "{name, address, key}") < 0)
+		return -1;
+	f->secondaries = calloc(seq_len(node), sizeof(*f->secondaries));
+	if (f->secondaries == NULL)
+		return error_at(c, node, "out of memory");
+	for (yaml_node_item_t *it = node->data.sequence.items.start; it < node->data.sequence.items.top; it++) {
+		yaml_node_t *v = node_of(c, *it);
+		struct cfg_secondary *s = &f->secondaries[f->n_secondaries++];
+
+		s->line = (int)v->start_mark.line + 1;
+		s->col = (int)v->start_mark.column + 1;
+		if (walk_map(c, v, s, secondary_keys) < 0)
+			return -1;
+		for (size_t i = 0; i + 1 < f->n_secondaries; i++)
+			if (strcmp(f->secondaries[i].name, s->name) == 0)
+				return error_at(c, v, "secondary %s listed twice (first at line %d)", s->name,
+				                f->secondaries[i].line);
+	}
+	path_pop(c, old);
+	return 0;
+}
+
+/* "10.0.0.0/8", "2001:db8::/32", or one address. */
+static int parse_prefix(const char *text, struct cfg_prefix *p)
+{
+	char host[64];
+	const char *slash = strchr(text, '/');
+	size_t n = slash ? (size_t)(slash - text) : strlen(text);
+	long bits = -1;
+	void *dst;
+
+	if (n >= sizeof(host))
+		return -1;
+	memcpy(host, text, n);
+	host[n] = '\0';
+	memset(p, 0, sizeof(*p));
+	if (strchr(host, ':')) {
+		p->ss.ss_family = AF_INET6;
+		dst = &((struct sockaddr_in6 *)&p->ss)->sin6_addr;
+	} else {
+		p->ss.ss_family = AF_INET;
+		dst = &((struct sockaddr_in *)&p->ss)->sin_addr;
+	}
+	if (inet_pton(p->ss.ss_family, host, dst) != 1)
+		return -1;
+	if (slash != NULL) {
+		char *end;
+		bits = strtol(slash + 1, &end, 10);
+		if (*end != '\0' || slash[1] == '\0')
+			return -1;
+	}
+	if (bits < 0)
+		bits = p->ss.ss_family == AF_INET ? 32 : 128;
+	if (bits > (p->ss.ss_family == AF_INET ? 32 : 128))
+		return -1;
+	p->bits = (unsigned)bits;
+	snprintf(p->text, sizeof(p->text), "%s", text);
+	return 0;
+}
+
+static int h_allow(struct ctx *c, const struct key *k, yaml_node_t *node, const char *text, void *base)
+{
+	struct cfg_fleet *f = base;
+
+	(void)text;
+	if (want_list(c, k, node, "networks") < 0)
+		return -1;
+	f->allow = calloc(seq_len(node), sizeof(*f->allow));
+	if (f->allow == NULL)
+		return error_at(c, node, "out of memory");
+	for (yaml_node_item_t *it = node->data.sequence.items.start; it < node->data.sequence.items.top; it++) {
+		yaml_node_t *v = node_of(c, *it);
+		const char *t = value_text(c, v, "a network");
+		if (t == NULL)
+			return -1;
+		if (parse_prefix(t, &f->allow[f->n_allow]) < 0)
+			return error_at(c, v, "bad network \"%s\" (want 192.0.2.0/24, 2001:db8::/32 or an address)", t);
+		f->n_allow++;
+	}
+	return 0;
+}
+
+static int h_fleet(struct ctx *c, const struct key *k, yaml_node_t *node, const char *text, void *base)
+{
+	struct config *cfg = base;
+
+	cfg->fleet.enabled = 1;
+	return h_map(c, k, node, text, base);
+}
+
 
 static const struct key server_keys[] = {
 	KEY("listen",           h_listen,   struct config, listen,           0, 0,       NULL,  F_REQ | F_NODE),
@@ -713,11 +932,6 @@ static const struct key dnstap_keys[] = {
 	END,
 };
 
-static const struct key fleet_keys[] = {
-	MAP("dnstap", h_map, offsetof(struct config, dnstap), 0, dnstap_keys),
-	END,
-};
-
 static const struct key armed_keys[] = {
 	KEY("label", h_string, struct config, armed_label, 0, 0, "severity", 0),
 	KEY("value", h_string, struct config, armed_value, 0, 0, "warning",  0),
@@ -759,6 +973,17 @@ static const struct key zone_keys[] = {
 	END,
 };
 
+static const struct key fleet_keys[] = {
+	KEY("keys",           h_fleet_keys,  struct cfg_fleet, keys,          0, 0,      NULL,   F_NODE),
+	KEY("secondaries",    h_secondaries, struct cfg_fleet, secondaries,   0, 0,      NULL,   F_NODE),
+	KEY("transfer_allow", h_allow,       struct cfg_fleet, allow,         0, 0,      NULL,   F_NODE),
+	KEY("require_key",    h_bool,        struct cfg_fleet, require_key,   0, 0,      "true", 0),
+	KEY("ixfr_versions",  h_uint,        struct cfg_fleet, ixfr_versions, 1, 100000, "1000", 0),
+	KEY("catalog",        h_name,        struct cfg_fleet, catalog,       0, 0,      NULL,   0),
+	MAP("dnstap", h_map, offsetof(struct cfg_fleet, dnstap), 0, dnstap_keys),
+	END,
+};
+
 static int h_zones(struct ctx *c, const struct key *k, yaml_node_t *node, const char *text, void *base);
 static int h_switches(struct ctx *c, const struct key *k, yaml_node_t *node, const char *text, void *base);
 
@@ -770,10 +995,10 @@ static const struct key top_keys[] = {
 	MAP("brake", h_map, offsetof(struct config, brake), 0, brake_keys),
 	MAP("armed", h_map, 0, 0, armed_keys),
 	MAP("tracking", h_map, offsetof(struct config, tracking), 0, tracking_keys),
-	MAP("fleet", h_map, 0, 0, fleet_keys),
 	KEY("zones", h_zones, struct config, zones, 0, 0, NULL, F_REQ | F_NODE),
 	MAP("switch_defaults", h_defaults, offsetof(struct config, defaults), 0, defaults_keys),
 	KEY("switches", h_switches, struct config, switches, 0, 0, NULL, F_NODE),
+	MAP("fleet", h_fleet, offsetof(struct config, fleet), 0, fleet_keys),
 	END,
 };
 
@@ -1033,6 +1258,24 @@ static int check_http_listen(struct ctx *c)
 	return 0;
 }
 
+/* A secondary's key must be one of fleet.keys; require_key needs keys. */
+static int check_fleet(struct ctx *c)
+{
+	const struct cfg_fleet *f = &c->cfg->fleet;
+
+	for (size_t i = 0; i < f->n_secondaries; i++) {
+		const struct cfg_secondary *s = &f->secondaries[i];
+		size_t k = 0;
+		if (s->key == NULL)
+			continue;
+		while (k < f->n_keys && strcmp(f->keys[k].text, s->key) != 0)
+			k++;
+		if (k == f->n_keys)
+			return error_line(c, s->line, s->col, "secondary %s: key %s is not in fleet.keys", s->name, s->key);
+	}
+	return 0;
+}
+
 static int load_root(struct ctx *c, yaml_node_t *root)
 {
 	if (root == NULL)
@@ -1042,6 +1285,8 @@ static int load_root(struct ctx *c, yaml_node_t *root)
 	for (size_t i = 0; i < c->cfg->n_switches; i++)
 		if (check_switch(c, &c->cfg->switches[i]) < 0)
 			return -1;
+	if (check_fleet(c) < 0)
+		return -1;
 	return check_http_listen(c);
 }
 
@@ -1138,9 +1383,9 @@ void config_free(struct config *cfg)
 	free(cfg->http.hmac_header);
 	free(cfg->armed_label);
 	free(cfg->armed_value);
-	for (size_t i = 0; i < cfg->dnstap.n_listen; i++)
-		free(cfg->dnstap.listen[i].path);
-	free(cfg->dnstap.listen);
+	for (size_t i = 0; i < cfg->fleet.dnstap.n_listen; i++)
+		free(cfg->fleet.dnstap.listen[i].path);
+	free(cfg->fleet.dnstap.listen);
 	for (size_t i = 0; i < cfg->n_zones; i++) {
 		free(cfg->zones[i].name);
 		free(cfg->zones[i].file);
@@ -1152,5 +1397,18 @@ void config_free(struct config *cfg)
 		free_answer(&cfg->switches[i].origin);
 	}
 	free(cfg->switches);
+	if (cfg->fleet.keys != NULL)
+		OPENSSL_cleanse(cfg->fleet.keys, cfg->fleet.n_keys * sizeof(*cfg->fleet.keys));
+	free(cfg->fleet.keys);
+	for (size_t i = 0; i < cfg->fleet.n_keys; i++)
+		free(cfg->fleet.key_files[i]);
+	free(cfg->fleet.key_files);
+	for (size_t i = 0; i < cfg->fleet.n_secondaries; i++) {
+		free(cfg->fleet.secondaries[i].name);
+		free(cfg->fleet.secondaries[i].key);
+	}
+	free(cfg->fleet.secondaries);
+	free(cfg->fleet.allow);
+	free(cfg->fleet.catalog);
 	free(cfg);
 }

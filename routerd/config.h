@@ -96,6 +96,37 @@ struct cfg_dnstap {
 	size_t n_listen;      /* 0: no collector */
 };
 
+/* fleet: routerd as the hidden primary of NSD, Knot and BIND secondaries. */
+struct cfg_secondary {
+	char *name;
+	struct cfg_addr address; /* where NOTIFY and SOA queries go */
+	char *key;               /* TSIG key name (lower case, final dot) or NULL */
+	int line, col;
+};
+
+struct cfg_prefix {
+	struct sockaddr_storage ss; /* the network */
+	unsigned bits;
+	char text[64];
+};
+
+struct tsig_key;
+
+struct cfg_fleet {
+	int enabled;                 /* 0 when the section is absent */
+	struct tsig_key *keys;       /* secrets read from their files at load */
+	size_t n_keys;
+	char **key_files;            /* each key's secret_file, for `routerctl fleet config` */
+	struct cfg_secondary *secondaries;
+	size_t n_secondaries;
+	struct cfg_prefix *allow;    /* transfer_allow */
+	size_t n_allow;
+	uint32_t require_key;        /* refuse transfers without a valid TSIG (true) */
+	uint32_t ixfr_versions;      /* versions kept per zone (1000) */
+	char *catalog;               /* RFC 9432 catalog zone name, or NULL */
+	struct cfg_dnstap dnstap;    /* fleet.dnstap */
+};
+
 struct config {
 	char *path; /* as given on the command line */
 
@@ -114,7 +145,6 @@ struct config {
 	struct cfg_http http;
 	struct cfg_brake brake;
 	struct cfg_tracking tracking;
-	struct cfg_dnstap dnstap; /* fleet.dnstap */
 	char *armed_label;    /* alert label that arms the low TTL ("severity") */
 	char *armed_value;    /* its value ("warning") */
 
@@ -124,6 +154,8 @@ struct config {
 	struct cfg_switch_defaults defaults;
 	struct cfg_switch *switches;
 	size_t n_switches;
+
+	struct cfg_fleet fleet;
 };
 
 /*

@@ -19,6 +19,8 @@
 #include "lib/log.h"
 #include "zone/view.h"
 #include "dns/worker.h"
+#include "dns/tcp.h"
+#include "fleet/fleet.h"
 
 
 
@@ -28,6 +30,7 @@ struct server {
 	struct config *cfg;
 	struct worker_set *workers;
 	struct control *control;
+	struct fleet *fleet;
 	int loop_ready;
 };
 
@@ -241,7 +244,12 @@ static int server_start(struct server *s, const char *path)
 		return -1;
 	}
 	s->loop_ready = 1;
-	struct control_host host = { &s->cfg, s->workers, server_reload, s };
+	s->fleet = fleet_create(s->cfg, err, sizeof(err));
+	if (s->fleet == NULL) {
+		log_error("%s", err);
+		return -1;
+	}
+	struct control_host host = { &s->cfg, s->workers, server_reload, s, s->fleet };
 	s->control = control_start(&s->loop, &host, err, sizeof(err));
 	if (s->control == NULL) {
 		log_error("%s", err);
@@ -250,6 +258,13 @@ static int server_start(struct server *s, const char *path)
 	/* The admin socket and the HTTP listener are bound too: drop root. */
 	if (drop_privileges(s->cfg) < 0)
 		return -1;
+	/* After the switch state is recovered and published, before any
+	 * worker answers: the zones' serials continue the persisted ones. */
+	if (fleet_start(s->fleet, err, sizeof(err)) < 0) {
+		log_error("%s", err);
+		return -1;
+	}
+	tcp_set_xfr_handler(fleet_take_connection, s->fleet);
 	if ((rc = workers_start(s->workers)) < 0) {
 		log_error("cannot start the DNS workers: %s", strerror(-rc));
 		return -1;
@@ -277,6 +292,7 @@ static void server_stop(struct server *s)
 			log_error("main loop: handles left open at exit");
 	}
 	workers_destroy(s->workers);
+	fleet_stop(s->fleet);
 	view_publish(NULL);
 	config_free(s->cfg);
 }

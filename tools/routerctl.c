@@ -39,6 +39,7 @@ static void usage(FILE *out)
 	        "  health [SWITCH]\n"
 	        "  propagation SWITCH [--flip N] [--svg FILE] [--json]\n"
 	        "  brake clear\n"
+	        "  fleet [config nsd|knot|bind]           secondaries: serial per zone, versions behind\n"
 	        "  reload\n"
 	        "  stats\n"
 	        "SOCKET defaults to $ROUTERD_SOCKET, else " DEFAULT_SOCKET ".\n");
@@ -82,6 +83,39 @@ static json_t *build_request(int argc, char **argv)
 		json_object_set_new(req, o->name + 2, o->takes_value ? json_string(argv[++i]) : json_true());
 	}
 	return req;
+}
+
+/* `fleet`: one line per secondary and zone; `fleet config`: the text. */
+static void print_fleet(json_t *d)
+{
+	json_t *cfg = json_object_get(d, "config"), *s, *z;
+	size_t i, j;
+
+	if (json_is_string(cfg)) {
+		fputs(json_string_value(cfg), stdout);
+		return;
+	}
+	json_array_foreach(json_object_get(d, "zones"), i, z)
+		printf("zone %s serial %lld (%lld versions kept, %lld switches)\n",
+		       json_string_value(json_object_get(z, "zone")), json_integer_value(json_object_get(z, "serial")),
+		       json_integer_value(json_object_get(z, "versions")), json_integer_value(json_object_get(z, "switches")));
+	printf("%-12s %-24s %-28s %10s %6s  %-24s %s\n", "SECONDARY", "ADDRESS", "ZONE", "SERIAL", "BEHIND",
+	       "LAST TRANSFER", "LAST ERROR");
+	json_array_foreach(json_object_get(d, "secondaries"), i, s) {
+		json_array_foreach(json_object_get(s, "zones"), j, z) {
+			json_t *lt = json_object_get(z, "last_transfer"), *le = json_object_get(z, "last_error");
+			char serial[16] = "?", behind[16] = "?";
+			if (json_is_true(json_object_get(z, "known"))) {
+				snprintf(serial, sizeof(serial), "%lld", json_integer_value(json_object_get(z, "serial")));
+				snprintf(behind, sizeof(behind), "%lld", json_integer_value(json_object_get(z, "behind")));
+			}
+			printf("%-12s %-24s %-28s %10s %6s  %-24s %s\n", json_string_value(json_object_get(s, "name")),
+			       json_string_value(json_object_get(s, "address")), json_string_value(json_object_get(z, "zone")),
+			       serial, behind, lt ? json_string_value(json_object_get(lt, "type")) : "-",
+			       le ? json_string_value(le) : "");
+		}
+		printf("%-12s notify failures: %lld\n", "", json_integer_value(json_object_get(s, "notify_failures")));
+	}
 }
 
 static int connect_socket(const char *path)
@@ -606,6 +640,8 @@ int main(int argc, char **argv)
 		rc = propagation_reply(resp, &pa, as_json);
 	} else if (as_json) {
 		fputs(line, stdout);
+	} else if (ok && strcmp(argv[i], "fleet") == 0) {
+		print_fleet(json_object_get(resp, "data"));
 	} else if (ok) {
 		print_data(json_object_get(resp, "data"), 0);
 	} else {

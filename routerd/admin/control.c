@@ -30,6 +30,7 @@
 #include "track/track.h"
 
 _Static_assert(DNSTAP_SERVERS == TRACK_SERVERS, "the collector numbers the servers the tracker keeps apart");
+#include "fleet/fleet.h"
 
 
 
@@ -164,6 +165,33 @@ static json_t *cmd_propagation(struct control *c, json_t *req)
 	return r ? ctl_ok(r) : ctl_fail("%s", err);
 }
 
+/* `fleet`: the secondaries and zone versions; `fleet config KIND`: a
+ * secondary's configuration ({"config": "nsd|knot|bind"}). */
+static json_t *cmd_fleet(struct control *c, json_t *req)
+{
+	json_t *args = json_object_get(req, "args");
+	const char *sub = json_string_value(json_array_get(args, 0));
+	const char *kind = json_string_value(json_array_get(args, 1));
+	char err[256];
+
+	if (sub != NULL && strcmp(sub, "config") != 0)
+		return ctl_fail("usage: fleet [config nsd|knot|bind]");
+	if (sub != NULL) {
+		if (kind == NULL)
+			return ctl_fail("usage: fleet config nsd|knot|bind");
+		char *text = fleet_config_text(cfg_of(c), kind, err, sizeof(err));
+		json_t *r;
+		if (text == NULL)
+			return ctl_fail("%s", err);
+		r = ctl_ok(json_pack("{s:s}", "config", text));
+		free(text);
+		return r;
+	}
+	if (c->host.fleet == NULL)
+		return ctl_fail("no fleet");
+	return ctl_ok(fleet_status(c->host.fleet));
+}
+
 static json_t *on_ctl(void *ctx, json_t *req, const char *cmd, uid_t uid)
 {
 	struct control *c = ctx;
@@ -177,6 +205,8 @@ static json_t *on_ctl(void *ctx, json_t *req, const char *cmd, uid_t uid)
 		return cmd_stats(c);
 	if (strcmp(cmd, "propagation") == 0)
 		return cmd_propagation(c, req);
+	if (strcmp(cmd, "fleet") == 0)
+		return cmd_fleet(c, req);
 	if (strcmp(cmd, "reload") == 0) {
 		int ok = c->host.reload(c->host.arg, err, sizeof(err)) == 0;
 		control_reloaded(c, ok);
@@ -231,6 +261,8 @@ static void metrics(struct control *c, FILE *f)
 	        (unsigned long long)workers_ring_dropped(c->host.workers));
 	prop_metrics(c->prop, f, now_ns());
 	dnstap_metrics(c->dnstap, f);
+	if (c->host.fleet != NULL)
+		fleet_metrics(c->host.fleet, f);
 	fprintf(f, "# HELP routerd_webhook_requests_total HTTP requests, by endpoint and status code.\n"
 	           "# TYPE routerd_webhook_requests_total counter\n");
 	for (int e = 0; e < 7; e++)
@@ -441,6 +473,25 @@ static void on_flip(void *arg, uint32_t idx, int from, int to, uint32_t ttl_befo
 	prop_flip(c->prop, idx, now_ns(), from, to, ttl_before);
 }
 
+/* The secondaries of fleet.secondaries should send dnstap (by their name
+ * as identity): a report names those that do not as unobserved. */
+static void expect_secondaries(struct control *c)
+{
+	const struct cfg_fleet *f = &cfg_of(c)->fleet;
+	const char **names;
+
+	if (c->dnstap == NULL)
+		return;
+	names = calloc(f->n_secondaries ? f->n_secondaries : 1, sizeof(*names));
+	if (names == NULL)
+		return;
+	for (size_t i = 0; i < f->n_secondaries; i++)
+		names[i] = f->secondaries[i].name;
+	if (prop_expect_servers(c->prop, names, f->n_secondaries) < 0)
+		log_error("dnstap: out of memory: reports will not name unobserved secondaries");
+	free(names);
+}
+
 /* Tell the tracker which switch each view index is (at start, after a
  * reload), and the dnstap collector both sides of each. */
 static void name_switches(struct control *c)
@@ -449,6 +500,7 @@ static void name_switches(struct control *c)
 	for (size_t i = 0; i < view_switch_count(v); i++)
 		prop_name_switch(c->prop, (uint32_t)i, view_switch_name(v, i));
 	dnstap_set_view(c->dnstap, v);
+	expect_secondaries(c);
 }
 
 /* The collector met a new secondary (its thread; prop locks). */
@@ -480,8 +532,8 @@ struct control *control_start(uv_loop_t *loop, const struct control_host *host, 
 		return NULL;
 	}
 	/* Bound here, before privileges are dropped, like the admin socket. */
-	if (cfg->tracking.enabled && cfg->dnstap.n_listen > 0) {
-		c->dnstap = dnstap_start(&cfg->dnstap, on_dnstap_server, c, err, errlen);
+	if (cfg->tracking.enabled && cfg->fleet.dnstap.n_listen > 0) {
+		c->dnstap = dnstap_start(&cfg->fleet.dnstap, on_dnstap_server, c, err, errlen);
 		if (c->dnstap == NULL) {
 			prop_free(c->prop);
 			free(c);

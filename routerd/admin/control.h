@@ -12,6 +12,7 @@
 struct config;
 struct worker_set;
 struct control;
+struct fleet;
 
 /* What control needs from the server: its config (swapped on reload) and
  * a way to reload. */
@@ -21,6 +22,7 @@ struct control_host {
 	/* Re-read config and zones; 0 on success, -1 (old state kept) with ERR. */
 	int (*reload)(void *arg, char *err, size_t errlen);
 	void *arg;
+	struct fleet *fleet; /* zone versions and secondaries: `routerctl fleet`, metrics */
 };
 
 /* Start the admin socket and, when configured, the HTTP listener. */

@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "lib/ring.h"
+#include "lib/tsig.h"
 #include "zone/view.h"
 #include "zone/view_int.h"
 #include "lib/wire.h"
@@ -179,6 +180,45 @@ static size_t error_response(const struct view *v, const uint8_t *qpkt, const st
 	return len;
 }
 
+/* The query without its TSIG, per thread: a signed query is answered as
+ * the same query unsigned, then the answer is signed. */
+static _Thread_local uint8_t unsigned_query[65535];
+
+/*
+ * A query that carries a TSIG (RFC 8945 5.2), whatever its type: verified
+ * against fleet.keys, or refused with NOTAUTH and the TSIG error (BADKEY,
+ * BADSIG, BADTIME) as NSD does; a good one gets its answer signed.
+ */
+static size_t answer_signed(const struct view *v, const uint8_t *qpkt, size_t qlen, const struct wire_query *q,
+                            uint8_t *out, size_t outcap, enum answer_proto proto, const struct sockaddr *peer,
+                            struct answer_ctx *ctx)
+{
+	struct tsig_ctx t;
+	uint64_t now = (uint64_t)time(NULL);
+	size_t off = q->tsig_off, len;
+	int err = tsig_verify_request(v->tsig_keys, v->n_tsig_keys, qpkt, qlen, off, now, &t);
+
+	if (err == TSIG_FORMERR)
+		return error_response(v, qpkt, q, out, RCODE_FORMERR, 0, EDE_NONE, ctx);
+	memcpy(unsigned_query, qpkt, off);
+	wire_put16(unsigned_query + 10, (uint16_t)(wire_get16(qpkt + 10) - 1));
+	if (err != TSIG_NOERROR) {
+		struct wire_query uq;
+		if (wire_parse_query(unsigned_query, off, &uq) != WIRE_OK)
+			return error_response(v, qpkt, q, out, RCODE_FORMERR, 0, EDE_NONE, ctx);
+		len = error_response(v, unsigned_query, &uq, out, RCODE_NOTAUTH, 1, EDE_NONE, ctx);
+		if (tsig_error_rr(&t, qpkt, qlen, off, out, &len, outcap, now) < 0)
+			return error_response(v, qpkt, q, out, RCODE_FORMERR, 0, EDE_NONE, ctx);
+		return len;
+	}
+	if (outcap < 512 + tsig_rr_size(t.key))
+		return 0;
+	len = answer_query(v, unsigned_query, off, out, outcap - tsig_rr_size(t.key), proto, peer, ctx);
+	if (len == 0 || tsig_sign(&t, out, &len, outcap, now, 1) < 0)
+		return 0;
+	return len;
+}
+
 size_t answer_query(const struct view *v, const uint8_t *qpkt, size_t qlen, uint8_t *out, size_t outcap,
                     enum answer_proto proto, const struct sockaddr *peer, struct answer_ctx *ctx)
 {
@@ -200,6 +240,8 @@ size_t answer_query(const struct view *v, const uint8_t *qpkt, size_t qlen, uint
 	case WIRE_OK:
 		break;
 	}
+	if (q.tsig_off != 0)
+		return answer_signed(v, qpkt, qlen, &q, out, outcap, proto, peer, ctx);
 	stat_add(&ctx->stats.queries[proto][bucket(q.qtype)], 1);
 	if (q.edns && q.edns_version > 0) /* RFC 6891 6.1.3 */
 		return error_response(v, qpkt, &q, out, RCODE_BADVERS, 1, EDE_NONE, ctx);

@@ -14,6 +14,7 @@
 #include "lib/rcu.h"
 #include "zone/view.h"
 #include "dns/worker.h"
+#include "lib/wire.h"
 
 /* A DNS message over TCP is at most 65535 bytes after its 2-byte length
  * (RFC 1035 4.2.2). */
@@ -69,6 +70,23 @@ struct tcp_conn {
 };
 
 static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf);
+
+static tcp_xfr_fn xfr_fn;
+static void *xfr_arg;
+
+void tcp_set_xfr_handler(tcp_xfr_fn fn, void *arg)
+{
+	xfr_fn = fn;
+	xfr_arg = arg;
+}
+
+/* An AXFR or IXFR query (opcode QUERY): the fleet's, not ours. */
+static int is_xfr(const uint8_t *msg, size_t len)
+{
+	struct wire_query q;
+	return xfr_fn != NULL && wire_parse_query(msg, len, &q) == WIRE_OK &&
+	       (q.qtype == TYPE_AXFR || q.qtype == TYPE_IXFR);
+}
 static void arm_sweep(struct worker *w, uint64_t due_ms);
 
 struct tcp_listener *tcp_open(struct worker *w, const struct sockaddr *addr, socklen_t len, char *err,
@@ -271,6 +289,14 @@ static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
 		}
 		if (c->len - off - 2 < mlen)
 			break;
+		if (is_xfr(c->buf + off + 2, mlen)) {
+			uv_os_fd_t fd;
+			int dfd = uv_fileno((uv_handle_t *)&c->handle, &fd) == 0 ? dup(fd) : -1;
+			if (dfd >= 0)
+				xfr_fn(xfr_arg, dfd, c->buf + off, c->len - off, (struct sockaddr *)&c->peer);
+			conn_close(c);
+			return;
+		}
 		if (answer_one(c, c->buf + off + 2, mlen) < 0) {
 			conn_close(c);
 			return;

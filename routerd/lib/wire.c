@@ -154,6 +154,7 @@ enum wire_status wire_parse_query(const uint8_t *pkt, size_t len, struct wire_qu
 	q->qname_len = 0;
 	q->edns = 0;
 	q->ecs_family = 0;
+	q->tsig_off = 0;
 	if (q->flags_hi & 0x80) /* QR: a response; never answer it (no loops) */
 		return WIRE_DROP;
 	qd = wire_get16(pkt + 4);
@@ -187,6 +188,11 @@ enum wire_status wire_parse_query(const uint8_t *pkt, size_t len, struct wire_qu
 			if (*rr != 0 || parse_opt(fixed, end, q) < 0)
 				return WIRE_FORMERR;
 		}
+		/* RFC 8945 5.1: a TSIG anywhere but last is FORMERR. */
+		if (type == 250 && (i + 1 != ar || i < skip))
+			return WIRE_FORMERR;
+		if (type == 250)
+			q->tsig_off = (uint16_t)(rr - pkt);
 		p = fixed + 10 + wire_get16(fixed + 8);
 		if (p > end)
 			return WIRE_FORMERR;

@@ -61,6 +61,7 @@ struct wire_query {
 	uint8_t ecs_family;    /* 0: none; 1 IPv4; 2 IPv6 */
 	uint8_t ecs_prefix;
 	uint8_t ecs_addr[16];
+	uint16_t tsig_off;     /* offset of a TSIG RR (the last record), 0: none */
 };
 
 /*

@@ -9,8 +9,18 @@
 #include "lib/arena.h"
 #include "lib/rcu.h"
 #include "zone/view_int.h"
+#include "zone/ximage.h"
 
 static _Atomic(struct view *) current;
+/* Told of every change of what is served (view_on_change). */
+static void (*change_fn)(void *arg, int reloaded);
+static void *change_arg;
+
+void view_on_change(void (*fn)(void *arg, int reloaded), void *arg)
+{
+	change_fn = fn;
+	change_arg = arg;
+}
 
 const struct view *view_current(void)
 {
@@ -23,6 +33,8 @@ void view_free(struct view *v)
 {
 	if (v == NULL)
 		return;
+	for (size_t i = 0; v->images != NULL && i < v->n_zones; i++)
+		ximage_unref(v->images[i]);
 	arena_free(v->arena);
 	free(v);
 }
@@ -65,6 +77,8 @@ void view_publish(struct view *v)
 		rcu_synchronize();
 		view_free(old);
 	}
+	if (v != NULL && change_fn != NULL)
+		change_fn(change_arg, 1);
 }
 
 size_t view_zone_count(const struct view *v)
@@ -108,8 +122,34 @@ void view_switch_set(struct view *v, size_t idx, unsigned sel)
 	 * any answer served from it. */
 	unsigned was = atomic_exchange_explicit(&s->sel, (uint8_t)sel, memory_order_release);
 	/* Every change of what is served is a new version of the zone. */
-	if (was != sel && s->node != NULL)
+	if (was != sel && s->node != NULL) {
 		atomic_fetch_add(&((struct vzone *)s->node->zone)->serial, 1);
+		if (change_fn != NULL)
+			change_fn(change_arg, 0);
+	}
+}
+
+uint32_t view_zone_serial(const struct view *v, size_t zi)
+{
+	return atomic_load_explicit(&v->zones[zi].serial, memory_order_acquire);
+}
+
+void view_zone_set_serial(struct view *v, size_t zi, uint32_t serial)
+{
+	atomic_store(&v->zones[zi].serial, serial);
+}
+
+uint32_t view_zone_raise_serial(struct view *v, size_t zi, uint32_t serial)
+{
+	uint32_t cur = atomic_load(&v->zones[zi].serial);
+	while (serial_newer(serial, cur) && !atomic_compare_exchange_weak(&v->zones[zi].serial, &cur, serial))
+		;
+	return serial_newer(serial, cur) ? serial : cur;
+}
+
+struct ximage *view_zone_image(const struct view *v, size_t zi)
+{
+	return v->images != NULL && zi < v->n_zones ? v->images[zi] : NULL;
 }
 
 uint32_t view_switch_serial(const struct view *v, size_t idx)

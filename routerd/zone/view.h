@@ -65,4 +65,19 @@ uint32_t view_switch_serial(const struct view *v, size_t idx);
 size_t view_switch_response(const struct view *v, size_t idx, unsigned sel, uint16_t qtype, uint8_t *out,
                             size_t outcap);
 
+/*
+ * Zone serials and transfer images, for the fleet (zone versions). The
+ * serial is one atomic per zone, served live in every SOA. set stores it;
+ * raise stores SERIAL only if newer (RFC 1982) and returns the result.
+ */
+uint32_t view_zone_serial(const struct view *v, size_t zi);
+void view_zone_set_serial(struct view *v, size_t zi, uint32_t serial);
+uint32_t view_zone_raise_serial(struct view *v, size_t zi, uint32_t serial);
+/* Zone ZI's records for transfers (zone/ximage.h); ximage_ref() to keep it. */
+struct ximage *view_zone_image(const struct view *v, size_t zi);
+
+/* FN is called on every change of what is served: a switch's selector
+ * (RELOADED 0, control thread) or a new view (RELOADED 1). One listener. */
+void view_on_change(void (*fn)(void *arg, int reloaded), void *arg);
+
 #endif

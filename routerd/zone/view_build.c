@@ -20,9 +20,11 @@
 #include "zone/compile.h"
 #include "config.h"
 #include "lib/log.h"
+#include "lib/tsig.h"
 #include "zone/view.h"
 #include "zone/view_int.h"
 #include "zone/zone.h"
+#include "zone/ximage.h"
 
 /* CNAME links followed inside a zone before giving up (a loop or an
  * absurd chain); resolvers follow whatever we leave out. */
@@ -927,6 +929,74 @@ static void build_free(struct build *b)
 	free(b->zones);
 }
 
+/* ---- transfer images (ximage.h) ------------------------------------------ */
+
+/* Every record of zone Z for zone transfers: base records, and for each
+ * switched name the records each selector serves (as compile_node does). */
+static struct ximage *zone_image(struct build *b, struct bzone *z)
+{
+	struct ximage *x = ximage_new(z->zd->origin, z->zd->soa);
+	size_t n_rr = ldns_rr_list_rr_count(z->zd->rrs);
+
+	if (x == NULL)
+		return NULL;
+	for (size_t i = 0; i < n_rr; i++) {
+		ldns_rr *rr = ldns_rr_list_rr(z->zd->rrs, i);
+		const ldns_rdf *o = ldns_rr_owner(rr);
+		uint8_t lname[WIRE_NAME_MAX];
+		struct bnode *n;
+		if (rr == z->zd->soa)
+			continue;
+		memcpy(lname, ldns_rdf_data(o), ldns_rdf_size(o));
+		wire_name_lower(lname, ldns_rdf_size(o));
+		n = bz_find(z, lname, ldns_rdf_size(o));
+		if (n != NULL && n->sw >= 0)
+			continue; /* served per selector below */
+		if (ximage_add_base(x, rr) < 0)
+			goto fail;
+	}
+	for (size_t i = 0; i < z->n_all; i++) {
+		struct bnode *n = z->all[i];
+		long slot;
+		if (n->sw < 0 || n->skip)
+			continue;
+		slot = ximage_add_switch(x, (uint32_t)n->sw, b->cfg->switches[n->sw].name);
+		if (slot < 0)
+			goto fail;
+		for (unsigned sel = 0; sel < 4; sel++) {
+			struct bset sets[64];
+			size_t k = switched_sets(b, n, sel, sets, 64);
+			if (k == (size_t)-1)
+				goto fail;
+			for (size_t j = 0; j < k; j++) {
+				if (sets[j].type == TYPE_SOA)
+					continue;
+				for (size_t r = 0; r < ldns_rr_list_rr_count(sets[j].rrs); r++)
+					if (ximage_add_switch_rr(x, (size_t)slot, sel, ldns_rr_list_rr(sets[j].rrs, r)) < 0)
+						goto fail;
+			}
+		}
+	}
+	ximage_seal(x);
+	return x;
+fail:
+	ximage_unref(x);
+	return NULL;
+}
+
+static int build_images(struct build *b)
+{
+	struct view *v = b->v;
+	v->images = arena_alloc(b->arena, (b->n_zones ? b->n_zones : 1) * sizeof(*v->images));
+	if (v->images == NULL)
+		return -1;
+	memset(v->images, 0, (b->n_zones ? b->n_zones : 1) * sizeof(*v->images));
+	for (size_t zi = 0; zi < b->n_zones; zi++)
+		if ((v->images[zi] = zone_image(b, &b->zones[zi])) == NULL)
+			return -1;
+	return 0;
+}
+
 int view_build(const struct config *cfg, struct view **out, char *err, size_t errlen)
 {
 	struct build b = { .cfg = cfg, .err = err, .errlen = errlen };
@@ -940,6 +1010,12 @@ int view_build(const struct config *cfg, struct view **out, char *err, size_t er
 		goto done;
 	b.v->arena = b.arena;
 	b.v->udp_payload_max = (uint16_t)(cfg->udp_payload_max ? cfg->udp_payload_max : 1232);
+	if (cfg->fleet.n_keys > 0) {
+		b.v->tsig_keys = arena_dup(b.arena, cfg->fleet.keys, cfg->fleet.n_keys * sizeof(*cfg->fleet.keys));
+		if (b.v->tsig_keys == NULL)
+			goto done;
+		b.v->n_tsig_keys = cfg->fleet.n_keys;
+	}
 	for (size_t i = 0; i < cfg->n_zones; i++) {
 		b.n_zones = i + 1;
 		if (bzone_load(&b, &b.zones[i], &cfg->zones[i]) < 0)
@@ -950,7 +1026,7 @@ int view_build(const struct config *cfg, struct view **out, char *err, size_t er
 		goto done;
 	for (size_t i = 0; i < b.n_zones; i++)
 		bzone_adjust(&b.zones[i]); /* switch nodes may be new names */
-	if (assemble(&b) < 0 || build_switch_table(&b) < 0) {
+	if (assemble(&b) < 0 || build_switch_table(&b) < 0 || build_images(&b) < 0) {
 		if (err[0] == '\0')
 			snprintf(err, errlen, "%s: error: cannot compile the zones (out of memory, or an answer over 64 KiB)",
 			         cfg->path);
@@ -963,9 +1039,11 @@ done:
 		*out = b.v;
 		/* ldns's per-RR objects are gone: hand their pages back. */
 		malloc_trim(0);
+	} else if (b.v != NULL) {
+		b.v->arena = b.arena; /* view_free() drops the images too */
+		view_free(b.v);
 	} else {
 		arena_free(b.arena);
-		free(b.v);
 	}
 	return rc;
 }

@@ -19,6 +19,9 @@
 
 #include "lib/wire.h"
 
+struct tsig_key;
+struct ximage;
+
 enum { SEC_ANSWER = 0, SEC_AUTHORITY = 1, SEC_ADDITIONAL = 2 };
 
 /* Where one RRset ends in a blob, so a response that does not fit can be
@@ -99,6 +102,9 @@ struct view {
 	struct vswitch *switches;
 	size_t n_switches;
 	uint16_t udp_payload_max;
+	const struct tsig_key *tsig_keys; /* fleet.keys: queries with a TSIG are verified */
+	size_t n_tsig_keys;
+	struct ximage **images;    /* per zone: its records for transfers (ximage.h) */
 	void *arena;               /* all blobs and nodes, freed at once */
 };
 
