@@ -46,6 +46,9 @@ struct control {
 	pthread_t tracker;      /* drains the workers' rings into prop */
 	int tracker_running;
 	atomic_int stopping;
+	pthread_mutex_t kick_lock; /* the collector wakes the tracker early (dnstap_on_backlog) */
+	pthread_cond_t kick;
+	int kicked;
 	time_t started;
 	int last_reload_ok;
 	uint64_t reloads, reload_failures;
@@ -453,13 +456,39 @@ static size_t drain_ring(void *prop, struct track_ring *r)
 	return prop_drain(prop, r);
 }
 
+/* The collector's ring filled a quarter: drain now, not at the next tick. */
+static void kick_tracker(void *arg)
+{
+	struct control *c = arg;
+	pthread_mutex_lock(&c->kick_lock);
+	c->kicked = 1;
+	pthread_cond_signal(&c->kick);
+	pthread_mutex_unlock(&c->kick_lock);
+}
+
+/* Until the next tick, or a kick from the collector. */
+static void tracker_wait(struct control *c)
+{
+	struct timespec until;
+	clock_gettime(CLOCK_MONOTONIC, &until);
+	until.tv_nsec += DRAIN_MS * 1000000L;
+	if (until.tv_nsec >= 1000000000L) {
+		until.tv_sec++;
+		until.tv_nsec -= 1000000000L;
+	}
+	pthread_mutex_lock(&c->kick_lock);
+	while (!c->kicked && pthread_cond_timedwait(&c->kick, &c->kick_lock, &until) == 0)
+		;
+	c->kicked = 0;
+	pthread_mutex_unlock(&c->kick_lock);
+}
+
 static void *tracker_main(void *arg)
 {
 	struct control *c = arg;
 	pthread_setname_np(pthread_self(), "routerd-track");
 	while (!atomic_load(&c->stopping)) {
-		struct timespec pause = { 0, DRAIN_MS * 1000000L };
-		nanosleep(&pause, NULL);
+		tracker_wait(c);
 		prop_tick(c->prop, now_ns());
 		workers_drain(c->host.workers, drain_ring, c->prop);
 		dnstap_drain(c->dnstap, drain_ring, c->prop);
@@ -531,9 +560,16 @@ struct control *control_start(uv_loop_t *loop, const struct control_host *host, 
 		free(c);
 		return NULL;
 	}
+	pthread_condattr_t ca;
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&c->kick, &ca);
+	pthread_condattr_destroy(&ca);
+	pthread_mutex_init(&c->kick_lock, NULL);
 	/* Bound here, before privileges are dropped, like the admin socket. */
 	if (cfg->tracking.enabled && cfg->fleet.dnstap.n_listen > 0) {
-		c->dnstap = dnstap_start(&cfg->fleet.dnstap, on_dnstap_server, c, err, errlen);
+		struct dnstap_hooks hooks = { on_dnstap_server, kick_tracker, c };
+		c->dnstap = dnstap_start(&cfg->fleet.dnstap, &hooks, err, errlen);
 		if (c->dnstap == NULL) {
 			prop_free(c->prop);
 			free(c);

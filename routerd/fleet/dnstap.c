@@ -83,8 +83,8 @@ struct dnstap {
 	_Atomic(struct dt_matcher *) pending; /* from the control thread */
 	struct dt_matcher *cur;               /* the collector thread's */
 	struct dt_scratch *scratch;
-	dnstap_server_fn on_server;
-	void *arg;
+	struct dnstap_hooks hooks;
+	size_t since_kick;
 	/* Names are written by the collector thread before n_servers is
 	 * released, and read by others after acquiring it. */
 	struct dserver servers[DNSTAP_SERVERS];
@@ -135,8 +135,8 @@ static unsigned server_of(struct dnstap *d, const uint8_t *name, size_t len)
 	memcpy(d->servers[n].name, clean, len + 1);
 	atomic_store_explicit(&d->n_servers, n + 1, memory_order_release);
 	log_notice("dnstap: new server %s (number %u)", clean, n);
-	if (d->on_server != NULL)
-		d->on_server(d->arg, n, clean);
+	if (d->hooks.server != NULL)
+		d->hooks.server(d->hooks.arg, n, clean);
 	return n;
 }
 
@@ -219,6 +219,12 @@ static int on_frame(void *arg, const uint8_t *frame, size_t len)
 	memcpy(o.ecs_addr, m.ecs_addr, 16);
 	if (track_ring_push(d->ring, &o))
 		bump(&sv->observations);
+	/* A flood fills the ring faster than the tracker's tick empties it. */
+	if (++d->since_kick >= RING_SIZE / 4) {
+		d->since_kick = 0;
+		if (d->hooks.backlog != NULL)
+			d->hooks.backlog(d->hooks.arg);
+	}
 	return 0;
 }
 
@@ -523,7 +529,7 @@ static int bind_tcp(struct dnstap *d, struct listener *l, const struct cfg_addr 
 	return 0;
 }
 
-struct dnstap *dnstap_start(const struct cfg_dnstap *cfg, dnstap_server_fn on_server, void *arg, char *err,
+struct dnstap *dnstap_start(const struct cfg_dnstap *cfg, const struct dnstap_hooks *hooks, char *err,
                             size_t errlen)
 {
 	struct dnstap *d = calloc(1, sizeof(*d));
@@ -534,8 +540,7 @@ struct dnstap *dnstap_start(const struct cfg_dnstap *cfg, dnstap_server_fn on_se
 		snprintf(err, errlen, "dnstap: out of memory");
 		goto fail;
 	}
-	d->on_server = on_server;
-	d->arg = arg;
+	d->hooks = *hooks;
 	atomic_init(&d->n_servers, 1);
 	snprintf(d->servers[0].name, sizeof(d->servers[0].name), "routerd");
 	if ((rc = uv_loop_init(&d->loop)) < 0) {

@@ -31,12 +31,19 @@ struct dnstap;
  * in the order they first send (the tracker's TRACK_SERVERS). */
 #define DNSTAP_SERVERS 64
 
-/* Told once per new server, from the collector's thread. */
-typedef void (*dnstap_server_fn)(void *arg, unsigned id, const char *name);
+/* What the collector tells its owner, from the collector's thread. */
+struct dnstap_hooks {
+	/* A new server, once. */
+	void (*server)(void *arg, unsigned id, const char *name);
+	/* Another quarter of the ring was filled: the tracker should drain
+	 * before its next tick. */
+	void (*backlog)(void *arg);
+	void *arg;
+};
 
 /* Bind every listen address of CFG (before privileges are dropped) and
  * start the thread. NULL with ERR on failure. */
-struct dnstap *dnstap_start(const struct cfg_dnstap *cfg, dnstap_server_fn on_server, void *arg, char *err,
+struct dnstap *dnstap_start(const struct cfg_dnstap *cfg, const struct dnstap_hooks *hooks, char *err,
                             size_t errlen);
 /* Close every connection, stop the thread, remove the Unix sockets. NULL is fine. */
 void dnstap_stop(struct dnstap *d);
