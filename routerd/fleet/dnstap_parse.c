@@ -586,6 +586,12 @@ int dt_decode(struct dt_scratch *s, const struct dt_matcher *m, const uint8_t *f
 		out->kind = DT_AUTH_QUERY;
 	else if (msg->type == DNSTAP__MESSAGE__TYPE__AUTH_RESPONSE)
 		out->kind = DT_AUTH_RESPONSE;
+	/* BIND logs its answer to a query with RD=1 (a forwarding resolver,
+	 * a stub) as CLIENT_RESPONSE: with AA set it is an authoritative one.
+	 * A recursive server's answers to its clients never have AA. */
+	else if (msg->type == DNSTAP__MESSAGE__TYPE__CLIENT_RESPONSE && msg->has_response_message &&
+	         msg->response_message.len > 2 && (msg->response_message.data[2] & 0x04))
+		out->kind = DT_AUTH_RESPONSE;
 	else
 		return 0;
 	if (msg->has_query_address && (msg->query_address.len == 4 || msg->query_address.len == 16)) {
