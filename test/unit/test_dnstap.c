@@ -404,6 +404,29 @@ static void test_other_servers_encoding(void **state)
 		assert_int_equal(dt_match_response(matcher, cname, n, &sw, &qtype, NULL), -1);
 }
 
+/* BIND's answer to an RD=1 query is a CLIENT_RESPONSE: taken when AA is set. */
+static void test_client_response_with_aa(void **state)
+{
+	uint8_t resp[1232], frame[4096];
+	static const uint8_t addr[4] = { 192, 0, 2, 9 };
+	Dnstap__Dnstap *d;
+	struct dt_msg m;
+	size_t rl = answer("sw.t.example", 1, 0, 1, resp), fl = tap(frame, "bind1", resp, rl, addr, 1796000000);
+	(void)state;
+	d = dnstap__dnstap__unpack(NULL, fl, frame);
+	assert_non_null(d);
+	d->message->type = DNSTAP__MESSAGE__TYPE__CLIENT_RESPONSE;
+	fl = dnstap__dnstap__pack(d, frame);
+	assert_int_equal(dt_decode(scratch, matcher, frame, fl, &m), 0);
+	assert_int_equal(m.kind, DT_AUTH_RESPONSE);
+	assert_int_equal(m.side, 1);
+	d->message->response_message.data[2] &= (uint8_t)~0x04; /* a recursive answer: no AA */
+	fl = dnstap__dnstap__pack(d, frame);
+	assert_int_equal(dt_decode(scratch, matcher, frame, fl, &m), 0);
+	assert_int_equal(m.kind, DT_OTHER);
+	dnstap__dnstap__free_unpacked(d, NULL);
+}
+
 static void test_bad_messages(void **state)
 {
 	uint8_t junk[300], frame[4096], resp[1232];
@@ -489,6 +512,7 @@ int main(void)
 		cmocka_unit_test(test_bad_streams),             cmocka_unit_test(test_sides_from_real_answers),
 		cmocka_unit_test(test_other_servers_encoding),  cmocka_unit_test(test_bad_messages),
 		cmocka_unit_test(test_flood_bounded),           cmocka_unit_test(test_server_key),
+		cmocka_unit_test(test_client_response_with_aa),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
