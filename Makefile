@@ -29,7 +29,7 @@ RUN_FLAGS ?=
 PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
 CFLAGS  += -std=gnu11 -Wall -Wextra -Werror -pthread -D_GNU_SOURCE -DROUTERD_VERSION='"$(VERSION)"' \
-           -Irouterd -I$(LLHTTP_INC) -Ibuild/proto $(PKG_CFLAGS) -MMD -MP
+           -Irouterd -I$(LLHTTP_INC) -I$(B)/proto $(PKG_CFLAGS) -MMD -MP
 LDLIBS  += $(PKG_LIBS) -pthread -lm
 
 B       := build
