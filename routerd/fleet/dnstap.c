@@ -611,8 +611,9 @@ void dnstap_set_view(struct dnstap *d, const struct view *v)
 		log_error("dnstap: out of memory building the switch sides: answers are compared with the previous ones");
 		return;
 	}
+	/* The collector takes it before it reads the next bytes; one it never
+	 * took is freed here. */
 	dt_matcher_free(atomic_exchange(&d->pending, m));
-	/* Taken at the next read; wake the loop in case nothing is read. */
 }
 
 size_t dnstap_drain(struct dnstap *d, size_t (*fn)(void *arg, struct track_ring *r), void *arg)
