@@ -14,11 +14,14 @@ VERSION := 0.2.0
 
 CC      ?= cc
 PKG_CONFIG ?= pkg-config
-PKGS    := ldns libuv yaml-0.1 jansson libcrypto libsystemd
+PKGS    := ldns libuv yaml-0.1 jansson libcrypto libsystemd libfstrm libprotobuf-c
 CFLAGS  ?= -O2 -g
 # llhttp is built from the sources Debian's node-llhttp package ships.
 LLHTTP_SRC ?= /usr/share/llhttp
 LLHTTP_INC ?= /usr/share/include/llhttp
+# dnstap's schema, compiled with protoc-c at build time (package
+# golang-github-dnstap-golang-dnstap-dev ships it).
+DNSTAP_PROTO ?= /usr/share/gocode/src/github.com/dnstap/golang-dnstap/dnstap.pb/dnstap.proto
 INSTALL_DEPS ?= tools/install-deps.sh
 # Extra flags for the daemon that `make run` starts (the fresh-machine test uses -t).
 RUN_FLAGS ?=
@@ -26,22 +29,23 @@ RUN_FLAGS ?=
 PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
 CFLAGS  += -std=gnu11 -Wall -Wextra -Werror -pthread -D_GNU_SOURCE -DROUTERD_VERSION='"$(VERSION)"' \
-           -Irouterd -I$(LLHTTP_INC) $(PKG_CFLAGS) -MMD -MP
+           -Irouterd -I$(LLHTTP_INC) -I$(B)/proto $(PKG_CFLAGS) -MMD -MP
 LDLIBS  += $(PKG_LIBS) -pthread -lm
 
 B       := build
 SRCS    := $(sort $(wildcard routerd/*.c routerd/*/*.c))
 LIBSRCS := $(filter-out routerd/main.c,$(SRCS))
 LLHTTP  := $(B)/llhttp/api.o $(B)/llhttp/http.o $(B)/llhttp/llhttp.o
-OBJS    := $(LIBSRCS:routerd/%.c=$(B)/obj/%.o) $(LLHTTP)
+DNSTAP_PB := $(B)/proto/dnstap.pb-c.o
+OBJS    := $(LIBSRCS:routerd/%.c=$(B)/obj/%.o) $(LLHTTP) $(DNSTAP_PB)
 UNITS   := $(wildcard test/unit/test_*.c)
 
 # Sanitizer build: same sources, separate objects, used by unit and integration tests.
 SAN_FLAGS := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all
-SAN_OBJS  := $(LIBSRCS:routerd/%.c=$(B)/san/%.o) $(LLHTTP)
+SAN_OBJS  := $(LIBSRCS:routerd/%.c=$(B)/san/%.o) $(LLHTTP) $(DNSTAP_PB)
 # ThreadSanitizer build (the tsan integration case): separate objects again.
 TSAN_FLAGS := -O1 -g -fno-omit-frame-pointer -fsanitize=thread
-TSAN_OBJS  := $(LIBSRCS:routerd/%.c=$(B)/tsan/%.o) $(LLHTTP)
+TSAN_OBJS  := $(LIBSRCS:routerd/%.c=$(B)/tsan/%.o) $(LLHTTP) $(DNSTAP_PB)
 
 .PHONY: all deps deps-test deps-bench check-deps run test unit unit-san integration fuzz bench clean \
         format format-check layers version
@@ -51,9 +55,20 @@ all: check-deps $(B)/routerd $(B)/routerctl
 # A build on a machine without the packages says what to do, instead of
 # make's "No rule to make target" for a missing llhttp source.
 check-deps:
-	@$(PKG_CONFIG) --exists $(PKGS) 2>/dev/null && [ -f $(LLHTTP_SRC)/api.c ] || { \
-	  echo "routerd: build dependencies missing (pkg-config $(PKGS), $(LLHTTP_SRC)); run 'make deps' or 'make run'" >&2; \
+	@$(PKG_CONFIG) --exists $(PKGS) 2>/dev/null && [ -f $(LLHTTP_SRC)/api.c ] && [ -f $(DNSTAP_PROTO) ] && \
+	  command -v protoc-c >/dev/null || { \
+	  echo "routerd: build dependencies missing (pkg-config $(PKGS), $(LLHTTP_SRC), $(DNSTAP_PROTO), protoc-c); run 'make deps' or 'make run'" >&2; \
 	  exit 1; }
+
+# The generated dnstap decoder comes first: the collector includes its header.
+$(B)/proto/dnstap.pb-c.c $(B)/proto/dnstap.pb-c.h &: $(DNSTAP_PROTO)
+	@mkdir -p $(B)/proto
+	protoc-c -I$(dir $(DNSTAP_PROTO)) --c_out=$(B)/proto $(DNSTAP_PROTO)
+
+$(B)/proto/dnstap.pb-c.o: $(B)/proto/dnstap.pb-c.c
+	$(CC) -O2 -g $(PKG_CFLAGS) -I$(B)/proto -c -o $@ $<
+
+$(filter $(B)/obj/fleet/% $(B)/san/fleet/% $(B)/tsan/fleet/%,$(OBJS) $(SAN_OBJS) $(TSAN_OBJS)): | $(B)/proto/dnstap.pb-c.h
 
 $(B)/obj/%.o: routerd/%.c
 	@mkdir -p $(@D)

@@ -510,6 +510,43 @@ static int h_listen(struct ctx *c, const struct key *k, yaml_node_t *node, const
 	return 0;
 }
 
+/* fleet.dnstap.listen: "unix:/path" or "host:port", each once. */
+static int h_dnstap_listen(struct ctx *c, const struct key *k, yaml_node_t *node, const char *text, void *base)
+{
+	struct cfg_dnstap *d = base;
+
+	(void)text;
+	if (want_list(c, k, node, "addresses") < 0)
+		return -1;
+	d->listen = calloc(seq_len(node) + 1, sizeof(*d->listen));
+	if (d->listen == NULL)
+		return error_at(c, node, "out of memory");
+	for (yaml_node_item_t *it = node->data.sequence.items.start; it < node->data.sequence.items.top; it++) {
+		yaml_node_t *v = node_of(c, *it);
+		struct cfg_dnstap_listen *l = &d->listen[d->n_listen];
+		const char *t = value_text(c, v, "a dnstap listen address");
+
+		if (t == NULL)
+			return -1;
+		if (strncmp(t, "unix:", 5) == 0) {
+			/* sun_path holds 108 bytes with the final NUL. */
+			if (t[5] != '/' || strlen(t + 5) > 107)
+				return error_at(c, v, "bad dnstap socket \"%s\" (want unix:/absolute/path, at most 107 bytes)", t);
+			if ((l->path = strdup(t + 5)) == NULL)
+				return error_at(c, v, "out of memory");
+		} else if (config_parse_addr(t, &l->addr) < 0) {
+			return error_at(c, v, "bad dnstap listen address \"%s\" (want unix:/run/routerd/dnstap.sock, 127.0.0.1:6000 or [::1]:6000)", t);
+		}
+		d->n_listen++;
+		for (size_t i = 0; i + 1 < d->n_listen; i++)
+			if (l->path ? d->listen[i].path && strcmp(d->listen[i].path, l->path) == 0
+			            : !d->listen[i].path && d->listen[i].addr.len == l->addr.len &&
+			                  memcmp(&d->listen[i].addr.ss, &l->addr.ss, l->addr.len) == 0)
+				return error_at(c, v, "dnstap listen address %s given twice", t);
+	}
+	return 0;
+}
+
 /* An A or AAAA set: a non-empty list, no address twice (RFC 2181 5: an RRset
  * holds no duplicates, and a repeated address is a typo anyway). */
 static int addr_list(struct ctx *c, yaml_node_t *node, int family, char *arr, size_t *n)
@@ -935,6 +972,11 @@ static const struct key tracking_keys[] = {
 	END,
 };
 
+static const struct key dnstap_keys[] = {
+	KEY("listen", h_dnstap_listen, struct cfg_dnstap, listen, 0, 0, NULL, F_NODE),
+	END,
+};
+
 static const struct key armed_keys[] = {
 	KEY("label", h_string, struct config, armed_label, 0, 0, "severity", 0),
 	KEY("value", h_string, struct config, armed_value, 0, 0, "warning",  0),
@@ -983,6 +1025,7 @@ static const struct key fleet_keys[] = {
 	KEY("require_key",    h_bool,        struct cfg_fleet, require_key,   0, 0,      "true", 0),
 	KEY("ixfr_versions",  h_uint,        struct cfg_fleet, ixfr_versions, 1, 100000, "1000", 0),
 	KEY("catalog",        h_name,        struct cfg_fleet, catalog,       0, 0,      NULL,   0),
+	MAP("dnstap", h_map, offsetof(struct cfg_fleet, dnstap), 0, dnstap_keys),
 	END,
 };
 
@@ -1389,6 +1432,9 @@ void config_free(struct config *cfg)
 	free(cfg->http.hmac_header);
 	free(cfg->armed_label);
 	free(cfg->armed_value);
+	for (size_t i = 0; i < cfg->fleet.dnstap.n_listen; i++)
+		free(cfg->fleet.dnstap.listen[i].path);
+	free(cfg->fleet.dnstap.listen);
 	for (size_t i = 0; i < cfg->n_zones; i++) {
 		free(cfg->zones[i].name);
 		free(cfg->zones[i].file);

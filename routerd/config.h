@@ -118,6 +118,16 @@ struct cfg_tracking {
 	uint32_t reports;     /* flip reports kept per switch (16) */
 };
 
+/* fleet.dnstap: where the secondaries' query logs come in (fleet/dnstap.h). */
+struct cfg_dnstap_listen {
+	char *path;           /* "unix:PATH": a Unix socket; NULL for TCP */
+	struct cfg_addr addr; /* "HOST:PORT": TCP */
+};
+struct cfg_dnstap {
+	struct cfg_dnstap_listen *listen;
+	size_t n_listen;      /* 0: no collector */
+};
+
 struct cfg_prefix {
 	struct sockaddr_storage ss; /* the network */
 	unsigned bits;
@@ -148,6 +158,7 @@ struct cfg_fleet {
 	uint32_t require_key;        /* refuse transfers without a valid TSIG (true) */
 	uint32_t ixfr_versions;      /* versions kept per zone (1000) */
 	char *catalog;               /* RFC 9432 catalog zone name, or NULL */
+	struct cfg_dnstap dnstap;    /* fleet.dnstap */
 };
 
 struct config {

@@ -14,7 +14,7 @@ allowed() {
 	dns) echo "lib zone dns config.h" ;;
 	track) echo "lib track" ;;
 	switch) echo "lib zone switch config.h" ;;
-	fleet) echo "lib zone dns switch fleet config.h" ;;
+	fleet) echo "lib zone dns switch fleet config.h dnstap.pb-c.h" ;; # the last: generated from dnstap.proto
 	probe) echo "lib switch probe config.h" ;;
 	admin) echo "lib zone dns switch track fleet probe admin config.h server.h" ;;
 	*) echo "" ;;

@@ -10,11 +10,13 @@ set -eu
 # pull in Chromium, Prometheus and five recursive resolvers.
 RUN_PKGS="build-essential pkg-config
 libldns-dev libuv1-dev libyaml-dev libjansson-dev libssl-dev libsystemd-dev node-llhttp
-knot-dnsutils"
+knot-dnsutils
+libfstrm-dev libprotobuf-c-dev protobuf-c-compiler golang-github-dnstap-golang-dnstap-dev"
 TEST_PKGS="$RUN_PKGS clang libclang-rt-14-dev libcmocka-dev clang-format-19
 dnsutils ldnsutils python3 python3-dnspython chromium chromium-driver
 nsd knot gdnsd zonemaster-cli dnsviz bind9 bind9-utils prometheus prometheus-alertmanager curl iproute2 procps
-unbound knot-resolver pdns-recursor dnsmasq-base"
+unbound knot-resolver pdns-recursor dnsmasq-base
+knot-module-dnstap fstrm-bin"
 BENCH_PKGS="$TEST_PKGS dnsperf"
 
 case "${1:-test}" in

@@ -496,17 +496,48 @@ static void print_prop_laggards(const json_t *r)
 
 	json_array_foreach(lag, i, e) {
 		char b[5][32];
-		json_array_append_new(rows, json_pack("{s:s,s:s,s:s,s:s,s:s,s:s}", "resolver", str_of(e, "resolver"), "weight",
-		                                      fmt_pct(b[0], 32, json_object_get(e, "weight"), "-"), "hold",
-		                                      fmt_dur(b[1], 32, json_object_get(e, "hold_s"), "-"), "class", str_of(e, "class"),
-		                                      "last before", fmt_dur(b[2], 32, json_object_get(e, "last_before_s"), "-"),
-		                                      "first after", fmt_dur(b[3], 32, json_object_get(e, "first_after_s"), "not yet")));
+		json_array_append_new(
+			rows, json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s}", "resolver", str_of(e, "resolver"), "server",
+		                        str_of(e, "server"), "weight",
+		                        fmt_pct(b[0], 32, json_object_get(e, "weight"), "-"), "hold",
+		                        fmt_dur(b[1], 32, json_object_get(e, "hold_s"), "-"), "class", str_of(e, "class"),
+		                        "last before", fmt_dur(b[2], 32, json_object_get(e, "last_before_s"), "-"),
+		                        "first after", fmt_dur(b[3], 32, json_object_get(e, "first_after_s"), "not yet")));
 	}
 	printf("\nlaggards (at-risk resolvers not re-fetched, or the last to re-fetch; times from the flip)\n");
 	if (json_array_size(rows))
 		print_table(rows);
 	else
 		printf("(none)\n");
+	json_decref(rows);
+}
+
+/* The fleet: one row per server that sent dnstap (and routerd itself),
+ * and the expected secondaries that sent nothing. */
+static void print_prop_servers(const json_t *r)
+{
+	const json_t *servers = json_object_get(r, "servers"), *e;
+	json_t *rows = json_array();
+	size_t i;
+
+	json_array_foreach(servers, i, e) {
+		char b[6][32];
+		int seen = json_is_true(json_object_get(e, "observed"));
+		json_array_append_new(
+			rows, json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s}", "server", str_of(e, "server"), "resolvers",
+		                        seen ? fmt_num(b[0], 32, json_object_get(e, "resolvers"), "-") : "unobserved",
+		                        "traffic", fmt_pct(b[1], 32, json_object_get(e, "traffic_share"), "-"),
+		                        "still old", fmt_pct(b[2], 32, json_object_get(e, "old_share"), "-"),
+		                        "of what remains", fmt_pct(b[3], 32, json_object_get(e, "remaining_share"), "-"),
+		                        "first new", fmt_dur(b[4], 32, json_object_get(e, "first_new_s"), seen ? "not yet" : "-"),
+		                        "last old", fmt_dur(b[5], 32, json_object_get(e, "last_old_s"), "-")));
+	}
+	if (json_array_size(rows) == 0) {
+		json_decref(rows);
+		return;
+	}
+	printf("\nservers (dnstap; first new / last old: answers from each side since the flip)\n");
+	print_table(rows);
 	json_decref(rows);
 }
 
@@ -598,6 +629,7 @@ static int propagation_reply(json_t *resp, const char *svg, int as_json)
 		print_prop_header(data);
 		print_prop_curve(data);
 		print_prop_laggards(data);
+		print_prop_servers(data);
 		print_prop_errors(data);
 	}
 	if (svg != NULL) {

@@ -18,6 +18,7 @@
 #include "config.h"
 #include "dns/answer.h"
 #include "dns/worker.h"
+#include "fleet/dnstap.h"
 #include "fleet/fleet.h"
 #include "lib/log.h"
 #include "switch/state.h"
@@ -141,8 +142,9 @@ static json_t *cmd_stats(struct control *c, json_t *req, const struct caller *wh
 	for (int i = 0; i < 24; i++)
 		if (control_rcode_name(i))
 			json_object_set_new(r, control_rcode_name(i), json_integer((json_int_t)stat_get(&s.rcodes[i])));
-	return ctl_ok(json_pack("{s:o,s:o,s:I,s:I}", "queries", q, "responses", r, "dropped",
-	                        (json_int_t)stat_get(&s.dropped), "truncated", (json_int_t)stat_get(&s.truncated)));
+	return ctl_ok(json_pack("{s:o,s:o,s:I,s:I,s:o}", "queries", q, "responses", r, "dropped",
+	                        (json_int_t)stat_get(&s.dropped), "truncated", (json_int_t)stat_get(&s.truncated),
+	                        "dnstap", dnstap_status(c->dnstap)));
 }
 
 static json_t *cmd_list(struct control *c, json_t *req, const struct caller *who)

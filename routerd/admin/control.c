@@ -28,6 +28,10 @@
 #include "admin/webhook.h"
 #include "zone/view.h"
 #include "dns/worker.h"
+#include "fleet/dnstap.h"
+#include "track/track.h"
+
+_Static_assert(DNSTAP_SERVERS == TRACK_SERVERS, "the collector numbers the servers the tracker keeps apart");
 #include "fleet/fleet.h"
 
 
@@ -140,6 +144,7 @@ static void metrics(struct control *c, FILE *f)
 		           "# TYPE routerd_admin_timed_out_total counter\nrouterd_admin_timed_out_total %llu\n",
 		        conns, (unsigned long long)refused, (unsigned long long)timed_out);
 	}
+	dnstap_metrics(c->dnstap, f);
 	if (c->host.fleet != NULL)
 		fleet_metrics(c->host.fleet, f);
 	fprintf(f, "# HELP routerd_webhook_requests_total HTTP requests, by endpoint and status code.\n"
@@ -363,15 +368,42 @@ static size_t drain_ring(void *prop, struct track_ring *r)
 	return prop_drain(prop, r);
 }
 
+/* The collector's ring filled a quarter: drain now, not at the next tick. */
+static void kick_tracker(void *arg)
+{
+	struct control *c = arg;
+	pthread_mutex_lock(&c->kick_lock);
+	c->kicked = 1;
+	pthread_cond_signal(&c->kick);
+	pthread_mutex_unlock(&c->kick_lock);
+}
+
+/* Until the next tick, or a kick from the collector. */
+static void tracker_wait(struct control *c)
+{
+	struct timespec until;
+	clock_gettime(CLOCK_MONOTONIC, &until);
+	until.tv_nsec += DRAIN_MS * 1000000L;
+	if (until.tv_nsec >= 1000000000L) {
+		until.tv_sec++;
+		until.tv_nsec -= 1000000000L;
+	}
+	pthread_mutex_lock(&c->kick_lock);
+	while (!c->kicked && pthread_cond_timedwait(&c->kick, &c->kick_lock, &until) == 0)
+		;
+	c->kicked = 0;
+	pthread_mutex_unlock(&c->kick_lock);
+}
+
 static void *tracker_main(void *arg)
 {
 	struct control *c = arg;
 	pthread_setname_np(pthread_self(), "routerd-track");
 	while (!atomic_load(&c->stopping)) {
-		struct timespec pause = { 0, DRAIN_MS * 1000000L };
-		nanosleep(&pause, NULL);
+		tracker_wait(c);
 		prop_tick(c->prop, control_now_ns());
 		workers_drain(c->host.workers, drain_ring, c->prop);
+		dnstap_drain(c->dnstap, drain_ring, c->prop);
 	}
 	return NULL;
 }
@@ -382,12 +414,41 @@ static void on_flip(void *arg, uint32_t idx, enum side from, enum side to, uint3
 	prop_flip(c->prop, idx, control_now_ns(), from, to, ttl_before);
 }
 
-/* Tell the tracker which switch each view index is (at start, after a reload). */
+/* The secondaries of fleet.secondaries should send dnstap (by their name
+ * as identity): a report names those that do not as unobserved. */
+static void expect_secondaries(struct control *c)
+{
+	const struct cfg_fleet *f = &cfg_of(c)->fleet;
+	const char **names;
+
+	if (c->dnstap == NULL)
+		return;
+	names = calloc(f->n_secondaries ? f->n_secondaries : 1, sizeof(*names));
+	if (names == NULL)
+		return;
+	for (size_t i = 0; i < f->n_secondaries; i++)
+		names[i] = f->secondaries[i].name;
+	if (prop_expect_servers(c->prop, names, f->n_secondaries) < 0)
+		log_error("dnstap: out of memory: reports will not name unobserved secondaries");
+	free(names);
+}
+
+/* Tell the tracker which switch each view index is (at start, after a
+ * reload), and the dnstap collector both sides of each. */
 static void name_switches(struct control *c)
 {
 	const struct view *v = view_now();
 	for (size_t i = 0; i < view_switch_count(v); i++)
 		prop_name_switch(c->prop, (uint32_t)i, view_switch_name(v, i));
+	dnstap_set_view(c->dnstap, v);
+	expect_secondaries(c);
+}
+
+/* The collector met a new secondary (its thread; prop locks). */
+static void on_dnstap_server(void *arg, unsigned id, const char *name)
+{
+	struct control *c = arg;
+	prop_name_server(c->prop, id, name);
 }
 
 struct control *control_start(uv_loop_t *loop, const struct control_host *host, char *err, size_t errlen)
@@ -411,9 +472,26 @@ struct control *control_start(uv_loop_t *loop, const struct control_host *host, 
 		free(c);
 		return NULL;
 	}
+	pthread_condattr_t ca;
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&c->kick, &ca);
+	pthread_condattr_destroy(&ca);
+	pthread_mutex_init(&c->kick_lock, NULL);
+	/* Bound here, before privileges are dropped, like the admin socket. */
+	if (cfg->tracking.enabled && cfg->fleet.dnstap.n_listen > 0) {
+		struct dnstap_hooks hooks = { on_dnstap_server, kick_tracker, c };
+		c->dnstap = dnstap_start(&cfg->fleet.dnstap, &hooks, err, errlen);
+		if (c->dnstap == NULL) {
+			prop_free(c->prop);
+			free(c);
+			return NULL;
+		}
+	}
 	name_switches(c);
 	if (pthread_create(&c->tracker, NULL, tracker_main, c) != 0) {
 		snprintf(err, errlen, "cannot start the tracker thread");
+		dnstap_stop(c->dnstap);
 		prop_free(c->prop);
 		free(c);
 		return NULL;
@@ -459,6 +537,8 @@ void control_stop(struct control *c)
 		atomic_store(&c->stopping, 1);
 		pthread_join(c->tracker, NULL);
 	}
+	/* Before prop: the collector names new servers in it. */
+	dnstap_stop(c->dnstap);
 	ctl_stop(c->ctl);
 	sigqueue_free(c->sigq);
 	http_stop(c->http);

@@ -24,9 +24,13 @@ struct control {
 	struct switching *sw;
 	struct sigqueue *sigq; /* large webhook messages, applied in parts */
 	struct prop *prop; /* who asked for switched names, and what each flip did */
+	struct dnstap *dnstap;  /* the secondaries' query logs (fleet.dnstap), or NULL */
 	pthread_t tracker;      /* drains the workers' rings into prop */
 	int tracker_running;
 	atomic_int stopping;
+	pthread_mutex_t kick_lock; /* the collector wakes the tracker early (dnstap_on_backlog) */
+	pthread_cond_t kick;
+	int kicked;
 	time_t started;
 	int last_reload_ok;
 	uint64_t reloads, reload_failures;

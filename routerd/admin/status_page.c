@@ -299,6 +299,40 @@ static void report_numbers(FILE *f, const json_t *r)
 	fputs("</td></tr>\n</table>\n", f);
 }
 
+/* The fleet (dnstap): a row per server, the unobserved ones marked. */
+static void server_table(FILE *f, const json_t *r)
+{
+	const json_t *servers = json_object_get(r, "servers"), *s;
+	static const char *const pct[3] = { "traffic_share", "old_share", "remaining_share" };
+	size_t i;
+	double v;
+	char d[32];
+
+	if (json_array_size(servers) == 0)
+		return;
+	fputs("<table class=\"servers\">\n<tr><th>server</th><th>traffic</th><th>still old</th><th>of what remains</th>"
+	      "<th>first new</th><th>last old</th></tr>\n",
+	      f);
+	json_array_foreach(servers, i, s) {
+		fputs("<tr><td>", f);
+		svg_escape(f, jstr(s, "server") ? jstr(s, "server") : "?");
+		if (!json_is_true(json_object_get(s, "observed"))) {
+			fputs("</td><td colspan=\"5\" class=\"unobserved\">unobserved: no dnstap, not in the estimate</td></tr>\n", f);
+			continue;
+		}
+		fputs("</td>", f);
+		for (int k = 0; k < 3; k++) {
+			fputs("<td>", f);
+			if (jnum(s, pct[k], &v))
+				svg_put_pct(f, v);
+			fputs("</td>", f);
+		}
+		fprintf(f, "<td>%s</td>", jnum(s, "first_new_s", &v) ? svg_duration(v, d, sizeof(d)) : "not yet");
+		fprintf(f, "<td>%s</td></tr>\n", jnum(s, "last_old_s", &v) ? svg_duration(v, d, sizeof(d)) : "-");
+	}
+	fputs("</table>\n", f);
+}
+
 static void latest_flip(FILE *f, const json_t *switches, const json_t *report)
 {
 	char *svg;
@@ -317,6 +351,7 @@ static void latest_flip(FILE *f, const json_t *switches, const json_t *report)
 		return;
 	}
 	report_numbers(f, report);
+	server_table(f, report);
 	svg = svg_propagation(report, &n);
 	if (svg != NULL) {
 		fputs("<figure>\n", f);

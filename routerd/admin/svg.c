@@ -506,6 +506,38 @@ static void markers(FILE *f, const struct frame *fr, const json_t *r)
 	}
 }
 
+/* The fleet (dnstap): when each secondary first served the new side, a
+ * marker each, and the listed secondaries that sent nothing. */
+#define C_SERVER "#17becf"
+static void server_markers(FILE *f, const struct frame *fr, const json_t *r)
+{
+	const json_t *servers = json_object_get(r, "servers"), *s, *unobs = json_object_get(r, "unobserved");
+	size_t i, k = 0;
+	double v;
+
+	json_array_foreach(servers, i, s) {
+		const char *name = str(s, "server");
+		if (name == NULL || !num(s, "first_new_s", &v) || v < 0)
+			continue;
+		double x = xpos(fr, v), y = PLOT_T + 44 + 14 * (double)(k++ % 8);
+		int left = x > PLOT_R - 160;
+		fprintf(f, "<g class=\"server-marker\"><line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"%s\" "
+		           "stroke-dasharray=\"1 3\"/><text x=\"%.1f\" y=\"%.1f\" font-size=\"10\" fill=\"%s\" text-anchor=\"%s\">",
+		        x, PLOT_T, x, fr->bottom, C_SERVER, left ? x - 4 : x + 4, y, C_SERVER, left ? "end" : "start");
+		svg_escape(f, name);
+		fputs(" new</text></g>\n", f);
+	}
+	if (json_array_size(unobs) == 0)
+		return;
+	fprintf(f, "<text class=\"unobserved\" x=\"%.1f\" y=\"%.1f\" font-size=\"11\" fill=\"#b00\" text-anchor=\"end\">no dnstap from:", PLOT_R,
+	        PLOT_T - 8);
+	json_array_foreach(unobs, i, s) {
+		fputc(' ', f);
+		svg_escape(f, json_is_string(s) ? json_string_value(s) : "?");
+	}
+	fputs(" (not in the estimate)</text>\n", f);
+}
+
 static void legend(FILE *f, const struct frame *fr)
 {
 	static const struct {
@@ -581,6 +613,7 @@ char *svg_propagation(const json_t *report, size_t *len)
 		        (fr.x0 + PLOT_R) / 2, (PLOT_T + PLOT_B) / 2);
 	}
 	markers(f, &fr, report);
+	server_markers(f, &fr, report);
 	legend(f, &fr);
 	fputs("</svg>\n", f);
 	free(p);

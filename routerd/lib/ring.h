@@ -20,6 +20,8 @@ struct track_obs {
 	uint8_t ecs_family;  /* 0: no ECS option; 1 IPv4, 2 IPv6 (RFC 7871 family) */
 	uint8_t ecs_prefix;  /* ECS source prefix length */
 	uint8_t side;        /* enum side (lib/side.h) that was served, in a byte */
+	uint8_t server;      /* who answered: 0 routerd itself, else a secondary's
+	                      * number from the dnstap collector (fleet/dnstap.h) */
 	uint8_t addr[16];    /* resolver address (IPv4 in the first 4 bytes) */
 	uint8_t ecs_addr[16];
 };

@@ -428,7 +428,7 @@ static size_t put_rr(uint8_t *p, const uint8_t *name, size_t name_len, const uin
 	wire_put16(p + n + 2, error);
 	wire_put16(p + n + 4, other_len);
 	n += 6;
-	if (other_len > 0)
+	if (other_len > 0) /* OTHER may be NULL when empty: memcpy's arguments must not be */
 		memcpy(p + n, other, other_len);
 	return n + other_len;
 }

@@ -73,6 +73,11 @@ struct prop {
 	uint32_t *by_id;        /* view index -> index into sw + 1 (0: none) */
 	size_t n_id;
 	struct journal *j;
+	/* The servers the tracker hears from: 0 routerd, the rest named by
+	 * the dnstap collector; and the secondaries that should send dnstap. */
+	char *server_names[TRACK_SERVERS];
+	char **expected;
+	size_t n_expected;
 	uint64_t next_check_ns;
 	uint64_t frozen, journal_failures;
 };
@@ -431,17 +436,18 @@ static int by_entry(const void *a, const void *b)
 	return x->e < y->e ? -1 : x->e > y->e;
 }
 
-static json_t *resolver_json(const struct resolver *r, double all, uint32_t ttl)
+static json_t *resolver_json(const struct resolver *r, double all, uint32_t ttl, char *const *servers)
 {
 	char addr[INET6_ADDRSTRLEN] = "?";
+	const char *server = servers[r->e->server] ? servers[r->e->server] : "?";
 	inet_ntop(r->e->family, r->e->addr, addr, sizeof(addr));
-	return json_pack("{s:s, s:f, s:f, s:o, s:s, s:I, s:b, s:o, s:o}", "resolver", addr, "weight",
+	return json_pack("{s:s, s:s, s:f, s:f, s:o, s:s, s:I, s:b, s:o, s:o}", "resolver", addr, "server", server, "weight",
 	                 round4(all > 0 ? r->w / all : 0), "qps", round3(r->w), "hold_s", num_or_null(r->hold > 0 ? r->hold : NAN),
 	                 "class", class_of(r->hold, ttl), "queries", (json_int_t)r->e->queries, "at_risk", r->at_risk,
 	                 "last_before_s", num_or_null(r->before), "first_after_s", num_or_null(r->after));
 }
 
-static json_t *resolver_tables(struct units *us, uint32_t ttl, json_t *report)
+static json_t *resolver_tables(struct units *us, uint32_t ttl, json_t *report, char *const *servers)
 {
 	struct resolver *rs;
 	size_t n = 0;
@@ -480,13 +486,13 @@ static json_t *resolver_tables(struct units *us, uint32_t ttl, json_t *report)
 	if (n > 1)
 		qsort(rs, n, sizeof(*rs), by_weight);
 	for (size_t i = 0; i < n && i < TOP_N; i++)
-		json_array_append_new(top, resolver_json(&rs[i], all, ttl));
+		json_array_append_new(top, resolver_json(&rs[i], all, ttl, servers));
 	if (n > 1)
 		qsort(rs, n, sizeof(*rs), by_lag);
 	for (size_t i = 0, k = 0; i < n && k < LAGGARDS_N; i++) {
 		if (!rs[i].at_risk)
 			continue;
-		json_array_append_new(lag, resolver_json(&rs[i], all, ttl));
+		json_array_append_new(lag, resolver_json(&rs[i], all, ttl, servers));
 		k++;
 	}
 	json_object_set_new(report, "resolvers", json_integer((json_int_t)n));
@@ -598,6 +604,77 @@ static json_t *curve_point(double t, struct shares sh)
 	                 round4(sh.expected), "upper", round4(sh.upper), "refetched", round4(sh.refetched));
 }
 
+/* ---- the fleet: one row per server ------------------------------------------------ */
+
+/*
+ * Per server that saw queries for the switch (routerd, each secondary
+ * sending dnstap): its share of the traffic, the share of its traffic
+ * still on the old side and its part of what remains old fleet-wide,
+ * when it first answered from the new side and last from the old one
+ * since the flip (the transfer reaching it, as its answers show). The
+ * expected secondaries that sent nothing are listed as unobserved: their
+ * traffic is not in any share above.
+ */
+static void servers_json(struct prop *p, const struct units *us, json_t *report)
+{
+	struct units sub = *us;
+	double all = 0, old_all = 0, w[TRACK_SERVERS] = { 0 }, old[TRACK_SERVERS] = { 0 };
+	size_t resolvers[TRACK_SERVERS] = { 0 };
+	json_t *rows = json_array(), *unobserved = json_array();
+	const struct unit *prev = NULL;
+
+	sub.u = malloc((us->n ? us->n : 1) * sizeof(*sub.u));
+	if (sub.u == NULL)
+		return;
+	for (unsigned k = 0; k < TRACK_SERVERS; k++) {
+		sub.n = 0;
+		for (size_t i = 0; i < us->n; i++)
+			if (us->u[i].e->server == k)
+				sub.u[sub.n++] = us->u[i];
+		if (sub.n == 0)
+			continue;
+		for (size_t i = 0; i < sub.n; i++)
+			w[k] += sub.u[i].w;
+		old[k] = shares_at(&sub, us->age, &p->o).expected * w[k];
+		all += w[k];
+		old_all += old[k];
+	}
+	/* Units are sorted by entry (resolver_tables): count entries once. */
+	for (size_t i = 0; i < us->n; prev = &us->u[i], i++)
+		if (prev == NULL || prev->e != us->u[i].e)
+			resolvers[us->u[i].e->server]++;
+	for (unsigned k = 0; k < TRACK_SERVERS; k++) {
+		uint64_t first_new, last_old;
+		const char *name = p->server_names[k];
+		if (resolvers[k] == 0 && (k == 0 || name == NULL))
+			continue;
+		track_server_times(p->t, us->m->id, (uint8_t)k, &first_new, &last_old);
+		json_array_append_new(
+		        rows, json_pack("{s:s, s:b, s:I, s:f, s:f, s:f, s:o, s:o}", "server", name ? name : "?", "observed", 1,
+		                        "resolvers", (json_int_t)resolvers[k], "traffic_share", round4(all > 0 ? w[k] / all : 0),
+		                        "old_share", round4(w[k] > 0 ? old[k] / w[k] : 0), "remaining_share",
+		                        round4(old_all > 0 ? old[k] / old_all : 0), "first_new_s",
+		                        num_or_null(k == 0 ? NAN : round3(rel_s(first_new, us->m->flip_ns))), "last_old_s",
+		                        num_or_null(k == 0 ? NAN : round3(rel_s(last_old, us->m->flip_ns)))));
+	}
+	for (size_t i = 0; i < p->n_expected; i++) {
+		int seen = 0;
+		for (unsigned k = 1; k < TRACK_SERVERS && !seen; k++)
+			seen = p->server_names[k] && strcmp(p->server_names[k], p->expected[i]) == 0;
+		if (!seen) {
+			json_array_append_new(unobserved, json_string(p->expected[i]));
+			json_array_append_new(rows, json_pack("{s:s, s:b}", "server", p->expected[i], "observed", 0));
+		}
+	}
+	json_object_set_new(report, "servers", rows);
+	json_object_set_new(report, "unobserved", unobserved);
+	/* The share of the expected fleet that sends nothing: its traffic is
+	 * unknown, so the estimate covers the rest. */
+	json_object_set_new(report, "unobserved_share",
+	                    json_real(p->n_expected ? round4((double)json_array_size(unobserved) / (double)p->n_expected) : 0));
+	free(sub.u);
+}
+
 /* The report of flip M of S as of AGE seconds after it. */
 static json_t *report_of(struct prop *p, const struct sw_reports *s, struct units *u, int done)
 {
@@ -638,7 +715,8 @@ static json_t *report_of(struct prop *p, const struct sw_reports *s, struct unit
 		json_array_append_new(curve, curve_point(round3(age), now));
 	json_object_set_new(r, "curve", curve);
 	json_object_set_new(r, "errors", errors_json(s, m, age));
-	resolver_tables(&us, m->ttl_s, r);
+	resolver_tables(&us, m->ttl_s, r, p->server_names);
+	servers_json(p, &us, r);
 	return r;
 }
 
@@ -789,6 +867,7 @@ struct prop *prop_new(const struct prop_opts *opts, char *err, size_t errlen)
 		return NULL;
 	}
 	p->o = *opts;
+	p->server_names[0] = strdup("routerd");
 	if (p->o.reports == 0)
 		p->o.reports = 1;
 	p->o.state_dir = NULL;
@@ -845,6 +924,11 @@ void prop_free(struct prop *p)
 	free(p->sw);
 	free(p->by_id);
 	json_decref(p->by_name);
+	for (unsigned k = 0; k < TRACK_SERVERS; k++)
+		free(p->server_names[k]);
+	for (size_t i = 0; i < p->n_expected; i++)
+		free(p->expected[i]);
+	free(p->expected);
 	track_table_free(p->t);
 	pthread_mutex_destroy(&p->lock);
 	free(p);
@@ -1027,6 +1111,12 @@ static void prop_metrics_locked(struct prop *p, FILE *f, uint64_t now_ns)
 	        "routerd_propagation_journal_failures_total %llu\n",
 	        (unsigned long long)ts.observations, (unsigned long long)ts.evicted, ts.entries, ts.capacity,
 	        (unsigned long long)p->frozen, (unsigned long long)p->journal_failures);
+	fprintf(f, "# HELP routerd_track_server_observations_total Queries for switched names taken, by the server that saw them.\n"
+	           "# TYPE routerd_track_server_observations_total counter\n");
+	for (unsigned k = 0; k < TRACK_SERVERS; k++)
+		if (p->server_names[k] != NULL && (k == 0 || ts.by_server[k] > 0))
+			fprintf(f, "routerd_track_server_observations_total{server=\"%s\"} %llu\n", p->server_names[k],
+			        (unsigned long long)ts.by_server[k]);
 	static const char *const names[] = { "residual_ratio", "residual_lower_ratio", "residual_upper_ratio",
 		                             "refetched_ratio", "age_seconds" };
 	static const char *const help[] = {
@@ -1139,4 +1229,38 @@ void prop_metrics(struct prop *p, FILE *f, uint64_t now_ns)
 	pthread_mutex_lock(&p->lock);
 	prop_metrics_locked(p, f, now_ns);
 	pthread_mutex_unlock(&p->lock);
+}
+
+int prop_name_server(struct prop *p, unsigned id, const char *name)
+{
+	char *n;
+	if (id == 0 || id >= TRACK_SERVERS || (n = strdup(name)) == NULL)
+		return -EINVAL;
+	pthread_mutex_lock(&p->lock);
+	free(p->server_names[id]);
+	p->server_names[id] = n;
+	pthread_mutex_unlock(&p->lock);
+	return 0;
+}
+
+int prop_expect_servers(struct prop *p, const char *const *names, size_t n)
+{
+	char **e = calloc(n ? n : 1, sizeof(*e));
+	if (e == NULL)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++)
+		if ((e[i] = strdup(names[i])) == NULL) {
+			while (i > 0)
+				free(e[--i]);
+			free(e);
+			return -ENOMEM;
+		}
+	pthread_mutex_lock(&p->lock);
+	for (size_t i = 0; i < p->n_expected; i++)
+		free(p->expected[i]);
+	free(p->expected);
+	p->expected = e;
+	p->n_expected = n;
+	pthread_mutex_unlock(&p->lock);
+	return 0;
 }

@@ -43,6 +43,18 @@
  *   age_s or the last to re-fetch, heaviest first, at most 10), errors
  *   [{t, old_requests, old_errors, new_requests, new_errors}] (per minute,
  *   t = minute start in seconds after the flip, from -600).
+ *
+ * The fleet (dnstap from the secondaries, fleet/dnstap.h): the table's key
+ * holds the server that saw the queries, so every resolver row has a
+ * server (the name of the secondary it asked, or "routerd"), and
+ * servers [{server, observed, resolvers, traffic_share (of all the
+ * traffic seen), old_share (of its own traffic, still old at age_s),
+ * remaining_share (its part of what is still old fleet-wide),
+ * first_new_s, last_old_s (its first answer from the new side and its
+ * last from the old one since the flip; null: none; routerd: null, it
+ * flips at once)}], unobserved [names of expected secondaries that sent
+ * no dnstap: observed false in servers], unobserved_share (of the
+ * expected secondaries: the estimate does not see their traffic).
  */
 #ifndef ROUTERD_PROP_H
 #define ROUTERD_PROP_H
@@ -73,6 +85,13 @@ void prop_free(struct prop *p);
 /* Name switch ID (the view's switch index). Names are how reports are kept
  * and found; call again after a reload with the new indices. */
 int prop_name_switch(struct prop *p, uint32_t switch_id, const char *name);
+
+/* Server ID (1..TRACK_SERVERS-1, from the dnstap collector) is NAME.
+ * Safe from any thread. */
+int prop_name_server(struct prop *p, unsigned id, const char *name);
+/* The secondaries that should send dnstap (fleet.secondaries): those
+ * that do not are named as unobserved in every report. */
+int prop_expect_servers(struct prop *p, const char *const *names, size_t n);
 
 /* One observation, or every one a worker's ring holds. */
 void prop_observe(struct prop *p, const struct track_obs *o);

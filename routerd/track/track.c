@@ -14,24 +14,34 @@
 /* Observations popped from a ring per call: one stack buffer's worth. */
 #define DRAIN_BATCH 256
 
+struct server_times {
+	uint64_t first_new[TRACK_SERVERS], last_old[TRACK_SERVERS];
+};
+
 struct track_table {
 	struct track_entry *slots;
 	size_t mask;          /* slots - 1; slots is a power of two, at least 2 x max */
 	size_t max, n;
 	size_t cursor;        /* where the next eviction sample starts */
 	uint64_t observations, evicted;
+	uint64_t by_server[TRACK_SERVERS];
+	/* Latest flip by switch id (ns 0: none), and per server the first
+	 * new-side and the last old-side answer since (NULL until a server
+	 * answers after it: most switches never need the 1 KiB). */
 	struct flip {
 		uint64_t ns;
 		enum side to;
-	} *flips; /* latest flip by switch id (ns 0: none) */
+		struct server_times *srv;
+	} *flips;
 	size_t n_flips;
 };
 
-static uint64_t key_hash(uint32_t sw, uint8_t family, const uint8_t *addr)
+static uint64_t key_hash(uint32_t sw, uint8_t server, uint8_t family, const uint8_t *addr)
 {
-	/* lib/hash.h over the address, started from the switch and family; the
-	 * final shift folds the high bits into the low ones the mask keeps. */
-	uint64_t h = hash_bytes(0x9e3779b97f4a7c15ull ^ ((uint64_t)sw << 8 | family), addr, 16);
+	/* lib/hash.h over the address, started from the switch, server and
+	 * family; the final shift folds the high bits into the low ones the
+	 * mask keeps. */
+	uint64_t h = hash_bytes(0x9e3779b97f4a7c15ull ^ ((uint64_t)sw << 16 | (uint64_t)server << 8 | family), addr, 16);
 	return h ^ (h >> 29);
 }
 
@@ -61,13 +71,15 @@ void track_table_free(struct track_table *t)
 	if (t == NULL)
 		return;
 	free(t->slots);
+	for (size_t i = 0; i < t->n_flips; i++)
+		free(t->flips[i].srv);
 	free(t->flips);
 	free(t);
 }
 
 static size_t home_of(const struct track_table *t, const struct track_entry *e)
 {
-	return (size_t)key_hash(e->switch_id, e->family, e->addr) & t->mask;
+	return (size_t)key_hash(e->switch_id, e->server, e->family, e->addr) & t->mask;
 }
 
 /* Remove slot I by shifting later members of its probe run back (linear
@@ -112,11 +124,12 @@ static void evict_one(struct track_table *t)
 	}
 }
 
-static size_t lookup(const struct track_table *t, uint32_t sw, uint8_t family, const uint8_t *addr)
+static size_t lookup(const struct track_table *t, uint32_t sw, uint8_t server, uint8_t family, const uint8_t *addr)
 {
-	size_t i = (size_t)key_hash(sw, family, addr) & t->mask;
+	size_t i = (size_t)key_hash(sw, server, family, addr) & t->mask;
 	while (t->slots[i].family != 0 &&
-	       !(t->slots[i].switch_id == sw && t->slots[i].family == family && memcmp(t->slots[i].addr, addr, 16) == 0))
+	       !(t->slots[i].switch_id == sw && t->slots[i].server == server && t->slots[i].family == family &&
+	         memcmp(t->slots[i].addr, addr, 16) == 0))
 		i = (i + 1) & t->mask;
 	return i;
 }
@@ -134,7 +147,10 @@ void track_set_flip(struct track_table *t, uint32_t switch_id, uint64_t t_ns, en
 		t->flips = f;
 		t->n_flips = n;
 	}
-	t->flips[switch_id] = (struct flip){ t_ns, to };
+	t->flips[switch_id].ns = t_ns;
+	t->flips[switch_id].to = to;
+	if (t->flips[switch_id].srv != NULL)
+		memset(t->flips[switch_id].srv, 0, sizeof(*t->flips[switch_id].srv));
 }
 
 uint64_t track_flip_of(const struct track_table *t, uint32_t switch_id)
@@ -205,25 +221,55 @@ static void note_flip(struct track_entry *e, struct track_slot *g, const struct 
 	}
 }
 
+/* What server O->server answered since the switch's latest flip. Kept
+ * for the secondaries only: routerd's own answers follow the flip at once. */
+static void note_server(struct track_table *t, const struct track_obs *o)
+{
+	struct flip *f = o->switch_id < t->n_flips ? &t->flips[o->switch_id] : NULL;
+	if (o->server == 0 || o->server >= TRACK_SERVERS || f == NULL || f->ns == 0 || o->time_ns + FLIP_SLACK_NS < f->ns)
+		return;
+	if (f->srv == NULL && (f->srv = calloc(1, sizeof(*f->srv))) == NULL)
+		return; /* the report shows this server's times as unknown */
+	if (o->side == f->to) {
+		if (f->srv->first_new[o->server] == 0 || o->time_ns < f->srv->first_new[o->server])
+			f->srv->first_new[o->server] = o->time_ns;
+	} else if (o->time_ns > f->srv->last_old[o->server]) {
+		f->srv->last_old[o->server] = o->time_ns;
+	}
+}
+
+void track_server_times(const struct track_table *t, uint32_t switch_id, uint8_t server, uint64_t *first_new_ns,
+                        uint64_t *last_old_ns)
+{
+	const struct flip *f = switch_id < t->n_flips ? &t->flips[switch_id] : NULL;
+	*first_new_ns = *last_old_ns = 0;
+	if (f == NULL || f->srv == NULL || server >= TRACK_SERVERS)
+		return;
+	*first_new_ns = f->srv->first_new[server];
+	*last_old_ns = f->srv->last_old[server];
+}
+
 void track_add(struct track_table *t, const struct track_obs *o)
 {
 	size_t i;
 	struct track_entry *e;
 	struct track_slot *g;
 
-	if (o->family == 0)
+	if (o->family == 0 || o->server >= TRACK_SERVERS)
 		return;
 	t->observations++;
-	i = lookup(t, o->switch_id, o->family, o->addr);
+	t->by_server[o->server]++;
+	i = lookup(t, o->switch_id, o->server, o->family, o->addr);
 	e = &t->slots[i];
 	if (e->family == 0) {
 		if (t->n >= t->max) {
 			evict_one(t);
-			i = lookup(t, o->switch_id, o->family, o->addr);
+			i = lookup(t, o->switch_id, o->server, o->family, o->addr);
 			e = &t->slots[i];
 		}
 		memset(e, 0, sizeof(*e));
 		e->switch_id = o->switch_id;
+		e->server = o->server;
 		e->family = o->family;
 		memcpy(e->addr, o->addr, 16);
 		e->first_ns = e->last_ns = o->time_ns;
@@ -234,6 +280,7 @@ void track_add(struct track_table *t, const struct track_obs *o)
 	}
 	g = &e->slot[slot_of(o->qtype)];
 	note_flip(e, g, o->switch_id < t->n_flips ? &t->flips[o->switch_id] : NULL, o->time_ns, (enum side)o->side);
+	note_server(t, o);
 	learn_gap(g, o->time_ns);
 	if (o->time_ns > e->last_ns)
 		e->last_ns = o->time_ns;
@@ -277,11 +324,17 @@ size_t track_drain(struct track_table *t, struct track_ring *r)
 	return total;
 }
 
+const struct track_entry *track_find_server(const struct track_table *t, uint32_t switch_id, uint8_t server,
+                                            uint8_t family, const uint8_t addr[16])
+{
+	size_t i = lookup(t, switch_id, server, family, addr);
+	return t->slots[i].family ? &t->slots[i] : NULL;
+}
+
 const struct track_entry *track_find(const struct track_table *t, uint32_t switch_id, uint8_t family,
                                      const uint8_t addr[16])
 {
-	size_t i = lookup(t, switch_id, family, addr);
-	return t->slots[i].family ? &t->slots[i] : NULL;
+	return track_find_server(t, switch_id, 0, family, addr);
 }
 
 void track_table_stats(const struct track_table *t, struct track_stats *out)
@@ -290,4 +343,5 @@ void track_table_stats(const struct track_table *t, struct track_stats *out)
 	out->evicted = t->evicted;
 	out->entries = t->n;
 	out->capacity = t->max;
+	memcpy(out->by_server, t->by_server, sizeof(out->by_server));
 }

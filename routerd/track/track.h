@@ -44,10 +44,18 @@ struct track_slot {
 	uint64_t sum_from_second_ms;
 };
 
+/* Servers an observation can come from: routerd (0) and the secondaries
+ * the dnstap collector numbers 1..TRACK_SERVERS - 1. */
+#define TRACK_SERVERS 64
+
+/* The key is (switch, server, resolver): one resolver asking several
+ * secondaries holds one cache, but each secondary may serve a different
+ * version of the zone, so what each saw is kept apart. */
 struct track_entry {
 	uint32_t switch_id;
 	uint8_t family;       /* AF_INET, AF_INET6; 0: a free slot */
 	uint8_t last_side;    /* enum side answered to its latest query (a byte: the table is large) */
+	uint8_t server;       /* who saw the queries (track_obs.server) */
 	uint8_t addr[16];
 	uint64_t first_ns;    /* first query seen */
 	uint64_t last_ns;     /* latest query seen */
@@ -72,6 +80,7 @@ struct track_stats {
 	uint64_t evicted;      /* entries dropped to make room */
 	size_t entries;        /* in the table now */
 	size_t capacity;       /* the bound */
+	uint64_t by_server[TRACK_SERVERS]; /* observations by track_obs.server */
 };
 
 struct track_table;
@@ -98,9 +107,18 @@ void track_add(struct track_table *t, const struct track_obs *o);
 /* Drain R into T; returns how many observations were taken. */
 size_t track_drain(struct track_table *t, struct track_ring *r);
 
-/* The entry for SWITCH_ID and the resolver at FAMILY/ADDR, or NULL. */
+/* The entry for SWITCH_ID and the resolver at FAMILY/ADDR, or NULL:
+ * as routerd's workers saw it (server 0), or as SERVER did. */
 const struct track_entry *track_find(const struct track_table *t, uint32_t switch_id, uint8_t family,
                                      const uint8_t addr[16]);
+const struct track_entry *track_find_server(const struct track_table *t, uint32_t switch_id, uint8_t server,
+                                            uint8_t family, const uint8_t addr[16]);
+
+/* Since SWITCH_ID's latest flip, when SERVER first answered from the new
+ * side and last from the old one (0: not seen), whatever resolver asked:
+ * the moment a secondary's transfer reached it, as its answers show. */
+void track_server_times(const struct track_table *t, uint32_t switch_id, uint8_t server, uint64_t *first_new_ns,
+                        uint64_t *last_old_ns);
 
 void track_table_stats(const struct track_table *t, struct track_stats *out);
 

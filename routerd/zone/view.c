@@ -185,3 +185,43 @@ uint32_t view_switch_serial(const struct view *v, size_t idx)
 	const struct vswitch *s = &v->switches[idx];
 	return s->node ? atomic_load(&s->node->zone->serial) : 0;
 }
+
+static const struct blob *blob_of_type(const struct answers *a, uint16_t qtype)
+{
+	for (uint16_t i = 0; i < a->n_types; i++)
+		if (a->types[i].type == qtype)
+			return a->types[i].blob;
+	return a->other;
+}
+
+size_t view_switch_response(const struct view *v, size_t idx, unsigned sel, uint16_t qtype, uint8_t *out,
+                            size_t outcap)
+{
+	const struct node *n = idx < v->n_switches ? v->switches[idx].node : NULL;
+	const struct blob *b;
+	size_t len;
+
+	if (n == NULL || n->ans == NULL || (b = blob_of_type(&n->ans[sel & 3u], qtype)) == NULL)
+		return 0;
+	len = WIRE_HEADER_LEN + n->name_len + 4u;
+	if (len + b->len > outcap)
+		return 0;
+	memset(out, 0, WIRE_HEADER_LEN);
+	out[2] = 0x80 | (b->aa ? 0x04 : 0);
+	out[3] = b->rcode & 0x0f;
+	wire_put16(out + 4, 1);
+	for (int i = 0; i < 3; i++)
+		wire_put16(out + 6 + 2 * i, b->count[i]);
+	memcpy(out + WIRE_HEADER_LEN, n->name, n->name_len);
+	wire_put16(out + WIRE_HEADER_LEN + n->name_len, qtype);
+	wire_put16(out + WIRE_HEADER_LEN + n->name_len + 2, CLASS_IN);
+	memcpy(out + len, b->data, b->len);
+	/* A blob anchored at a shorter name (the apex's NODATA) points into
+	 * the question as if the name were the anchor. */
+	if (b->n_patch && n->name_len != b->anchor_len)
+		for (uint16_t i = 0; i < b->n_patch; i++) {
+			uint8_t *p = out + len + b->patch[i];
+			wire_put16(p, (uint16_t)(wire_get16(p) + (n->name_len - b->anchor_len)));
+		}
+	return len + b->len;
+}

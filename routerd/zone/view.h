@@ -72,6 +72,16 @@ void view_switch_set(struct view *v, size_t idx, unsigned sel);
 uint32_t view_switch_serial(const struct view *v, size_t idx);
 
 /*
+ * The response switch IDX gives to a QTYPE query (class IN) under
+ * selector SEL, whatever is served now: a whole DNS message (header,
+ * question, the precompiled answer) in OUT, for a reader that compares a
+ * secondary's answers with the two sides (the dnstap collector). Returns
+ * its length, or 0 when OUTCAP is too small or the switch has no node.
+ */
+size_t view_switch_response(const struct view *v, size_t idx, unsigned sel, uint16_t qtype, uint8_t *out,
+                            size_t outcap);
+
+/*
  * Zone serials and transfer images, for the fleet (zone versions). The
  * serial is one atomic per zone, served live in every SOA. set stores it;
  * raise stores SERIAL only if newer (RFC 1982) and returns the result.

@@ -6,4 +6,5 @@ cd "$(dirname "$0")/../.."
 /usr/bin/python3 test/bench/bench.py
 /usr/bin/python3 test/bench/tracking.py
 /usr/bin/python3 test/bench/flips.py
-exec test/bench/fleet.sh
+test/bench/fleet.sh
+exec /usr/bin/python3 test/bench/dnstap.py

@@ -9,7 +9,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 B=build/fuzz
-PKGS="ldns libuv yaml-0.1 jansson libcrypto libsystemd" # as in the Makefile
+PKGS="ldns libuv yaml-0.1 jansson libcrypto libsystemd libfstrm libprotobuf-c" # as in the Makefile
 LLHTTP_SRC=/usr/share/llhttp
 LLHTTP_INC=/usr/share/include/llhttp
 mkdir -p "$B/llhttp"
@@ -18,10 +18,12 @@ mkdir -p "$B/llhttp"
 for f in api http llhttp; do
 	clang -O2 -g -I"$LLHTTP_INC" -c -o "$B/llhttp/$f.o" "$LLHTTP_SRC/$f.c"
 done
-srcs=$(find routerd -name "*.c" ! -path routerd/main.c | sort)
+# The dnstap decoder protoc-c generates (the Makefile knows how).
+make -s build/proto/dnstap.pb-c.c
+srcs="$(find routerd -name "*.c" ! -path routerd/main.c | sort) build/proto/dnstap.pb-c.c"
 # clang warns about the constant arms of wire.c's lower-case table that are
 # never taken; gcc with -Werror is the build that judges warnings.
-if ! clang -g -O1 -std=gnu11 -D_GNU_SOURCE -DROUTERD_VERSION="\"$(make -s version)\"" -pthread -Irouterd -I"$LLHTTP_INC" $(pkg-config --cflags $PKGS) \
+if ! clang -g -O1 -std=gnu11 -D_GNU_SOURCE -DROUTERD_VERSION="\"$(make -s version)\"" -pthread -Irouterd -Ibuild/proto -I"$LLHTTP_INC" $(pkg-config --cflags $PKGS) \
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer \
 	-o "$B/fuzz_packet" test/fuzz/fuzz_packet.c $srcs "$B"/llhttp/*.o \
 	$(pkg-config --libs $PKGS) -pthread >"$B/build.log" 2>&1; then
@@ -92,3 +94,24 @@ wsecs=${FUZZ_WEBHOOK_SECONDS:-20}
 	grep -E -A 30 '==[0-9]+==ERROR|runtime error|deadly signal' "$B/fuzz-webhook.log" | head -n 60
 	echo "fuzz: fuzz_webhook FAILED; full log build/fuzz/fuzz-webhook.log"; exit 1; }
 echo "fuzz: webhook and auth parsers, no crash in ${wsecs} s"
+
+# The dnstap collector's parser: Frame Streams, dnstap protobuf, the
+# response inside matched against fuzz.yaml's switches.
+clang -g -O1 -std=gnu11 -D_GNU_SOURCE -DROUTERD_VERSION="\"$(make -s version)\"" -pthread -Irouterd -Ibuild/proto -I"$LLHTTP_INC" \
+	$(pkg-config --cflags $PKGS) -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer \
+	-o "$B/fuzz_dnstap" test/fuzz/fuzz_dnstap.c $srcs "$B"/llhttp/*.o $(pkg-config --libs $PKGS) -pthread \
+	>"$B/build-dnstap.log" 2>&1 || {
+	grep -E 'error' "$B/build-dnstap.log" | head -n 30; echo "fuzz: fuzz_dnstap does not build"; exit 1; }
+rm -rf "$B/seeds-dnstap"; mkdir -p "$B/corpus-dnstap"
+/usr/bin/python3 test/fuzz/seeds_dnstap.py "$B/seeds-dnstap"
+if ls test/fuzz/regressions-dnstap/* >/dev/null 2>&1; then
+	"$B/fuzz_dnstap" test/fuzz/regressions-dnstap/* >"$B/regressions-dnstap.log" 2>&1 || {
+		tail -n 40 "$B/regressions-dnstap.log"; echo "fuzz: a dnstap regression input fails again"; exit 1; }
+fi
+dsecs=${FUZZ_DNSTAP_SECONDS:-30}
+"$B/fuzz_dnstap" -max_total_time="$dsecs" -max_len=8192 -timeout=5 -print_final_stats=1 -artifact_prefix="$B/dnstap-" \
+	"$B/corpus-dnstap" "$B/seeds-dnstap" >"$B/fuzz-dnstap.log" 2>&1 || {
+	grep -E -A 40 '==[0-9]+==ERROR|runtime error|deadly signal|Test unit written|timeout after' "$B/fuzz-dnstap.log" | head -n 80
+	echo "fuzz: fuzz_dnstap FAILED; full log build/fuzz/fuzz-dnstap.log"; exit 1; }
+grep -E '^stat::number_of_executed_units|cov: ' "$B/fuzz-dnstap.log" | tail -n 2
+echo "fuzz: dnstap parser, no crash in ${dsecs} s"

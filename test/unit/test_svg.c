@@ -374,6 +374,38 @@ static void test_add_answers(void **state)
 	json_decref(rows);
 }
 
+/* The fleet: a marker per secondary's first new-side answer, the
+ * unobserved named in the picture and the status page's server table. */
+static void test_fleet_servers(void **state)
+{
+	json_t *r = sample_report("www.example.com.");
+	size_t len;
+	char *svg, *html;
+	(void)state;
+	json_object_set_new(r, "servers",
+	                    json_pack("[{s:s, s:b, s:f, s:f, s:f, s:f, s:n}, {s:s, s:b, s:f, s:f, s:f, s:n, s:f}, {s:s, s:b}]",
+	                              "server", "knot1", "observed", 1, "traffic_share", 0.5, "old_share", 0.1,
+	                              "remaining_share", 0.2, "first_new_s", 2.5, "last_old_s", "server", "nsd<1>",
+	                              "observed", 1, "traffic_share", 0.5, "old_share", 0.4, "remaining_share", 0.8,
+	                              "first_new_s", "last_old_s", 30.0, "server", "ns4", "observed", 0));
+	json_object_set_new(r, "unobserved", json_pack("[s]", "ns4"));
+	svg = svg_propagation(r, &len);
+	assert_non_null(svg);
+	assert_non_null(strstr(svg, "knot1 new</text>"));
+	assert_null(strstr(svg, "nsd&lt;1&gt; new")); /* not yet on the new side: no marker */
+	assert_non_null(strstr(svg, "no dnstap from: ns4"));
+	free(svg);
+	json_t *list = sample_list();
+	html = status_page_html(list, r, &len);
+	json_decref(list);
+	assert_non_null(html);
+	assert_non_null(strstr(html, "<table class=\"servers\">"));
+	assert_non_null(strstr(html, "nsd&lt;1&gt;"));
+	assert_non_null(strstr(html, "unobserved: no dnstap"));
+	free(html);
+	json_decref(r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -386,6 +418,7 @@ int main(void)
 		cmocka_unit_test(test_status_page_forms_and_garbage),
 		cmocka_unit_test(test_status_page_bounded),
 		cmocka_unit_test(test_add_answers),
+		cmocka_unit_test(test_fleet_servers),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -87,7 +87,7 @@ expect_match "header: flip 1 of 1" "$out" '^flip +1 of 1, (running|done)$'
 expect_match "header: from and to" "$out" '^flipped +[0-9T:.-]+Z, cdn -> origin$'
 expect_match "header: the shares now" "$out" '^now +lower [0-9.<e%-]+, expected [0-9.<e%-]+, upper [0-9.<e%-]+'
 expect_match "the curve from 0 s" "$out" '^0s +[0-9.]+%'
-expect_match "the laggards table" "$out" '^resolver +weight +hold +class +last before +first after'
+expect_match "the laggards table" "$out" '^resolver +server +weight +hold +class +last before +first after'
 expect_match "the resolver that asked" "$out" '^127\.0\.0\.1 '
 expect_match "errors per minute" "$out" '^minute from +old requests +old errors +old rate'
 # The reports land in the minutes they came in: one row, or two if a
