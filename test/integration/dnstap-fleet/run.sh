@@ -13,7 +13,7 @@
 . "$(dirname "$0")/../lib.sh"
 for c in nsd knotd named unbound kresd; do command -v $c >/dev/null || skip "no $c"; done
 [ -f /usr/lib/x86_64-linux-gnu/knot/modules-3.2/dnstap.so ] || skip "no knot-module-dnstap"
-P=16400 H=16401 SP=16420 BSP=16422 RP=16430
+P=16460 H=16461 SP=16420 BSP=16422 RP=16430
 # BIND listens only on addresses of an interface (lo has 127.0.0.1): it
 # answers on 127.0.0.1:$BSP and sends from 127.0.4.3.
 NSD=127.0.4.1 KNOT=127.0.4.2 BIND=127.0.4.3
