@@ -62,6 +62,7 @@ static void record(const struct view *v, const struct node *n, unsigned sel, con
 	o.switch_id = (uint32_t)n->sw;
 	o.qtype = q->qtype;
 	o.side = (uint8_t)view_sel_side(sel);
+	o.server = 0; /* routerd itself; secondaries are numbered by the dnstap collector */
 	o.ecs_family = q->ecs_family;
 	o.ecs_prefix = q->ecs_prefix;
 	memcpy(o.ecs_addr, q->ecs_addr, sizeof(o.ecs_addr));

@@ -624,6 +624,10 @@ static void test_switch_flip(void **state)
 	assert_int_equal(obs[1].side, 1);
 	assert_int_equal(obs[1].family, AF_INET);
 	assert_int_equal(obs[1].addr[0], 203);
+	/* Answered by routerd itself (server 0), not by a secondary the dnstap
+	 * collector numbered: the tracker keys by server. */
+	assert_int_equal(obs[0].server, 0);
+	assert_int_equal(obs[1].server, 0);
 	view_switch_set(v, (size_t)idx, 0);
 }
 
