@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <grp.h>
+#include <netinet/in.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
@@ -19,6 +20,7 @@
 #include "lib/log.h"
 #include "zone/view.h"
 #include "dns/worker.h"
+#include "service.h"
 
 
 
@@ -28,6 +30,7 @@ struct server {
 	struct config *cfg;
 	struct worker_set *workers;
 	struct control *control;
+	struct service_watchdog *watchdog;
 	int loop_ready;
 };
 
@@ -95,6 +98,32 @@ static void keep_socket_settings(struct config *old, struct config *cfg)
 	cfg->tcp_max_clients = old->tcp_max_clients;
 }
 
+/* A reload cannot bind (the sockets were made at startup), and once the
+ * capabilities are gone a port below 1024 could not be bound even at the
+ * next start under the same user: refuse such a config outright rather
+ * than keep half of it. */
+static int check_new_low_ports(const struct config *old, const struct config *cfg, char *err, size_t errlen)
+{
+	if (service_can_bind_low_ports())
+		return 0;
+	for (size_t i = 0; i < cfg->n_listen; i++) {
+		const struct cfg_addr *a = &cfg->listen[i];
+		in_port_t port = a->ss.ss_family == AF_INET6 ? ((const struct sockaddr_in6 *)&a->ss)->sin6_port
+		                                             : ((const struct sockaddr_in *)&a->ss)->sin_port;
+		int known = 0;
+		for (size_t j = 0; j < old->n_listen && !known; j++)
+			known = strcmp(old->listen[j].text, a->text) == 0;
+		if (!known && ntohs(port) < 1024) {
+			snprintf(err, errlen,
+			         "%s: server.listen adds %s: a port below 1024 needs root or CAP_NET_BIND_SERVICE, "
+			         "which routerd gave up after binding; restart routerd to serve it",
+			         cfg->path, a->text);
+			return -1;
+		}
+	}
+	return 0;
+}
+
 /* Re-read config and zones; on any error the old ones keep serving. */
 static int server_reload(void *arg, char *err, size_t errlen)
 {
@@ -106,6 +135,12 @@ static int server_reload(void *arg, char *err, size_t errlen)
 	if (config_load(s->cfg->path, &cfg, err, errlen) < 0) {
 		log_error("%s", err);
 		log_error("reload failed: still serving the previous configuration and zones");
+		return -1;
+	}
+	if (check_new_low_ports(s->cfg, cfg, err, errlen) < 0) {
+		log_error("%s", err);
+		log_error("reload failed: still serving the previous configuration and zones");
+		config_free(cfg);
 		return -1;
 	}
 	if (view_build(cfg, &view, err, errlen) < 0) {
@@ -128,7 +163,7 @@ static void on_signal(uv_signal_t *h, int signum)
 	switch (signum) {
 	case SIGHUP: {
 		char err[1024];
-		sd_notify(0, "RELOADING=1");
+		service_notify_reloading();
 		control_reloaded(s->control, server_reload(s, err, sizeof(err)) == 0);
 		sd_notify(0, "READY=1");
 		break;
@@ -154,13 +189,20 @@ static int drop_privileges(const struct config *cfg)
 {
 	const char *user = cfg->user;
 	struct passwd *pw;
+	int rc;
 
-	if (user == NULL)
-		return 0;
 	if (geteuid() != 0) {
-		log_info("server.user %s: not running as root, nothing to drop", user);
+		/* Under systemd (DynamicUser=, AmbientCapabilities=): what bound
+		 * port 53 is not needed any more. A system call filter that
+		 * forbids capset only leaves us with what we had. */
+		if ((rc = service_drop_caps(0)) < 0)
+			log_warning("cannot give up capabilities: %s", strerror(-rc));
+		if (user != NULL)
+			log_info("server.user %s: not running as root, nothing to drop", user);
 		return 0;
 	}
+	if (user == NULL)
+		return 0;
 	pw = getpwnam(user);
 	if (pw == NULL) {
 		log_error("server.user: no user named %s", user);
@@ -177,6 +219,10 @@ static int drop_privileges(const struct config *cfg)
 			log_err("cannot give state_dir %s to user %s", cfg->state_dir, user);
 			return -1;
 		}
+	}
+	if ((rc = service_drop_caps(1)) < 0) {
+		log_error("cannot empty the capability bounding set: %s", strerror(-rc));
+		return -1;
 	}
 	if (setgroups(0, NULL) < 0 || setgid(pw->pw_gid) < 0 || setuid(pw->pw_uid) < 0) {
 		log_err("cannot become user %s", user);
@@ -250,6 +296,7 @@ static int server_start(struct server *s, const char *path)
 	/* The admin socket and the HTTP listener are bound too: drop root. */
 	if (drop_privileges(s->cfg) < 0)
 		return -1;
+	s->watchdog = service_watchdog_start(&s->loop, s->workers);
 	if ((rc = workers_start(s->workers)) < 0) {
 		log_error("cannot start the DNS workers: %s", strerror(-rc));
 		return -1;
@@ -268,6 +315,7 @@ static int server_start(struct server *s, const char *path)
  * connections), then free the view once no worker reads it. */
 static void server_stop(struct server *s)
 {
+	service_watchdog_stop(s->watchdog);
 	if (s->control != NULL)
 		control_stop(s->control);
 	if (s->loop_ready) {
@@ -276,6 +324,7 @@ static void server_stop(struct server *s)
 		if (uv_loop_close(&s->loop) != 0)
 			log_error("main loop: handles left open at exit");
 	}
+	service_watchdog_free(s->watchdog);
 	workers_destroy(s->workers);
 	view_publish(NULL);
 	config_free(s->cfg);

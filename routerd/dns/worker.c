@@ -56,6 +56,7 @@ static void on_stop(uv_async_t *a)
 		udp_close(w->udp[i]);
 	tcp_close_all(w);
 	uv_close((uv_handle_t *)&w->sweep, NULL);
+	uv_close((uv_handle_t *)&w->beat, NULL);
 	uv_close((uv_handle_t *)&w->stop, NULL);
 }
 
@@ -92,8 +93,10 @@ static int worker_init(struct worker *w, int id, const struct config *cfg, char 
 	}
 	w->stop.data = w;
 	w->sweep.data = w;
+	w->beat.data = w;
 	uv_async_init(&w->loop, &w->stop, on_stop);
 	uv_timer_init(&w->loop, &w->sweep);
+	uv_timer_init(&w->loop, &w->beat);
 	w->loop_ready = 1;
 	for (size_t i = 0; i < cfg->n_listen; i++) {
 		const struct cfg_addr *a = &cfg->listen[i];
@@ -162,6 +165,23 @@ int workers_create(const struct config *cfg, struct worker_set **out, char *err,
 	return 0;
 }
 
+static void on_beat(uv_timer_t *t)
+{
+	struct worker *w = t->data;
+	atomic_fetch_add_explicit(&w->heartbeat, 1, memory_order_relaxed);
+}
+
+void workers_set_heartbeat(struct worker_set *set, uint64_t ms)
+{
+	for (size_t i = 0; i < set->n; i++)
+		set->w[i].beat_ms = ms;
+}
+
+uint64_t workers_heartbeat(const struct worker_set *set, size_t i)
+{
+	return atomic_load_explicit(&set->w[i].heartbeat, memory_order_relaxed);
+}
+
 /* Returns 0 or a negative errno-style code. */
 static int worker_start(struct worker *w)
 {
@@ -174,6 +194,9 @@ static int worker_start(struct worker *w)
 		if ((rc = udp_start(w->udp[s])) < 0 || (rc = tcp_start(w->tcp[s])) < 0)
 			return rc;
 	}
+	/* Started before the thread, like the sockets: the loop is not yet run. */
+	if (w->beat_ms > 0 && (rc = uv_timer_start(&w->beat, on_beat, 0, w->beat_ms)) < 0)
+		return rc;
 	rc = pthread_create(&w->thread, NULL, worker_main, w);
 	if (rc != 0)
 		return -rc;

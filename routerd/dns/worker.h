@@ -9,6 +9,7 @@
 #define ROUTERD_WORKER_H
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <uv.h>
 
@@ -26,6 +27,9 @@ struct worker {
 	uv_loop_t loop;
 	uv_async_t stop;
 	uv_timer_t sweep;      /* closes idle TCP connections */
+	uv_timer_t beat;       /* bumps heartbeat while the loop turns */
+	uint64_t beat_ms;      /* 0: no heartbeat timer */
+	_Atomic uint64_t heartbeat; /* read by the control thread (watchdog) */
 	int rcu_slot;
 	struct answer_ctx ctx; /* counters and tracking ring */
 
@@ -55,6 +59,14 @@ int workers_create(const struct config *cfg, struct worker_set **out, char *err,
 
 /* Start the threads. Returns 0 or a negative errno-style code. */
 int workers_start(struct worker_set *set);
+
+/* Before workers_start(): have every worker bump its heartbeat counter
+ * every MS milliseconds from its own loop, so a worker stuck in a loop (or
+ * a wedged event loop) stops counting. 0 (the default): no timer. */
+void workers_set_heartbeat(struct worker_set *set, uint64_t ms);
+
+/* Worker I's heartbeat count (any thread). */
+uint64_t workers_heartbeat(const struct worker_set *set, size_t i);
 
 /* Stop the threads, close every socket, free everything. */
 void workers_destroy(struct worker_set *set);
