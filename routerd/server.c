@@ -220,10 +220,6 @@ static int drop_privileges(const struct config *cfg)
 			return -1;
 		}
 	}
-	if ((rc = service_drop_caps(1)) < 0) {
-		log_error("cannot empty the capability bounding set: %s", strerror(-rc));
-		return -1;
-	}
 	if (setgroups(0, NULL) < 0 || setgid(pw->pw_gid) < 0 || setuid(pw->pw_uid) < 0) {
 		log_err("cannot become user %s", user);
 		return -1;
@@ -287,6 +283,13 @@ static int server_start(struct server *s, const char *path)
 		return -1;
 	}
 	s->loop_ready = 1;
+	/* The bounding set and no_new_privs are per thread: set them before
+	 * control_start() makes the first thread, so every thread inherits
+	 * them. Root keeps its effective capabilities until setuid() below. */
+	if (s->cfg->user != NULL && geteuid() == 0 && (rc = service_drop_caps(1)) < 0) {
+		log_error("cannot empty the capability bounding set: %s", strerror(-rc));
+		return -1;
+	}
 	struct control_host host = { &s->cfg, s->workers, server_reload, s };
 	s->control = control_start(&s->loop, &host, err, sizeof(err));
 	if (s->control == NULL) {

@@ -37,9 +37,10 @@ void service_watchdog_free(struct service_watchdog *wd);
  * Give up every capability this process holds (effective, permitted,
  * inheritable, ambient) and, when it may, the bounding set, so nothing
  * can be regained through exec either. Called once the sockets are bound.
- * BEFORE_SETUID: root about to become another user: the bounding set is
- * emptied now, while CAP_SETPCAP is still held. Returns 0 or a negative
- * errno-style code.
+ * BEFORE_SETUID: root that will become another user: only the bounding
+ * set is emptied (while CAP_SETPCAP is held) and no_new_privs set; both
+ * are per thread, so call it before the first thread is made, and
+ * setuid() clears the rest later. Returns 0 or a negative errno-style code.
  */
 int service_drop_caps(int before_setuid);
 
