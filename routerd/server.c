@@ -19,6 +19,7 @@
 #include "admin/control.h"
 #include "lib/log.h"
 #include "zone/view.h"
+#include "dns/rrl.h"
 #include "dns/worker.h"
 #include "service.h"
 
@@ -151,6 +152,7 @@ static int server_reload(void *arg, char *err, size_t errlen)
 	}
 	keep_socket_settings(s->cfg, cfg);
 	view_publish(view);
+	rrl_publish(rrl_conf_new(&cfg->rrl, cfg->workers));
 	config_free(s->cfg);
 	s->cfg = cfg;
 	log_notice("reloaded: %zu zones, %zu switches", view_zone_count(view), view_switch_count(view));
@@ -272,6 +274,7 @@ static int server_start(struct server *s, const char *path)
 	if (load(path, &s->cfg, &view) < 0)
 		return -1;
 	view_publish(view);
+	rrl_publish(rrl_conf_new(&s->cfg->rrl, s->cfg->workers));
 	/* Every socket is bound here, still privileged; a bind failure is
 	 * fatal at startup (DESIGN.md: fail fast). */
 	if (workers_create(s->cfg, &s->workers, err, sizeof(err)) < 0) {
@@ -330,6 +333,7 @@ static void server_stop(struct server *s)
 	service_watchdog_free(s->watchdog);
 	workers_destroy(s->workers);
 	view_publish(NULL);
+	rrl_publish(NULL);
 	config_free(s->cfg);
 }
 

@@ -11,6 +11,7 @@
 #include <uv.h>
 
 #include "dns/answer.h"
+#include "dns/rrl.h"
 #include "lib/log.h"
 #include "lib/rcu.h"
 #include "zone/view.h"
@@ -187,6 +188,8 @@ static int one_batch(struct udp_socket *u)
 {
 	struct worker *w = u->w;
 	const struct view *v;
+	const struct rrl_conf *rrl;
+	uint64_t now_ms = 0;
 	unsigned out = 0;
 	int n;
 
@@ -199,6 +202,13 @@ static int one_batch(struct udp_socket *u)
 	}
 	rcu_read_lock(w->rcu_slot);
 	v = view_current();
+	if ((rrl = rrl_current()) != NULL) {
+		now_ms = rrl_now_ms();
+		if (w->rrl == NULL)
+			__atomic_store_n(&w->rrl, rrl_table_new(), __ATOMIC_RELEASE);
+		if (w->rrl == NULL)
+			rrl = NULL; /* out of memory: answer unlimited rather than not at all */
+	}
 	for (int i = 0; i < n; i++) {
 		struct msghdr *m = &u->rx[i].msg_hdr, *o = &u->tx[out].msg_hdr;
 		size_t len;
@@ -210,6 +220,8 @@ static int one_batch(struct udp_socket *u)
 		}
 		len = answer_query(v, u->rx_buf[i], u->rx[i].msg_len, u->tx_buf[out], TX_SIZE, ANSWER_UDP,
 		                   (struct sockaddr *)&u->peer[i], &w->ctx);
+		if (rrl != NULL && len > 0)
+			len = rrl_apply(rrl, w->rrl, (struct sockaddr *)&u->peer[i], u->tx_buf[out], len, now_ms);
 		if (len == 0)
 			continue;
 		u->tx_iov[out].iov_base = u->tx_buf[out];

@@ -16,6 +16,7 @@
 #include "lib/rcu.h"
 #include "lib/ring.h"
 #include "dns/tcp.h"
+#include "dns/rrl.h"
 #include "dns/udp.h"
 
 /* Observations a worker can hold before the tracker drains them: at
@@ -244,6 +245,7 @@ void workers_destroy(struct worker_set *set)
 		}
 		rcu_reader_unregister(w->rcu_slot);
 		track_ring_free(w->ctx.ring);
+		rrl_table_free(w->rrl);
 		free(w->udp);
 		free(w->tcp);
 		free(w->tcp_scratch);
@@ -268,6 +270,18 @@ uint64_t workers_ring_dropped(const struct worker_set *set)
 		if (set->w[i].ctx.ring != NULL)
 			n += track_ring_dropped(set->w[i].ctx.ring);
 	return n;
+}
+
+void workers_rrl_counts(const struct worker_set *set, uint64_t *slipped, uint64_t *dropped)
+{
+	*slipped = *dropped = 0;
+	for (size_t i = 0; i < set->n; i++) {
+		uint64_t s, d;
+		/* The pointer is written once by the worker; a stale NULL reads as 0. */
+		rrl_table_counts(__atomic_load_n(&set->w[i].rrl, __ATOMIC_ACQUIRE), &s, &d);
+		*slipped += s;
+		*dropped += d;
+	}
 }
 
 void workers_stats(const struct worker_set *set, struct answer_stats *sum)

@@ -19,6 +19,7 @@ struct config;
 struct udp_socket;
 struct tcp_listener;
 struct tcp_conn;
+struct rrl_table;
 
 struct worker {
 	int id;
@@ -43,6 +44,7 @@ struct worker {
 	uint32_t tcp_max_clients;
 	uint64_t tcp_idle_ms;
 	uint8_t *tcp_scratch;  /* one 64 KiB answer buffer for this worker */
+	struct rrl_table *rrl; /* made on the first response RRL checks */
 };
 
 struct worker_set {
@@ -78,6 +80,9 @@ size_t workers_drain(struct worker_set *set, size_t (*drain)(void *arg, struct t
 
 /* Observations the workers dropped because their ring was full. */
 uint64_t workers_ring_dropped(const struct worker_set *set);
+
+/* UDP responses rate limiting sent truncated and dropped, every worker. */
+void workers_rrl_counts(const struct worker_set *set, uint64_t *slipped, uint64_t *dropped);
 
 /* Sum of every worker's counters. */
 void workers_stats(const struct worker_set *set, struct answer_stats *sum);
