@@ -5,4 +5,5 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 /usr/bin/python3 test/bench/bench.py
 /usr/bin/python3 test/bench/tracking.py
+/usr/bin/python3 test/bench/rrl.py
 exec /usr/bin/python3 test/bench/flips.py
