@@ -19,6 +19,7 @@
 #include "admin/control.h"
 #include "lib/log.h"
 #include "zone/view.h"
+#include "zone/zone.h"
 #include "dns/rrl.h"
 #include "dns/worker.h"
 #include "service.h"
@@ -38,12 +39,15 @@ struct server {
 static int load(const char *path, struct config **cfg, struct view **view)
 {
 	char err[1024];
+	int rc;
 
 	if (config_load(path, cfg, err, sizeof(err)) < 0) {
 		log_error("%s", err);
 		return -1;
 	}
-	if (view_build(*cfg, view, err, sizeof(err)) < 0) {
+	rc = view_build(*cfg, view, err, sizeof(err));
+	zone_heap_settle();
+	if (rc < 0) {
 		log_error("%s", err);
 		config_free(*cfg);
 		*cfg = NULL;
@@ -57,13 +61,16 @@ int server_check(const char *path)
 	struct config *cfg;
 	struct view *view;
 	char err[1024];
+	int rc;
 
 	/* -t prints bare errors: they are the whole output, for editors and CI. */
 	if (config_load(path, &cfg, err, sizeof(err)) < 0) {
 		fprintf(stderr, "%s\n", err);
 		return 1;
 	}
-	if (view_build(cfg, &view, err, sizeof(err)) < 0) {
+	rc = view_build(cfg, &view, err, sizeof(err));
+	zone_heap_settle();
+	if (rc < 0) {
 		fprintf(stderr, "%s\n", err);
 		config_free(cfg);
 		return 1;
@@ -131,6 +138,7 @@ static int server_reload(void *arg, char *err, size_t errlen)
 	struct server *s = arg;
 	struct config *cfg;
 	struct view *view;
+	int rc;
 
 	log_notice("reloading %s", s->cfg->path);
 	if (config_load(s->cfg->path, &cfg, err, errlen) < 0) {
@@ -144,7 +152,9 @@ static int server_reload(void *arg, char *err, size_t errlen)
 		config_free(cfg);
 		return -1;
 	}
-	if (view_build(cfg, &view, err, errlen) < 0) {
+	rc = view_build(cfg, &view, err, errlen);
+	zone_heap_settle();
+	if (rc < 0) {
 		log_error("%s", err);
 		log_error("reload failed: still serving the previous configuration and zones");
 		config_free(cfg);

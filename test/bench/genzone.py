@@ -33,7 +33,7 @@ def mixed(records, path):
                 z.write("h%d A 10.%d.%d.%d\n" % (i, (i >> 16) & 255, (i >> 8) & 255, i & 255))
                 n += 1
                 if k < 4:
-                    z.write("h%d AAAA 2001:db8::%x\n" % (i, i))
+                    z.write("h%d AAAA 2001:db8::%x:%x\n" % (i, i >> 16, i & 0xffff))
                     n += 1
                 if k in (0, 3):
                     z.write("h%d MX 10 mail.h%d\n" % (i, i - k))

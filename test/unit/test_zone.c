@@ -337,6 +337,29 @@ static void test_order(void **state)
 	zone_data_free(z);
 }
 
+/* The fast sort keys give ldns's canonical order: labels that are prefixes
+ * of others, upper case, high bytes, a 0 byte (no key: ldns compares),
+ * deeper names, several RDATA orders, duplicates in other case. */
+static void test_order_keys(void **state)
+{
+	(void)state;
+	struct zone_data *z = load_ok(HEAD "abc A 192.0.2.1\nab A 192.0.2.1\nAB A 192.0.2.9\nab A 192.0.2.1\n"
+	                                   "a\\\\b A 192.0.2.1\na\\255 A 192.0.2.1\na\\000b A 192.0.2.1\n"
+	                                   "a\\000 A 192.0.2.1\nx.ab TXT \"b\" \"a\"\nx.ab TXT \"a\"\nZ.y.AB MX 10 ab\n"
+	                                   "y.ab MX 5 ab\nAbC AAAA 2001:db8::1\n_t._udp SRV 0 0 53 ns\n-a A 192.0.2.1\n");
+	ldns_rr_list *copy = ldns_rr_list_clone(z->rrs);
+	assert_non_null(copy);
+	ldns_rr_list_sort(copy);
+	assert_int_equal(ldns_rr_list_rr_count(copy), ldns_rr_list_rr_count(z->rrs));
+	for (size_t i = 0; i < ldns_rr_list_rr_count(copy); i++)
+		if (ldns_rr_compare(ldns_rr_list_rr(copy, i), ldns_rr_list_rr(z->rrs, i)) != 0) {
+			char *a = ldns_rr2str(ldns_rr_list_rr(copy, i)), *b = ldns_rr2str(ldns_rr_list_rr(z->rrs, i));
+			fail_msg("record %zu: ldns order has %s, the zone %s", i, a, b);
+		}
+	ldns_rr_list_deep_free(copy);
+	zone_data_free(z);
+}
+
 /* DNSSEC records may sit beside a CNAME (RFC 4035 2.5); a delegation's NS
  * and glue below it are fine. */
 static void test_allowed(void **state)
@@ -379,6 +402,7 @@ int main(void)
 		cmocka_unit_test(test_ttl_mismatch),
 		cmocka_unit_test(test_duplicates),
 		cmocka_unit_test(test_order),
+		cmocka_unit_test(test_order_keys),
 		cmocka_unit_test(test_allowed),
 		cmocka_unit_test(test_example_zones),
 	};
