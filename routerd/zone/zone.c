@@ -3,6 +3,7 @@
 #include "zone/zone.h"
 
 #include "lib/log.h"
+#include "zone/zone_fast.h"
 
 #include <ctype.h>
 #include <malloc.h>
@@ -370,6 +371,18 @@ static int read_rr(struct loader *l, FILE *f)
 	ldns_status st;
 	long end;
 
+	const char *line = l->text + l->pos, *nl = memchr(line, '\n', l->len - l->pos);
+	size_t n = nl ? (size_t)(nl - line) : l->len - l->pos;
+
+	if (zone_fast_rr(line, n, l->origin, &l->prev, ttl, &rr)) {
+		end = (long)(l->pos + n + (nl != NULL));
+		if (check_rr(l, rr, l->line) < 0 || push(l, rr, l->line) < 0) {
+			ldns_rr_free(rr);
+			return -1;
+		}
+		advance_to(l, (size_t)end);
+		return 0;
+	}
 	if (fseek(f, (long)l->pos, SEEK_SET) < 0)
 		return refusef(l, l->line, "cannot seek in the zone file");
 	st = ldns_rr_new_frm_fp_l(&rr, f, &ttl, &l->origin, &l->prev, NULL);
