@@ -13,6 +13,8 @@ and delegations with glue. Rounds are interleaved (routerd, NSD, routerd,
 - reload peak (routerd): its peak resident set (VmHWM, reset through
   /proc/PID/clear_refs) while a SIGHUP reload of the same zone builds the
   new view beside the old one, against its resident set before.
+BENCH_BASELINE=/path/to/another/routerd adds that binary to the rounds
+(e.g. the main branch's build, to show what a change did).
 """
 import os
 import re
@@ -26,6 +28,11 @@ import bench  # noqa: E402
 
 ROUNDS = bench.ROUNDS
 BIG = bench.BIG
+
+
+class Baseline(bench.Routerd):
+    def binary(self):
+        return os.environ["BENCH_BASELINE"]
 
 
 def status_kib(pid, key):
@@ -60,6 +67,8 @@ def main():
     zone = os.path.join(bench.OUT, "mixed.zone")
     bench.sh("/usr/bin/python3", os.path.join(bench.TOP, "test", "bench", "genzone.py"), "--mixed", str(BIG), zone)
     servers = [bench.Routerd("routerd", 15531), bench.NSD("NSD", 15532)]
+    if os.environ.get("BENCH_BASELINE"):
+        servers.append(Baseline("baseline", 15533))
     res = {s.name: {"load": [], "pss": []} for s in servers}
     peaks = []
     try:
@@ -72,9 +81,10 @@ def main():
                     res[s.name]["load"].append(secs)
                     res[s.name]["pss"].append(pss)
                     line = "round %d %-8s first answer %.2f s  Pss %.0f MiB" % (r + 1, s.name, secs, pss / 1024)
-                    if s.name == "routerd":
+                    if s.name in ("routerd", "baseline"):
                         rss0, peak, rsecs = reload_peak(s)
-                        peaks.append((rss0, peak, rsecs))
+                        if s.name == "routerd":
+                            peaks.append((rss0, peak, rsecs))
                         line += "  reload: RSS %.0f MiB, peak %.0f MiB (x%.2f), %.1f s" % (
                             rss0 / 1024, peak / 1024, peak / rss0, rsecs)
                     print(line, flush=True)
