@@ -120,7 +120,7 @@ static int check_new_low_ports(const struct config *old, const struct config *cf
 		                                             : ((const struct sockaddr_in *)&a->ss)->sin_port;
 		int known = 0;
 		for (size_t j = 0; j < old->n_listen && !known; j++)
-			known = strcmp(old->listen[j].text, a->text) == 0;
+			known = old->listen[j].len == a->len && memcmp(&old->listen[j].ss, &a->ss, a->len) == 0;
 		if (!known && ntohs(port) < 1024) {
 			snprintf(err, errlen,
 			         "%s: server.listen adds %s: a port below 1024 needs root or CAP_NET_BIND_SERVICE, "
