@@ -17,7 +17,7 @@ struct tok {
 
 static int is_blank(char c)
 {
-	return c == ' ' || c == '\t' || c == '\r';
+	return c == ' ' || c == '\t';
 }
 
 /* Characters the fast path takes in a name: letters, digits, '-', '_',
@@ -45,8 +45,10 @@ static int split(const char *s, size_t n, struct tok *t)
 			return -1;
 		size_t start = i;
 		if (s[i] == '"') {
+			/* Printable ASCII only: ldns turns control characters in a
+			 * string into blanks, and escapes are its business. */
 			for (i++; i < n && s[i] != '"'; i++)
-				if (s[i] == '\\')
+				if (s[i] == '\\' || (unsigned char)s[i] < 0x20 || (unsigned char)s[i] > 0x7e)
 					return -1;
 			if (i == n)
 				return -1;
