@@ -31,24 +31,27 @@ struct service_watchdog {
 static void on_check(uv_timer_t *t)
 {
 	struct service_watchdog *wd = t->data;
-	size_t stuck = wd->set->n;
+	size_t n = workers_threads(wd->set), stuck = n;
+	char name[64];
 
-	for (size_t i = 0; i < wd->set->n; i++) {
+	for (size_t i = 0; i < n; i++) {
 		uint64_t beat = workers_heartbeat(wd->set, i);
-		if (beat == wd->seen[i] && stuck == wd->set->n)
+		if (beat == wd->seen[i] && stuck == n)
 			stuck = i;
 		wd->seen[i] = beat;
 	}
-	if (stuck == wd->set->n) {
+	if (stuck == n) {
 		if (wd->withheld)
 			log_notice("watchdog: every worker answers again; pings resumed");
 		wd->withheld = 0;
 		sd_notify(0, "WATCHDOG=1");
 		return;
 	}
-	if (!wd->withheld)
-		log_error("watchdog: worker %zu has not turned its loop for %llu ms: withholding the watchdog ping",
-		          stuck, (unsigned long long)wd->period_ms);
+	if (!wd->withheld) {
+		workers_thread_name(wd->set, stuck, name, sizeof(name));
+		log_error("watchdog: %s has not turned its loop for %llu ms: withholding the watchdog ping", name,
+		          (unsigned long long)wd->period_ms);
+	}
 	wd->withheld = 1;
 }
 
@@ -60,7 +63,7 @@ struct service_watchdog *service_watchdog_start(uv_loop_t *loop, struct worker_s
 	if (sd_watchdog_enabled(0, &usec) <= 0 || usec == 0)
 		return NULL;
 	wd = calloc(1, sizeof(*wd));
-	if (wd == NULL || (wd->seen = calloc(set->n ? set->n : 1, sizeof(*wd->seen))) == NULL) {
+	if (wd == NULL || (wd->seen = calloc(workers_threads(set) + 1, sizeof(*wd->seen))) == NULL) {
 		free(wd);
 		log_error("watchdog: out of memory; no watchdog pings will be sent");
 		return NULL;

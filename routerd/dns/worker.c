@@ -16,7 +16,6 @@
 #include "lib/rcu.h"
 #include "lib/ring.h"
 #include "dns/tcp.h"
-#include "dns/rrl.h"
 #include "dns/udp.h"
 
 /* Observations a worker can hold before the tracker drains them: at
@@ -107,6 +106,11 @@ static int worker_init(struct worker *w, int id, const struct config *cfg, char 
 			snprintf(err, errlen, "%s: %s", a->text, why);
 			return -1;
 		}
+		/* The UDP thread records into a ring of its own (one producer each). */
+		if (cfg->tracking.enabled && (udp_ctx(w->udp[i])->ring = track_ring_create(RING_SIZE)) == NULL) {
+			snprintf(err, errlen, "out of memory");
+			return -1;
+		}
 		w->tcp[i] = tcp_open(w, (const struct sockaddr *)&a->ss, a->len, why, sizeof(why));
 		if (w->tcp[i] == NULL) {
 			snprintf(err, errlen, "%s: %s", a->text, why);
@@ -178,9 +182,27 @@ void workers_set_heartbeat(struct worker_set *set, uint64_t ms)
 		set->w[i].beat_ms = ms;
 }
 
+size_t workers_threads(const struct worker_set *set)
+{
+	return set->n * (1 + (set->n ? set->w[0].n_sockets : 0));
+}
+
 uint64_t workers_heartbeat(const struct worker_set *set, size_t i)
 {
-	return atomic_load_explicit(&set->w[i].heartbeat, memory_order_relaxed);
+	if (i < set->n)
+		return atomic_load_explicit(&set->w[i].heartbeat, memory_order_relaxed);
+	i -= set->n;
+	return udp_heartbeat(set->w[i / set->w[0].n_sockets].udp[i % set->w[0].n_sockets]);
+}
+
+void workers_thread_name(const struct worker_set *set, size_t i, char *out, size_t outlen)
+{
+	if (i < set->n) {
+		snprintf(out, outlen, "worker %zu", i);
+		return;
+	}
+	i -= set->n;
+	snprintf(out, outlen, "worker %zu UDP thread %zu", i / set->w[0].n_sockets, i % set->w[0].n_sockets);
 }
 
 /* Returns 0 or a negative errno-style code. */
@@ -192,7 +214,7 @@ static int worker_start(struct worker *w)
 	if (w->rcu_slot < 0)
 		return -ENOSPC;
 	for (size_t s = 0; s < w->n_sockets; s++) {
-		if ((rc = udp_start(w->udp[s])) < 0 || (rc = tcp_start(w->tcp[s])) < 0)
+		if ((rc = udp_start(w->udp[s], (int)s)) < 0 || (rc = tcp_start(w->tcp[s])) < 0)
 			return rc;
 	}
 	/* Started before the thread, like the sockets: the loop is not yet run. */
@@ -245,7 +267,6 @@ void workers_destroy(struct worker_set *set)
 		}
 		rcu_reader_unregister(w->rcu_slot);
 		track_ring_free(w->ctx.ring);
-		rrl_table_free(w->rrl);
 		free(w->udp);
 		free(w->tcp);
 		free(w->tcp_scratch);
@@ -257,38 +278,51 @@ void workers_destroy(struct worker_set *set)
 size_t workers_drain(struct worker_set *set, size_t (*drain)(void *arg, struct track_ring *r), void *arg)
 {
 	size_t n = 0;
-	for (size_t i = 0; i < set->n; i++)
-		if (set->w[i].ctx.ring != NULL)
-			n += drain(arg, set->w[i].ctx.ring);
+	for (size_t i = 0; i < set->n; i++) {
+		struct worker *w = &set->w[i];
+		if (w->ctx.ring != NULL)
+			n += drain(arg, w->ctx.ring);
+		for (size_t s = 0; s < w->n_sockets; s++)
+			if (w->udp[s] != NULL && udp_ctx(w->udp[s])->ring != NULL)
+				n += drain(arg, udp_ctx(w->udp[s])->ring);
+	}
 	return n;
 }
 
 uint64_t workers_ring_dropped(const struct worker_set *set)
 {
 	uint64_t n = 0;
-	for (size_t i = 0; i < set->n; i++)
-		if (set->w[i].ctx.ring != NULL)
-			n += track_ring_dropped(set->w[i].ctx.ring);
+	for (size_t i = 0; i < set->n; i++) {
+		const struct worker *w = &set->w[i];
+		if (w->ctx.ring != NULL)
+			n += track_ring_dropped(w->ctx.ring);
+		for (size_t s = 0; s < w->n_sockets; s++)
+			if (w->udp[s] != NULL && udp_ctx(w->udp[s])->ring != NULL)
+				n += track_ring_dropped(udp_ctx(w->udp[s])->ring);
+	}
 	return n;
 }
 
 void workers_rrl_counts(const struct worker_set *set, uint64_t *slipped, uint64_t *dropped)
 {
 	*slipped = *dropped = 0;
-	for (size_t i = 0; i < set->n; i++) {
-		uint64_t s, d;
-		/* The pointer is written once by the worker; a stale NULL reads as 0. */
-		rrl_table_counts(__atomic_load_n(&set->w[i].rrl, __ATOMIC_ACQUIRE), &s, &d);
-		*slipped += s;
-		*dropped += d;
-	}
+	for (size_t i = 0; i < set->n; i++)
+		for (size_t k = 0; k < set->w[i].n_sockets; k++) {
+			uint64_t s, d;
+			udp_rrl_counts(set->w[i].udp[k], &s, &d);
+			*slipped += s;
+			*dropped += d;
+		}
 }
 
 void workers_stats(const struct worker_set *set, struct answer_stats *sum)
 {
 	memset(sum, 0, sizeof(*sum));
-	for (size_t i = 0; i < set->n; i++) {
-		struct answer_stats *s = &set->w[i].ctx.stats;
+	for (size_t t = 0; t < workers_threads(set); t++) {
+		/* Each worker's loop (TCP), then each of its UDP threads. */
+		struct worker *w = &set->w[t < set->n ? t : (t - set->n) / set->w[0].n_sockets];
+		struct answer_stats *s =
+		        t < set->n ? &w->ctx.stats : &udp_ctx(w->udp[(t - set->n) % set->w[0].n_sockets])->stats;
 		for (int p = 0; p < 2; p++)
 			for (int q = 0; q < QT__COUNT; q++)
 				stat_add(&sum->queries[p][q], stat_get(&s->queries[p][q]));

@@ -3,7 +3,8 @@
  * worker.h -- DNS worker threads. Each owns a libuv loop, its own UDP and
  * TCP sockets on every listen address (SO_REUSEPORT: the kernel spreads
  * queries over workers), its own buffers, counters and tracking ring, so
- * workers share nothing but the published view.
+ * workers share nothing but the published view. The loop serves TCP and
+ * the timers; each UDP socket has a thread of its own (udp.h).
  */
 #ifndef ROUTERD_WORKER_H
 #define ROUTERD_WORKER_H
@@ -19,7 +20,6 @@ struct config;
 struct udp_socket;
 struct tcp_listener;
 struct tcp_conn;
-struct rrl_table;
 
 struct worker {
 	int id;
@@ -44,7 +44,6 @@ struct worker {
 	uint32_t tcp_max_clients;
 	uint64_t tcp_idle_ms;
 	uint8_t *tcp_scratch;  /* one 64 KiB answer buffer for this worker */
-	struct rrl_table *rrl; /* made on the first response RRL checks */
 };
 
 struct worker_set {
@@ -64,11 +63,17 @@ int workers_start(struct worker_set *set);
 
 /* Before workers_start(): have every worker bump its heartbeat counter
  * every MS milliseconds from its own loop, so a worker stuck in a loop (or
- * a wedged event loop) stops counting. 0 (the default): no timer. */
+ * a wedged event loop) stops counting. 0 (the default): no timer. UDP
+ * threads count every batch and every idle wake-up (100 ms) anyway. */
 void workers_set_heartbeat(struct worker_set *set, uint64_t ms);
 
-/* Worker I's heartbeat count (any thread). */
+/* Threads that beat: each worker's loop, then each worker's UDP threads. */
+size_t workers_threads(const struct worker_set *set);
+
+/* Thread I's heartbeat count (any thread), and its name for the log
+ * ("worker 1", "worker 1 UDP thread 0"). */
 uint64_t workers_heartbeat(const struct worker_set *set, size_t i);
+void workers_thread_name(const struct worker_set *set, size_t i, char *out, size_t outlen);
 
 /* Stop the threads, close every socket, free everything. */
 void workers_destroy(struct worker_set *set);
