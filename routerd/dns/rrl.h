@@ -15,7 +15,8 @@
  *
  * The settings (struct rrl_conf) are immutable and published like the view:
  * a reload swaps the pointer. The buckets (struct rrl_table) belong to one
- * worker each: no lock, no shared cache line. With SO_REUSEPORT a source's
+ * UDP thread each (a worker's, for one listen address): no lock, no shared
+ * cache line. With SO_REUSEPORT a source's
  * queries spread over the workers by port, so each worker allows its share
  * of the rate (responses_per_second / workers, rounded up).
  */
