@@ -4,8 +4,8 @@
 # service manager's end of sd_notify. routerd says READY=1 once it serves,
 # RELOADING=1 then READY=1 around a SIGHUP reload, STOPPING=1 on SIGTERM,
 # and with WATCHDOG_USEC set pings WATCHDOG=1 only while every worker's
-# loop turns: one worker thread stopped (freeze.py, ptrace) stops the
-# pings, and they resume when it runs again. The shipped unit
+# loop turns: one worker thread (its event loop, or a UDP thread) stopped
+# (freeze.py, ptrace) stops the pings, and they resume when it runs again. The shipped unit
 # conf/routerd.service scores at most 2.5 in systemd-analyze security.
 . "$(dirname "$0")/../lib.sh"
 P=16600
@@ -96,6 +96,29 @@ else
 		if [ "$c" -gt "$b" ]; then ok "pings resume once the worker runs ($((c - b)) in 1.5 s)"; else fail "no ping after the worker was released"; fi
 		expect_match "the log says the pings resumed" "$(cat "$RD_LOG")" 'pings resumed'
 	fi
+fi
+
+# The same for a UDP thread (each socket has one, blocking in recvmmsg).
+utid=""
+for t in /proc/$RD_PID/task/*; do
+	[ "$(cat "$t/comm" 2>/dev/null)" == "routerd-u0.0" ] && utid=$(basename "$t")
+done
+if [ -z "$utid" ]; then
+	fail "no thread routerd-u0.0 in routerd (pid $RD_PID)"
+else
+	$PY "$HERE/freeze.py" "$utid" 3 >"$T_DIR/freeze-udp.out" 2>&1 {T_LOCK}>&- &
+	fpid=$!
+	T_PIDS+=("$fpid")
+	for i in $(seq 1 50); do grep -q frozen "$T_DIR/freeze-udp.out" && break; sleep 0.1; done
+	sleep 1.2
+	a=$(pings)
+	sleep 1.5
+	b=$(pings)
+	expect_eq "no watchdog ping while a UDP thread is stuck" "$b" "$a"
+	expect_match "the log names the stuck UDP thread" "$(cat "$RD_LOG")" 'watchdog: worker 0 UDP thread 0 has not turned'
+	wait "$fpid"
+	sleep 1.5
+	if [ "$(pings)" -gt "$b" ]; then ok "pings resume once the UDP thread runs"; else fail "no ping after the UDP thread was released"; fi
 fi
 
 expect_match "watchdog announced" "$(cat "$RD_LOG")" 'watchdog: pinging every 500 ms'
