@@ -25,6 +25,9 @@
 #include <unistd.h>
 #include <yaml.h>
 
+#include "lib/err.h"
+#include "lib/name.h"
+
 /* Handlers store "unsigned" fields (workers, control_mode) as uint32_t. */
 _Static_assert(sizeof(unsigned) == sizeof(uint32_t), "unsigned is not 32 bits");
 
@@ -32,6 +35,7 @@ _Static_assert(sizeof(unsigned) == sizeof(uint32_t), "unsigned is not 32 bits");
 #define TTL_MAX 2147483647L
 /* Marks a per-switch field that inherits from switch_defaults. */
 #define UNSET UINT32_MAX
+#define UNSET_MS INT64_C(-1)
 
 struct ctx {
 	const char *file;
@@ -52,7 +56,10 @@ struct key;
  */
 typedef int (*handler_fn)(struct ctx *c, const struct key *k, yaml_node_t *node, const char *text, void *base);
 
-enum { F_REQ = 1, F_NODE = 2 };
+enum {
+	F_REQ = 1,
+	F_NODE = 2,
+};
 
 struct key {
 	const char *name;
@@ -71,7 +78,7 @@ static int verror(struct ctx *c, unsigned long line, unsigned long col, const ch
 	int n;
 
 	if (c->failed) /* keep the first error: later ones are often its echo */
-		return -1;
+		return -EINVAL;
 	c->failed = 1;
 	if (line == 0)
 		n = snprintf(c->err, c->errlen, "%s: error: ", c->file);
@@ -79,7 +86,7 @@ static int verror(struct ctx *c, unsigned long line, unsigned long col, const ch
 		n = snprintf(c->err, c->errlen, "%s:%lu:%lu: error: ", c->file, line, col);
 	if (n >= 0 && (size_t)n < c->errlen)
 		vsnprintf(c->err + n, c->errlen - (size_t)n, fmt, ap);
-	return -1;
+	return -EINVAL;
 }
 
 static int error_at(struct ctx *c, const yaml_node_t *node, const char *fmt, ...)
@@ -92,7 +99,7 @@ static int error_at(struct ctx *c, const yaml_node_t *node, const char *fmt, ...
 	/* node is NULL only for a default value, which the tests prove valid. */
 	verror(c, node ? node->start_mark.line + 1 : 0, node ? node->start_mark.column + 1 : 0, fmt, ap);
 	va_end(ap);
-	return -1;
+	return -EINVAL;
 }
 
 static int error_line(struct ctx *c, int line, int col, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
@@ -103,7 +110,7 @@ static int error_line(struct ctx *c, int line, int col, const char *fmt, ...)
 	va_start(ap, fmt);
 	verror(c, (unsigned long)line, (unsigned long)col, fmt, ap);
 	va_end(ap);
-	return -1;
+	return -EINVAL;
 }
 
 static size_t path_push(struct ctx *c, const char *name)
@@ -127,21 +134,21 @@ int config_parse_duration(const char *text, uint32_t *seconds)
 
 	/* strtoull alone would take " 5", "+5" and "-5" (wrapped). */
 	if (text == NULL || !isdigit((unsigned char)text[0]))
-		return -1;
+		return -EINVAL;
 	errno = 0;
 	v = strtoull(text, &end, 10);
 	if (errno != 0)
-		return -1;
+		return -EINVAL;
 	switch (*end) {
 	case '\0': break;
 	case 's': end++; break;
 	case 'm': mult = 60, end++; break;
 	case 'h': mult = 3600, end++; break;
 	case 'd': mult = 86400, end++; break;
-	default: return -1;
+	default: return -EINVAL;
 	}
 	if (*end != '\0' || v > UINT32_MAX / mult)
-		return -1;
+		return -EINVAL;
 	*seconds = (uint32_t)(v * mult);
 	return 0;
 }
@@ -156,24 +163,24 @@ static int split_host_port(const char *text, char *host, size_t hostlen, unsigne
 	if (text[0] == '[') {
 		const char *close = strchr(text, ']');
 		if (close == NULL || close[1] != ':')
-			return -1;
+			return -EINVAL;
 		p = text + 1;
 		hlen = (size_t)(close - p);
 		sep = close + 1;
 	} else {
 		sep = strrchr(text, ':');
 		if (sep == NULL)
-			return -1;
+			return -EINVAL;
 		p = text;
 		hlen = (size_t)(sep - p);
 	}
 	if (hlen == 0 || hlen >= hostlen || !isdigit((unsigned char)sep[1]))
-		return -1;
+		return -EINVAL;
 	memcpy(host, p, hlen);
 	host[hlen] = '\0';
 	errno = 0;
 	*port = strtoul(sep + 1, &end, 10);
-	return errno == 0 && *end == '\0' && *port >= 1 && *port <= 65535 ? 0 : -1;
+	return errno == 0 && *end == '\0' && *port >= 1 && *port <= 65535 ? 0 : -EINVAL;
 }
 
 int config_parse_addr(const char *text, struct cfg_addr *addr)
@@ -186,17 +193,17 @@ int config_parse_addr(const char *text, struct cfg_addr *addr)
 	/* Zeroed, so two addresses compare equal with memcmp. */
 	memset(addr, 0, sizeof(*addr));
 	if (text == NULL || strlen(text) >= sizeof(addr->text) || split_host_port(text, host, sizeof(host), &port) < 0)
-		return -1;
+		return -EINVAL;
 	if (text[0] == '[') {
 		if (inet_pton(AF_INET6, host, &s6->sin6_addr) != 1)
-			return -1;
+			return -EINVAL;
 		s6->sin6_family = AF_INET6;
 		s6->sin6_port = htons((uint16_t)port);
 		addr->len = sizeof(*s6);
 	} else {
 		/* A bare IPv6 address is ambiguous with the port: brackets required. */
 		if (inet_pton(AF_INET, host, &s4->sin_addr) != 1)
-			return -1;
+			return -EINVAL;
 		s4->sin_family = AF_INET;
 		s4->sin_port = htons((uint16_t)port);
 		addr->len = sizeof(*s4);
@@ -214,32 +221,26 @@ int config_parse_addr(const char *text, struct cfg_addr *addr)
 static char *normalize_name(const char *text)
 {
 	size_t len = strlen(text), label = 0;
-	char *out;
+	char out[NAME_TEXT_MAX];
 
 	if (len > 0 && text[len - 1] == '.')
 		len--;
 	/* RFC 1035 2.3.4: 255 octets in wire form, which is len + 2. */
-	if (len == 0 || len > 253 || (out = malloc(len + 2)) == NULL)
+	if (len == 0 || len > 253)
 		return NULL;
 	for (size_t i = 0; i < len; i++) {
 		unsigned char ch = (unsigned char)text[i];
 		if (ch == '.' && label == 0)
-			goto bad;
+			return NULL;
 		if (ch != '.' && !isalnum(ch) && ch != '-' && ch != '_')
-			goto bad;
+			return NULL;
 		label = ch == '.' ? 0 : label + 1;
 		if (label > 63) /* RFC 1035 2.3.4 */
-			goto bad;
-		out[i] = (char)tolower(ch);
+			return NULL;
 	}
-	if (label == 0)
-		goto bad;
-	out[len] = '.';
-	out[len + 1] = '\0';
-	return out;
-bad:
-	free(out);
-	return NULL;
+	if (label == 0 || name_normalize(text, out, sizeof(out)) < 0)
+		return NULL;
+	return strdup(out);
 }
 
 /* Digits with an optional '-', nothing else: " 5", "+5", "5.0" are refused. */
@@ -249,10 +250,10 @@ static int parse_ll(const char *text, long long *out)
 	char *end;
 
 	if (!isdigit((unsigned char)*p))
-		return -1;
+		return -EINVAL;
 	/* Out of range saturates to LLONG_MIN/MAX, which the range check refuses. */
 	*out = strtoll(text, &end, 10);
-	return *end == '\0' ? 0 : -1;
+	return *end == '\0' ? 0 : -EINVAL;
 }
 
 /* ---- scalar handlers ------------------------------------------------------- */
@@ -293,7 +294,7 @@ static int h_uint(struct ctx *c, const struct key *k, yaml_node_t *node, const c
 	if (parse_ll(text, &v) < 0)
 		return error_at(c, node, "%s must be an integer, not \"%s\"", k->name, text);
 	if (check_range(c, k, node, v, "") < 0)
-		return -1;
+		return -EINVAL;
 	*FIELD(base, k, uint32_t) = (uint32_t)v;
 	return 0;
 }
@@ -315,7 +316,7 @@ static int h_workers(struct ctx *c, const struct key *k, yaml_node_t *node, cons
 	if (strcmp(text, "auto") != 0)
 		return h_uint(c, k, node, text, base);
 	cpus = sysconf(_SC_NPROCESSORS_ONLN);
-	*FIELD(base, k, uint32_t) = (uint32_t)(cpus < k->min ? k->min : cpus > k->max ? k->max : cpus);
+	*FIELD(base, k, uint32_t) = (uint32_t)(cpus < k->min ? k->min : (cpus > k->max ? k->max : cpus));
 	return 0;
 }
 
@@ -337,20 +338,33 @@ static int h_size(struct ctx *c, const struct key *k, yaml_node_t *node, const c
 	if (len >= sizeof(num) || parse_ll(num, &v) < 0 || v > LLONG_MAX / mult)
 		return error_at(c, node, "%s must be a size in bytes (or with k or M), not \"%s\"", k->name, text);
 	if (check_range(c, k, node, v * mult, " bytes") < 0)
-		return -1;
+		return -EINVAL;
 	*FIELD(base, k, uint32_t) = (uint32_t)(v * mult);
 	return 0;
 }
 
+/* A duration in seconds, within the key's range, into *S. */
+static int duration_of(struct ctx *c, const struct key *k, yaml_node_t *node, const char *text, uint32_t *s)
+{
+	if (config_parse_duration(text, s) < 0)
+		return error_at(c, node, "%s: bad duration \"%s\" (a number with s, m, h or d)", k->name, text);
+	return check_range(c, k, node, *s, "s");
+}
+
+/* A duration kept in seconds: TTLs (DNS fields) and socket timeouts. */
 static int h_duration(struct ctx *c, const struct key *k, yaml_node_t *node, const char *text, void *base)
+{
+	return duration_of(c, k, node, text, FIELD(base, k, uint32_t));
+}
+
+/* A duration kept as a time: int64_t ms (config.h). */
+static int h_duration_ms(struct ctx *c, const struct key *k, yaml_node_t *node, const char *text, void *base)
 {
 	uint32_t s;
 
-	if (config_parse_duration(text, &s) < 0)
-		return error_at(c, node, "%s: bad duration \"%s\" (a number with s, m, h or d)", k->name, text);
-	if (check_range(c, k, node, s, "s") < 0)
-		return -1;
-	*FIELD(base, k, uint32_t) = s;
+	if (duration_of(c, k, node, text, &s) < 0)
+		return -EINVAL;
+	*FIELD(base, k, int64_t) = (int64_t)s * 1000;
 	return 0;
 }
 
@@ -388,11 +402,18 @@ static int h_addr(struct ctx *c, const struct key *k, yaml_node_t *node, const c
 	return 0;
 }
 
+static const char *const all_down_names[] = { [ALL_DOWN_STAY] = "stay", [ALL_DOWN_CDN] = "cdn", [ALL_DOWN_ORIGIN] = "origin" };
+
+const char *config_all_down_name(enum cfg_all_down a)
+{
+	return (unsigned)a <= ALL_DOWN_ORIGIN ? all_down_names[a] : all_down_names[ALL_DOWN_STAY];
+}
+
 static int h_all_down(struct ctx *c, const struct key *k, yaml_node_t *node, const char *text, void *base)
 {
-	static const char *const names[] = { [ALL_DOWN_STAY] = "stay", [ALL_DOWN_CDN] = "cdn", [ALL_DOWN_ORIGIN] = "origin" };
+	const char *const *names = all_down_names;
 
-	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+	for (size_t i = 0; i <= ALL_DOWN_ORIGIN; i++) {
 		if (strcmp(text, names[i]) == 0) {
 			*FIELD(base, k, enum cfg_all_down) = (enum cfg_all_down)i;
 			return 0;
@@ -403,11 +424,7 @@ static int h_all_down(struct ctx *c, const struct key *k, yaml_node_t *node, con
 
 static int h_side(struct ctx *c, const struct key *k, yaml_node_t *node, const char *text, void *base)
 {
-	if (strcmp(text, "cdn") == 0)
-		*FIELD(base, k, enum cfg_side) = SIDE_CDN;
-	else if (strcmp(text, "origin") == 0)
-		*FIELD(base, k, enum cfg_side) = SIDE_ORIGIN;
-	else
+	if (side_parse(text, FIELD(base, k, enum side)) < 0)
 		return error_at(c, node, "%s must be cdn or origin, not \"%s\"", k->name, text);
 	return 0;
 }
@@ -469,7 +486,7 @@ static int h_listen(struct ctx *c, const struct key *k, yaml_node_t *node, const
 
 	(void)text;
 	if (want_list(c, k, node, "addresses") < 0)
-		return -1;
+		return -EINVAL;
 	cfg->listen = calloc(seq_len(node), sizeof(*cfg->listen));
 	if (cfg->listen == NULL)
 		return error_at(c, node, "out of memory");
@@ -479,7 +496,7 @@ static int h_listen(struct ctx *c, const struct key *k, yaml_node_t *node, const
 		const char *t = value_text(c, v, "a listen address");
 
 		if (t == NULL)
-			return -1;
+			return -EINVAL;
 		if (config_parse_addr(t, a) < 0)
 			return error_at(c, v, "bad listen address \"%s\" (want 127.0.0.1:53 or [::1]:53)", t);
 		for (size_t i = 0; i < cfg->n_listen; i++)
@@ -556,11 +573,12 @@ static int addr_list(struct ctx *c, yaml_node_t *node, int family, char *arr, si
 		const char *t = value_text(c, v, "an address");
 
 		if (t == NULL)
-			return -1;
+			return -EINVAL;
 		if (inet_pton(family, t, arr + *n * size) != 1)
 			return error_at(c, v, "bad %s address \"%s\"%s", fam, t,
-			                family == AF_INET && strchr(t, ':') ? " (IPv6 goes under aaaa)"
-			                : family == AF_INET6 && !strchr(t, ':') ? " (IPv4 goes under a)" : "");
+			                family == AF_INET && strchr(t, ':')     ? " (IPv6 goes under aaaa)"
+			                : family == AF_INET6 && !strchr(t, ':') ? " (IPv4 goes under a)"
+			                                                        : "");
 		for (size_t i = 0; i < *n; i++)
 			if (memcmp(arr + i * size, arr + *n * size, size) == 0)
 				return error_at(c, v, "address %s listed twice", t);
@@ -575,7 +593,7 @@ static int h_a(struct ctx *c, const struct key *k, yaml_node_t *node, const char
 
 	(void)text;
 	if (want_list(c, k, node, "addresses") < 0)
-		return -1;
+		return -EINVAL;
 	a->a = calloc(seq_len(node), sizeof(*a->a));
 	return addr_list(c, node, AF_INET, (char *)a->a, &a->n_a);
 }
@@ -586,7 +604,7 @@ static int h_aaaa(struct ctx *c, const struct key *k, yaml_node_t *node, const c
 
 	(void)text;
 	if (want_list(c, k, node, "addresses") < 0)
-		return -1;
+		return -EINVAL;
 	a->aaaa = calloc(seq_len(node), sizeof(*a->aaaa));
 	return addr_list(c, node, AF_INET6, (char *)a->aaaa, &a->n_aaaa);
 }
@@ -597,7 +615,7 @@ static int h_answer(struct ctx *c, const struct key *k, yaml_node_t *node, const
 	struct cfg_answer *a = FIELD(base, k, struct cfg_answer);
 
 	if (h_map(c, k, node, text, base) < 0)
-		return -1;
+		return -EINVAL;
 	a->line = (int)node->start_mark.line + 1;
 	a->col = (int)node->start_mark.column + 1;
 	if (a->cname == NULL && a->n_a == 0 && a->n_aaaa == 0)
@@ -615,12 +633,12 @@ static int h_auth(struct ctx *c, const struct key *k, yaml_node_t *node, const c
 	int kinds;
 
 	if (h_map(c, k, node, text, base) < 0)
-		return -1;
+		return -EINVAL;
 	/* basic.user and hmac.secret_file are required, so they mark their block. */
 	kinds = (h->bearer_token_file != NULL) + (h->basic_user != NULL) + (h->hmac_secret_file != NULL);
 	if (kinds != 1)
 		return error_at(c, node, "auth takes exactly one of bearer_token_file, basic, hmac");
-	h->auth = h->bearer_token_file ? AUTH_BEARER : h->basic_user ? AUTH_BASIC : AUTH_HMAC;
+	h->auth = h->bearer_token_file ? AUTH_BEARER : (h->basic_user ? AUTH_BASIC : AUTH_HMAC);
 	return 0;
 }
 
@@ -645,16 +663,17 @@ static int armed_check(struct ctx *c, uint32_t *armed, uint32_t inherited, uint3
 static int h_defaults(struct ctx *c, const struct key *k, yaml_node_t *node, const char *text, void *base)
 {
 	struct cfg_switch_defaults *d = FIELD(base, k, struct cfg_switch_defaults);
-	uint32_t table_default = d->ttl_armed;
+	uint32_t table_default = d->p.ttl_armed;
 
-	d->ttl_armed = UNSET;
+	d->p.ttl_armed = UNSET;
 	if (h_map(c, k, node, text, base) < 0)
-		return -1;
-	return armed_check(c, &d->ttl_armed, table_default, d->ttl, (int)node->start_mark.line + 1,
+		return -EINVAL;
+	return armed_check(c, &d->p.ttl_armed, table_default, d->p.ttl, (int)node->start_mark.line + 1,
 	                   (int)node->start_mark.column + 1);
 }
 
 /* ---- tables ------------------------------------------------------------------ */
+/* clang-format off */
 
 /* KEY: a value in the struct at BASE. MAP: a nested mapping, its own keys in SUB. */
 #define KEY(name, fn, type, field, min, max, def, flags) { name, fn, offsetof(type, field), min, max, def, flags, NULL }
@@ -717,13 +736,20 @@ static const struct key http_keys[] = {
 	KEY("max_header",      h_size,     struct cfg_http, max_header,      1024, 1 << 20,  "16k", 0),
 	KEY("max_connections", h_uint,     struct cfg_http, max_connections, 1, 100000,     "256", 0),
 	KEY("idle_timeout",    h_duration, struct cfg_http, idle_timeout,    1, 3600,       "30s", 0),
+	KEY("request_timeout", h_duration, struct cfg_http, request_timeout, 1, 3600,       "10s", 0),
 	END,
 };
 
 static const struct key brake_keys[] = {
 	KEY("max_share",    h_share,    struct cfg_brake, max_share,    0, 0,          "0.2", 0),
-	KEY("window",       h_duration, struct cfg_brake, window,       1, 7 * 86400,  "10m", 0),
+	KEY("window",       h_duration_ms, struct cfg_brake, window,       1, 7 * 86400,  "10m", 0),
 	KEY("min_switches", h_uint,     struct cfg_brake, min_switches, 0, 1000000,    "2",   0),
+	END,
+};
+
+static const struct key signals_keys[] = {
+	KEY("max_per_switch", h_uint, struct cfg_signals, max_per_switch, 1, 1000000,   "256",    0),
+	KEY("max_total",      h_uint, struct cfg_signals, max_total,      1, 100000000, "100000", 0),
 	END,
 };
 
@@ -743,11 +769,11 @@ static const struct key armed_keys[] = {
 };
 
 static const struct key defaults_keys[] = {
-	KEY("ttl",           h_duration, struct cfg_switch_defaults, ttl,           1, TTL_MAX, "30s",  0),
-	KEY("ttl_armed",     h_duration, struct cfg_switch_defaults, ttl_armed,     1, TTL_MAX, "5s",   0),
-	KEY("failback_hold", h_duration, struct cfg_switch_defaults, failback_hold, 0, TTL_MAX, "5m",   0),
-	KEY("signal_ttl",    h_duration, struct cfg_switch_defaults, signal_ttl,    1, TTL_MAX, "1h",   0),
-	KEY("all_down",      h_all_down, struct cfg_switch_defaults, all_down,      0, 0,       "stay", 0),
+	KEY("ttl",           h_duration,    struct cfg_switch_defaults, p.ttl,           1, TTL_MAX, "30s",  0),
+	KEY("ttl_armed",     h_duration,    struct cfg_switch_defaults, p.ttl_armed,     1, TTL_MAX, "5s",   0),
+	KEY("failback_hold", h_duration_ms, struct cfg_switch_defaults, p.failback_hold, 0, TTL_MAX, "5m",   0),
+	KEY("signal_ttl",    h_duration_ms, struct cfg_switch_defaults, signal_ttl,      1, TTL_MAX, "1h",   0),
+	KEY("all_down",      h_all_down,    struct cfg_switch_defaults, p.all_down,      0, 0,       "stay", 0),
 	END,
 };
 
@@ -763,11 +789,11 @@ static const struct key switch_keys[] = {
 	KEY("name",          h_name,     struct cfg_switch, name,          0, 0,       NULL, F_REQ),
 	MAP("cdn",    h_answer, offsetof(struct cfg_switch, cdn),    F_REQ, answer_keys),
 	MAP("origin", h_answer, offsetof(struct cfg_switch, origin), F_REQ, answer_keys),
-	KEY("ttl",           h_duration, struct cfg_switch, ttl,           1, TTL_MAX, NULL, 0),
-	KEY("ttl_armed",     h_duration, struct cfg_switch, ttl_armed,     1, TTL_MAX, NULL, 0),
-	KEY("failback_hold", h_duration, struct cfg_switch, failback_hold, 0, TTL_MAX, NULL, 0),
-	KEY("all_down",      h_all_down, struct cfg_switch, all_down,      0, 0,       NULL, 0),
-	KEY("initial",       h_side,     struct cfg_switch, initial,       0, 0,       NULL, 0),
+	KEY("ttl",           h_duration,    struct cfg_switch, p.ttl,           1, TTL_MAX, NULL, 0),
+	KEY("ttl_armed",     h_duration,    struct cfg_switch, p.ttl_armed,     1, TTL_MAX, NULL, 0),
+	KEY("failback_hold", h_duration_ms, struct cfg_switch, p.failback_hold, 0, TTL_MAX, NULL, 0),
+	KEY("all_down",      h_all_down,    struct cfg_switch, p.all_down,      0, 0,       NULL, 0),
+	KEY("initial",       h_side,        struct cfg_switch, p.home,          0, 0,       NULL, 0),
 	END,
 };
 
@@ -786,6 +812,7 @@ static const struct key top_keys[] = {
 	MAP("control", h_map, 0, 0, control_keys),
 	MAP("http", h_http, offsetof(struct config, http), 0, http_keys),
 	MAP("brake", h_map, offsetof(struct config, brake), 0, brake_keys),
+	MAP("signals", h_map, offsetof(struct config, signals), 0, signals_keys),
 	MAP("armed", h_map, 0, 0, armed_keys),
 	MAP("tracking", h_map, offsetof(struct config, tracking), 0, tracking_keys),
 	KEY("zones", h_zones, struct config, zones, 0, 0, NULL, F_REQ | F_NODE),
@@ -793,6 +820,7 @@ static const struct key top_keys[] = {
 	KEY("switches", h_switches, struct config, switches, 0, 0, NULL, F_NODE),
 	END,
 };
+/* clang-format on */
 
 /* ---- walking ------------------------------------------------------------------- */
 
@@ -853,7 +881,7 @@ static int missing_key(struct ctx *c, yaml_node_t *node, const struct key *k)
 	}
 	error_at(c, node, "%s is required", c->path);
 	path_pop(c, old);
-	return -1;
+	return -EINVAL;
 }
 
 static int set_value(struct ctx *c, const struct key *k, yaml_node_t *vn, void *base)
@@ -861,7 +889,7 @@ static int set_value(struct ctx *c, const struct key *k, yaml_node_t *vn, void *
 	const char *text = NULL;
 
 	if (!(k->flags & F_NODE) && (text = value_text(c, vn, k->name)) == NULL)
-		return -1;
+		return -EINVAL;
 	return k->fn(c, k, vn, text, base);
 }
 
@@ -888,7 +916,7 @@ static int walk_map(struct ctx *c, yaml_node_t *node, void *base, const struct k
 			                (unsigned long)seen[i]->start_mark.line + 1);
 		seen[i] = kn;
 		if (set_value(c, &table[i], node_of(c, p->value), base) < 0)
-			return -1;
+			return -EINVAL;
 	}
 	for (size_t i = 0; table[i].name != NULL; i++)
 		if ((table[i].flags & F_REQ) && seen[i] == NULL)
@@ -901,9 +929,9 @@ static int apply_defaults(struct ctx *c, const struct key *table, void *base)
 {
 	for (const struct key *k = table; k->name != NULL; k++) {
 		if (k->sub != NULL && apply_defaults(c, k->sub, (char *)base + k->offset) < 0)
-			return -1;
+			return -EINVAL;
 		if (k->def != NULL && k->fn(c, k, NULL, k->def, base) < 0)
-			return -1;
+			return -EINVAL;
 	}
 	return 0;
 }
@@ -937,7 +965,7 @@ static int h_zones(struct ctx *c, const struct key *k, yaml_node_t *node, const 
 
 	(void)text;
 	if (want_list(c, k, node, "{name, file}") < 0)
-		return -1;
+		return -EINVAL;
 	cfg->zones = calloc(seq_len(node), sizeof(*cfg->zones));
 	if (cfg->zones == NULL)
 		return error_at(c, node, "out of memory");
@@ -948,12 +976,12 @@ static int h_zones(struct ctx *c, const struct key *k, yaml_node_t *node, const 
 		z->line = (int)v->start_mark.line + 1;
 		z->col = (int)v->start_mark.column + 1;
 		if (walk_map(c, v, z, zone_keys) < 0)
-			return -1;
+			return -EINVAL;
 		for (size_t i = 0; i + 1 < cfg->n_zones; i++)
 			if (strcmp(cfg->zones[i].name, z->name) == 0)
 				return error_at(c, v, "zone %s listed twice (first at line %d)", z->name, cfg->zones[i].line);
 		if (resolve_zone_file(c, z) < 0)
-			return -1;
+			return -EINVAL;
 	}
 	path_pop(c, old);
 	return 0;
@@ -977,10 +1005,11 @@ static int h_switches(struct ctx *c, const struct key *k, yaml_node_t *node, con
 
 		s->line = (int)v->start_mark.line + 1;
 		s->col = (int)v->start_mark.column + 1;
-		s->ttl = s->ttl_armed = s->failback_hold = UNSET;
-		s->all_down = (enum cfg_all_down)UNSET;
+		s->p.ttl = s->p.ttl_armed = UNSET;
+		s->p.failback_hold = UNSET_MS;
+		s->p.all_down = (enum cfg_all_down)UNSET;
 		if (walk_map(c, v, s, switch_keys) < 0)
-			return -1;
+			return -EINVAL;
 		for (size_t i = 0; i + 1 < cfg->n_switches; i++)
 			if (strcmp(cfg->switches[i].name, s->name) == 0)
 				return error_at(c, v, "switch %s listed twice (first at line %d)", s->name,
@@ -1025,14 +1054,14 @@ static int check_switch(struct ctx *c, struct cfg_switch *s)
 	if (!inside)
 		return error_line(c, s->line, s->col, "switch %s is not inside any configured zone", s->name);
 	if (check_side(c, s, &s->cdn, "cdn", apex) < 0 || check_side(c, s, &s->origin, "origin", apex) < 0)
-		return -1;
-	if (s->ttl == UNSET)
-		s->ttl = d->ttl;
-	if (s->failback_hold == UNSET)
-		s->failback_hold = d->failback_hold;
-	if (s->all_down == (enum cfg_all_down)UNSET)
-		s->all_down = d->all_down;
-	return armed_check(c, &s->ttl_armed, d->ttl_armed, s->ttl, s->line, s->col);
+		return -EINVAL;
+	if (s->p.ttl == UNSET)
+		s->p.ttl = d->p.ttl;
+	if (s->p.failback_hold == UNSET_MS)
+		s->p.failback_hold = d->p.failback_hold;
+	if (s->p.all_down == (enum cfg_all_down)UNSET)
+		s->p.all_down = d->p.all_down;
+	return armed_check(c, &s->p.ttl_armed, d->p.ttl_armed, s->p.ttl, s->line, s->col);
 }
 
 /* The webhook listener and a DNS TCP listener cannot share an address. */
@@ -1055,10 +1084,10 @@ static int load_root(struct ctx *c, yaml_node_t *root)
 	if (root == NULL)
 		return error_line(c, 1, 1, "the file holds no configuration");
 	if (apply_defaults(c, top_keys, c->cfg) < 0 || walk_map(c, root, c->cfg, top_keys) < 0)
-		return -1;
+		return -EINVAL;
 	for (size_t i = 0; i < c->cfg->n_switches; i++)
 		if (check_switch(c, &c->cfg->switches[i]) < 0)
-			return -1;
+			return -EINVAL;
 	return check_http_listen(c);
 }
 
@@ -1070,7 +1099,7 @@ static int check_single_document(struct ctx *c, yaml_parser_t *parser)
 	int rc = 0;
 
 	if (!yaml_parser_load(parser, &more))
-		return -1;
+		return -EINVAL;
 	root = yaml_document_get_root_node(&more);
 	if (root != NULL)
 		rc = error_at(c, root, "only one YAML document is allowed");
@@ -1098,19 +1127,16 @@ int config_load(const char *file, struct config **out, char *err, size_t errlen)
 	yaml_parser_t parser;
 	yaml_document_t doc;
 	FILE *f = fopen(file, "rb");
-	int rc = -1;
+	int rc = -EINVAL;
 
 	err[0] = '\0';
-	if (f == NULL) {
-		snprintf(err, errlen, "%s: error: cannot open: %s", file, strerror(errno));
-		return -1;
-	}
+	if (f == NULL)
+		return err_set(err, errlen, -errno, "%s: error: cannot open: %s", file, strerror(errno));
 	c.cfg = calloc(1, sizeof(*c.cfg));
 	if (c.cfg == NULL || (c.cfg->path = strdup(file)) == NULL || !yaml_parser_initialize(&parser)) {
 		fclose(f);
 		config_free(c.cfg);
-		snprintf(err, errlen, "%s: error: out of memory", file);
-		return -1;
+		return err_set(err, errlen, -ENOMEM, "%s: error: out of memory", file);
 	}
 	yaml_parser_set_input_file(&parser, f);
 	if (yaml_parser_load(&parser, &doc)) {
@@ -1118,7 +1144,7 @@ int config_load(const char *file, struct config **out, char *err, size_t errlen)
 		rc = load_root(&c, yaml_document_get_root_node(&doc));
 		yaml_document_delete(&doc);
 		if (rc == 0 && check_single_document(&c, &parser) < 0)
-			rc = -1;
+			rc = -EINVAL;
 	}
 	if (parser.error != YAML_NO_ERROR)
 		yaml_error(&c, &parser);
@@ -1126,7 +1152,7 @@ int config_load(const char *file, struct config **out, char *err, size_t errlen)
 	fclose(f);
 	if (rc < 0 || c.failed) {
 		config_free(c.cfg);
-		return -1;
+		return -EINVAL;
 	}
 	*out = c.cfg;
 	return 0;

@@ -13,6 +13,8 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
+#include "lib/side.h"
+
 /* One "host:port" or "[v6]:port" listen address. */
 struct cfg_addr {
 	struct sockaddr_storage ss;
@@ -36,27 +38,49 @@ struct cfg_answer {
 	int line, col; /* of the side's mapping, for errors found later */
 };
 
-enum cfg_side { SIDE_CDN = 0, SIDE_ORIGIN = 1 };
-enum cfg_all_down { ALL_DOWN_STAY = 0, ALL_DOWN_CDN, ALL_DOWN_ORIGIN };
+enum cfg_all_down {
+	ALL_DOWN_STAY = 0,
+	ALL_DOWN_CDN,
+	ALL_DOWN_ORIGIN,
+};
+
+/*
+ * What a switch takes from the config besides its answers. The state keeps
+ * a copy in each switch (state.h: the state outlives a reload, the config
+ * does not), the view compiles ttl and ttl_armed into the answers.
+ *
+ * Times inside routerd are int64_t milliseconds: the state, the policy and
+ * the journal count in them (CLOCK_REALTIME, so they survive a restart),
+ * finer than any setting here needs, and exact in a JSON number (a double)
+ * for a million years where nanoseconds would not be. TTLs are not times
+ * but DNS fields (RFC 2181 8): uint32_t seconds, as on the wire.
+ */
+struct cfg_switch_params {
+	enum side home;              /* "initial": the side served when all is well (cdn) */
+	enum cfg_all_down all_down;  /* (stay) */
+	int64_t failback_hold;       /* ms (5m) */
+	uint32_t ttl;                /* seconds; TTL of switched answers (30s) */
+	uint32_t ttl_armed;          /* seconds; TTL while a warning names the switch (5s) */
+};
 
 struct cfg_switch_defaults {
-	uint32_t ttl;           /* seconds; TTL of switched answers (30s) */
-	uint32_t ttl_armed;     /* seconds; TTL while a warning names the switch (5s) */
-	uint32_t failback_hold; /* seconds (5m) */
-	uint32_t signal_ttl;    /* seconds a down-signal stays valid (1h) */
-	enum cfg_all_down all_down;
+	struct cfg_switch_params p; /* home unused: "initial" is per switch */
+	int64_t signal_ttl;         /* ms a down-signal stays valid (1h) */
 };
 
 struct cfg_switch {
 	char *name; /* lower case, trailing dot */
 	struct cfg_answer cdn, origin;
-	uint32_t ttl, ttl_armed, failback_hold;
-	enum cfg_all_down all_down;
-	enum cfg_side initial; /* "initial: cdn|origin", default cdn */
+	struct cfg_switch_params p;
 	int line, col;
 };
 
-enum cfg_auth_kind { AUTH_NONE = 0, AUTH_BEARER, AUTH_BASIC, AUTH_HMAC };
+enum cfg_auth_kind {
+	AUTH_NONE = 0,
+	AUTH_BEARER,
+	AUTH_BASIC,
+	AUTH_HMAC,
+};
 
 struct cfg_http {
 	int enabled; /* 0 when the section is absent */
@@ -69,11 +93,19 @@ struct cfg_http {
 	uint32_t max_header;      /* bytes (16 KiB) */
 	uint32_t max_connections; /* (256) */
 	uint32_t idle_timeout;    /* seconds (30s) */
+	uint32_t request_timeout; /* seconds a request may take from its first byte to its last (10s) */
+};
+
+/* Bounds on the health signals held (a signal is one alert or probe id
+ * naming one switch); the excess is refused and counted. */
+struct cfg_signals {
+	uint32_t max_per_switch; /* down-signals, and warnings, per switch (256) */
+	uint32_t max_total;      /* down-signals and warnings over every switch (100000) */
 };
 
 struct cfg_brake {
 	double max_share; /* share of all switches automation may flip per window (0.2) */
-	uint32_t window;  /* seconds (10m) */
+	int64_t window;   /* ms (10m) */
 	uint32_t min_switches; /* flips always allowed below this count (2) */
 };
 
@@ -122,6 +154,7 @@ struct config {
 	struct cfg_http http;
 	struct cfg_brake brake;
 	struct cfg_tracking tracking;
+	struct cfg_signals signals;
 	char *armed_label;    /* alert label that arms the low TTL ("severity") */
 	char *armed_value;    /* its value ("warning") */
 
@@ -135,17 +168,21 @@ struct config {
 
 /*
  * Load and validate FILE. On success returns 0 and sets *out. On error
- * returns -1 and writes one "file:line:col: error: reason" line to err.
+ * returns -EINVAL (or the -errno of opening FILE, -ENOMEM) and writes one
+ * "file:line:col: error: reason" line to err.
  */
 int config_load(const char *file, struct config **out, char *err, size_t errlen);
+
+/* "stay", "cdn" or "origin", as the config writes it. */
+const char *config_all_down_name(enum cfg_all_down a);
 
 /* Free a config from config_load(); NULL is fine. */
 void config_free(struct config *cfg);
 
-/* Parse "30", "30s", "5m", "2h", "1d" into seconds. Returns 0 or -1. */
+/* Parse "30", "30s", "5m", "2h", "1d" into seconds. Returns 0 or -EINVAL. */
 int config_parse_duration(const char *text, uint32_t *seconds);
 
-/* Parse "127.0.0.1:53" or "[::1]:53" into *addr. Returns 0 or -1. */
+/* Parse "127.0.0.1:53" or "[::1]:53" into *addr. Returns 0 or -EINVAL. */
 int config_parse_addr(const char *text, struct cfg_addr *addr);
 
 #endif

@@ -32,5 +32,6 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
+	log_open();
 	return check ? server_check(config) : server_run(config);
 }

@@ -16,6 +16,7 @@
 #include <uv.h>
 
 #include "config.h"
+#include "fdbudget.h"
 #include "admin/control.h"
 #include "lib/log.h"
 #include "zone/view.h"
@@ -141,6 +142,7 @@ static int server_reload(void *arg, char *err, size_t errlen)
 	int rc;
 
 	log_notice("reloading %s", s->cfg->path);
+	log_debug("reload: reading the config, then every zone, then compiling a new view");
 	if (config_load(s->cfg->path, &cfg, err, errlen) < 0) {
 		log_error("%s", err);
 		log_error("reload failed: still serving the previous configuration and zones");
@@ -180,10 +182,15 @@ static void on_signal(uv_signal_t *h, int signum)
 		sd_notify(0, "READY=1");
 		break;
 	}
-	case SIGUSR1:
-		/* Logs go to stderr, which the service manager owns: nothing to reopen. */
-		log_notice("SIGUSR1: logs go to stderr; nothing to reopen");
+	case SIGUSR1: {
+		/* README "Signals": a log file rotated away is opened again by name. */
+		int rc = log_reopen();
+		if (rc < 0)
+			log_errno(LOG_LVL_ERR, -rc, "SIGUSR1: cannot reopen the log file");
+		else
+			log_notice(rc ? "SIGUSR1: log file reopened" : "SIGUSR1: logs go to stderr, not a file; nothing to reopen");
 		break;
+	}
 	default:
 		log_notice("signal %d: stopping", signum);
 		sd_notify(0, "STOPPING=1");
@@ -221,19 +228,19 @@ static int drop_privileges(const struct config *cfg)
 		return -1;
 	}
 	if (cfg->control_socket != NULL && chown(cfg->control_socket, pw->pw_uid, pw->pw_gid) < 0)
-		log_warn("cannot give %s to user %s", cfg->control_socket, user);
+		log_errno(LOG_LVL_WARNING, errno, "cannot give %s to user %s", cfg->control_socket, user);
 	if (cfg->state_dir != NULL) {
 		if (mkdir(cfg->state_dir, 0750) < 0 && errno != EEXIST) {
-			log_err("state_dir %s", cfg->state_dir);
+			log_errno(LOG_LVL_ERR, errno, "state_dir %s", cfg->state_dir);
 			return -1;
 		}
 		if (chown(cfg->state_dir, pw->pw_uid, pw->pw_gid) < 0) {
-			log_err("cannot give state_dir %s to user %s", cfg->state_dir, user);
+			log_errno(LOG_LVL_ERR, errno, "cannot give state_dir %s to user %s", cfg->state_dir, user);
 			return -1;
 		}
 	}
 	if (setgroups(0, NULL) < 0 || setgid(pw->pw_gid) < 0 || setuid(pw->pw_uid) < 0) {
-		log_err("cannot become user %s", user);
+		log_errno(LOG_LVL_ERR, errno, "cannot become user %s", user);
 		return -1;
 	}
 	/* A process that can get root back has not dropped it. */
@@ -283,10 +290,20 @@ static int server_start(struct server *s, const char *path)
 
 	if (load(path, &s->cfg, &view) < 0)
 		return -1;
+	/* Before any socket: every limit must fit in RLIMIT_NOFILE with a
+	 * reserve, so DNS clients can never take the descriptors routerctl,
+	 * webhooks and compaction need. */
+	if (fd_budget_apply(s->cfg, addrs, sizeof(addrs), err, sizeof(err)) < 0) {
+		log_error("%s", err);
+		view_free(view);
+		return -1;
+	}
+	if (addrs[0] != '\0')
+		log_info("%s", addrs);
 	view_publish(view);
 	rrl_publish(rrl_conf_new(&s->cfg->rrl, s->cfg->workers));
 	/* Every socket is bound here, still privileged; a bind failure is
-	 * fatal at startup (DESIGN.md: fail fast). */
+	 * fatal at startup (lib/err.h: fail fast at start, softly at runtime). */
 	if (workers_create(s->cfg, &s->workers, err, sizeof(err)) < 0) {
 		log_error("%s", err);
 		return -1;
@@ -314,7 +331,7 @@ static int server_start(struct server *s, const char *path)
 		return -1;
 	s->watchdog = service_watchdog_start(&s->loop, s->workers);
 	if ((rc = workers_start(s->workers)) < 0) {
-		log_error("cannot start the DNS workers: %s", strerror(-rc));
+		log_errno(LOG_LVL_ERR, -rc, "cannot start the DNS workers");
 		return -1;
 	}
 	watch(s, &s->sig_hup, SIGHUP);

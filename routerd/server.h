@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * server.h -- the daemon's life: load config and zones, bind, drop
- * privileges, start the workers, then run the control loop (signals now;
- * webhooks, the admin socket and timers join it) until told to stop.
+ * privileges, start the workers, then run the control loop (signals, the
+ * admin socket, webhooks, the switch timers: admin/control.h) until told
+ * to stop.
  */
 #ifndef ROUTERD_SERVER_H
 #define ROUTERD_SERVER_H

@@ -11,7 +11,7 @@ set -eu
 RUN_PKGS="build-essential pkg-config
 libldns-dev libuv1-dev libyaml-dev libjansson-dev libssl-dev libsystemd-dev node-llhttp
 knot-dnsutils"
-TEST_PKGS="$RUN_PKGS clang libclang-rt-14-dev libcmocka-dev
+TEST_PKGS="$RUN_PKGS clang libclang-rt-14-dev libcmocka-dev clang-format-19
 dnsutils ldnsutils python3 python3-dnspython chromium chromium-driver
 nsd knot gdnsd zonemaster-cli dnsviz bind9 bind9-utils prometheus prometheus-alertmanager curl iproute2 procps
 unbound knot-resolver pdns-recursor dnsmasq-base

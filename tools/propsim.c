@@ -32,6 +32,7 @@
 /* The default class mix, tuned (with the browser share below) so that the
  * truth for a 20 s TTL resembles Flavel et al. 2014: about 90% of requests
  * moved within 60 s, about 2% still old after 15 minutes. See README.md. */
+/* clang-format off */
 static const double default_share[PC_N] = {
 	[PC_TTL] = 0.70,      [PC_FLOOR60] = 0.06, [PC_FLOOR300] = 0.04,
 	[PC_FLOOR3600] = 0.02, [PC_PREFETCH] = 0.12, [PC_STALE] = 0.06,
@@ -40,6 +41,7 @@ static const double default_share[PC_N] = {
 static const double default_times[] = {0,   10,  20,  30,   45,   60,   90,   120,  180,
                                        240, 300, 450, 600, 900, 1200, 1800, 2700, 3600};
 
+/* clang-format on */
 struct est {
 	double lower, expected, upper, refetched; /* NAN: no estimate */
 };
@@ -163,6 +165,7 @@ static int parse_times(const char *s, double *times, size_t *n)
 /* Returns 0, or 2 after printing the problem. */
 static int parse_args(int argc, char **argv, struct opts *o)
 {
+	/* clang-format off */
 	enum { O_LEARN = 256, O_HORIZON, O_SEED, O_MIX, O_ONLY, O_BROWSER, O_HOLD, O_ALPHA,
 	       O_RMIN, O_RMAX, O_TIMES, O_MAXERR, O_TRUTH, O_JSON, O_HIND };
 	static const struct option lo[] = {
@@ -174,6 +177,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		{"help", 0, 0, 'h'},
 		{0, 0, 0, 0},
 	};
+	/* clang-format on */
 	struct pop_params *pp = &o->pp;
 	double v;
 	int c, bad = 0;
@@ -410,7 +414,7 @@ static int run(const struct opts *o, struct pop *p, struct result *res)
 	res->n_rows = o->n_times;
 	for (size_t j = 0; j < o->n_times; j++) {
 		res->rows[j].t = o->times[j];
-		struct est none = {NAN, NAN, NAN, NAN};
+		struct est none = { NAN, NAN, NAN, NAN };
 		res->rows[j].live = res->rows[j].final = none;
 	}
 	if (!o->truth_only) {
@@ -528,7 +532,7 @@ static void print_table(const struct opts *o, const struct pop *p, const struct 
 		}
 	} else {
 		printf("%s\n", o->hindsight ? "estimate: the final report's curve (hindsight)"
-		                             : "estimate: the report at each time (live)");
+		                            : "estimate: the report at each time (live)");
 		printf("     t   truth   lower expected   upper refetched\n");
 		for (size_t j = 0; j < res->n_rows; j++) {
 			const struct row *r = &res->rows[j];

@@ -5,7 +5,7 @@
 #include <math.h>
 #include <stdlib.h>
 
-const char *const pop_class_name[PC_N] = {"ttl", "floor60", "floor300", "floor3600", "prefetch", "stale"};
+const char *const pop_class_name[PC_N] = { "ttl", "floor60", "floor300", "floor3600", "prefetch", "stale" };
 
 /* Unbound's and PowerDNS Recursor's prefetch window: a query in the last
  * 10% of the TTL re-fetches. */
@@ -92,7 +92,7 @@ static void heap_down(struct pop *p, size_t k)
 
 static double hold_of(enum pop_class c, double ttl)
 {
-	static const double floor_s[PC_N] = {[PC_FLOOR60] = 60, [PC_FLOOR300] = 300, [PC_FLOOR3600] = 3600};
+	static const double floor_s[PC_N] = { [PC_FLOOR60] = 60, [PC_FLOOR300] = 300, [PC_FLOOR3600] = 3600 };
 
 	return ttl > floor_s[c] ? ttl : floor_s[c];
 }
@@ -134,7 +134,7 @@ static int by_rate_desc(const void *a, const void *b)
 static void assign_classes(struct pop *p)
 {
 	const struct pop_params *pp = &p->pp;
-	double got[PC_N] = {0}, sum = 0;
+	double got[PC_N] = { 0 }, sum = 0;
 
 	sort_base = p->r;
 	qsort(p->heap, pp->n, sizeof(*p->heap), by_rate_desc);
@@ -275,7 +275,7 @@ static double old_until(const struct resolver *x, double flip)
 double pop_truth(const struct pop *p, double t, double by_class[PC_N])
 {
 	const struct pop_params *pp = &p->pp;
-	double flip = pp->learn, now = flip + t, sum[PC_N] = {0}, total_w = 0, total = 0;
+	double flip = pp->learn, now = flip + t, sum[PC_N] = { 0 }, total_w = 0, total = 0;
 	double hold = pp->client_hold;
 
 	for (size_t i = 0; i < pp->n; i++) {
@@ -290,7 +290,7 @@ double pop_truth(const struct pop *p, double t, double by_class[PC_N])
 		 * side for the part of (now - HOLD, now] before UNTIL. */
 		if (pp->browser > 0 && hold > 0) {
 			double f = (until - (now - hold)) / hold;
-			share += pp->browser * (f <= 0 ? 0 : f >= 1 ? 1 : f);
+			share += pp->browser * (f <= 0 ? 0 : (f >= 1 ? 1 : f));
 		} else if (pp->browser > 0 && now < until) {
 			share += pp->browser;
 		}

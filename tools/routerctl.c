@@ -50,10 +50,12 @@ struct opt {
 	int takes_value;
 };
 
+/* clang-format off */
 static const struct opt options[] = {
 	{ "--state", 1 }, { "--pinned", 0 }, { "--reason", 1 }, { "--for", 1 },
 	{ "--until", 1 }, { "--since", 1 },  { "--flip", 1 },   { NULL, 0 },
 };
+/* clang-format on */
 
 /* Build the request from argv; NULL with a message on bad usage. */
 static json_t *build_request(int argc, char **argv)
@@ -368,12 +370,11 @@ static void print_prop_curve(const json_t *r)
 		if (tv <= shown)
 			continue;
 		shown = tv;
-		json_array_append_new(
-			rows, json_pack("{s:s,s:s,s:s,s:s,s:s}", "after", fmt_dur(b[0], 32, t, "-"), "lower",
-		                        fmt_pct(b[1], 32, json_object_get(p, "lower"), "-"), "expected",
-		                        fmt_pct(b[2], 32, json_object_get(p, "expected"), "-"), "upper",
-		                        fmt_pct(b[3], 32, json_object_get(p, "upper"), "-"), "re-fetched",
-		                        fmt_pct(b[4], 32, json_object_get(p, "refetched"), "-")));
+		json_array_append_new(rows, json_pack("{s:s,s:s,s:s,s:s,s:s}", "after", fmt_dur(b[0], 32, t, "-"), "lower",
+		                                      fmt_pct(b[1], 32, json_object_get(p, "lower"), "-"), "expected",
+		                                      fmt_pct(b[2], 32, json_object_get(p, "expected"), "-"), "upper",
+		                                      fmt_pct(b[3], 32, json_object_get(p, "upper"), "-"), "re-fetched",
+		                                      fmt_pct(b[4], 32, json_object_get(p, "refetched"), "-")));
 	}
 	printf("\nshare of the traffic still on the old side\n");
 	if (json_array_size(rows))
@@ -391,12 +392,11 @@ static void print_prop_laggards(const json_t *r)
 
 	json_array_foreach(lag, i, e) {
 		char b[5][32];
-		json_array_append_new(
-			rows, json_pack("{s:s,s:s,s:s,s:s,s:s,s:s}", "resolver", str_of(e, "resolver"), "weight",
-		                        fmt_pct(b[0], 32, json_object_get(e, "weight"), "-"), "hold",
-		                        fmt_dur(b[1], 32, json_object_get(e, "hold_s"), "-"), "class", str_of(e, "class"),
-		                        "last before", fmt_dur(b[2], 32, json_object_get(e, "last_before_s"), "-"),
-		                        "first after", fmt_dur(b[3], 32, json_object_get(e, "first_after_s"), "not yet")));
+		json_array_append_new(rows, json_pack("{s:s,s:s,s:s,s:s,s:s,s:s}", "resolver", str_of(e, "resolver"), "weight",
+		                                      fmt_pct(b[0], 32, json_object_get(e, "weight"), "-"), "hold",
+		                                      fmt_dur(b[1], 32, json_object_get(e, "hold_s"), "-"), "class", str_of(e, "class"),
+		                                      "last before", fmt_dur(b[2], 32, json_object_get(e, "last_before_s"), "-"),
+		                                      "first after", fmt_dur(b[3], 32, json_object_get(e, "first_after_s"), "not yet")));
 	}
 	printf("\nlaggards (at-risk resolvers not re-fetched, or the last to re-fetch; times from the flip)\n");
 	if (json_array_size(rows))
@@ -414,15 +414,14 @@ static void print_prop_errors(const json_t *r)
 
 	json_array_foreach(errs, i, e) {
 		char b[7][32];
-		json_array_append_new(
-			rows, json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s}", "minute from",
-		                        fmt_dur(b[0], 32, json_object_get(e, "t"), "-"), "old requests",
-		                        fmt_num(b[1], 32, json_object_get(e, "old_requests"), "-"), "old errors",
-		                        fmt_num(b[2], 32, json_object_get(e, "old_errors"), "-"), "old rate",
-		                        fmt_rate(b[3], 32, json_object_get(e, "old_errors"), json_object_get(e, "old_requests")),
-		                        "new requests", fmt_num(b[4], 32, json_object_get(e, "new_requests"), "-"),
-		                        "new errors", fmt_num(b[5], 32, json_object_get(e, "new_errors"), "-"), "new rate",
-		                        fmt_rate(b[6], 32, json_object_get(e, "new_errors"), json_object_get(e, "new_requests"))));
+		json_array_append_new(rows, json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s}", "minute from",
+		                                      fmt_dur(b[0], 32, json_object_get(e, "t"), "-"), "old requests",
+		                                      fmt_num(b[1], 32, json_object_get(e, "old_requests"), "-"), "old errors",
+		                                      fmt_num(b[2], 32, json_object_get(e, "old_errors"), "-"), "old rate",
+		                                      fmt_rate(b[3], 32, json_object_get(e, "old_errors"), json_object_get(e, "old_requests")),
+		                                      "new requests", fmt_num(b[4], 32, json_object_get(e, "new_requests"), "-"),
+		                                      "new errors", fmt_num(b[5], 32, json_object_get(e, "new_errors"), "-"), "new rate",
+		                                      fmt_rate(b[6], 32, json_object_get(e, "new_errors"), json_object_get(e, "new_requests"))));
 	}
 	printf("\nerrors per minute (POST /api/v1/errors), old and new side\n");
 	if (json_array_size(rows))

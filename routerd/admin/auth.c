@@ -13,6 +13,7 @@
 #include <strings.h>
 
 #include "config.h"
+#include "lib/err.h"
 
 #define SECRET_MAX 4096
 
@@ -29,24 +30,21 @@ static int read_secret(const char *file, char **out, size_t *len, char *err, siz
 	char *buf;
 	size_t n;
 
-	if (f == NULL) {
-		snprintf(err, errlen, "%s: error: cannot read secret: %s", file, strerror(errno));
-		return -1;
-	}
+	if (f == NULL)
+		return err_set(err, errlen, -errno, "%s: error: cannot read secret: %s", file, strerror(errno));
 	buf = malloc(SECRET_MAX + 1);
 	n = buf ? fread(buf, 1, SECRET_MAX + 1, f) : 0;
 	fclose(f);
 	if (buf == NULL || n > SECRET_MAX) {
 		free(buf);
-		snprintf(err, errlen, "%s: error: secret longer than %d bytes", file, SECRET_MAX);
-		return -1;
+		return err_set(err, errlen, buf == NULL ? -ENOMEM : -EINVAL, "%s: error: secret longer than %d bytes", file,
+		               SECRET_MAX);
 	}
 	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
 		n--;
 	if (n == 0) {
 		free(buf);
-		snprintf(err, errlen, "%s: error: the secret is empty", file);
-		return -1;
+		return err_set(err, errlen, -EINVAL, "%s: error: the secret is empty", file);
 	}
 	buf[n] = '\0';
 	*out = buf;
@@ -60,7 +58,7 @@ int auth_load(const struct cfg_http *cfg, struct auth **out, char *err, size_t e
 	int rc = 0;
 
 	if (a == NULL)
-		return -1;
+		return err_set(err, errlen, -ENOMEM, "out of memory");
 	a->kind = cfg->auth;
 	snprintf(a->header, sizeof(a->header), "%s", cfg->hmac_header ? cfg->hmac_header : "x-routerd-signature");
 	for (char *p = a->header; *p; p++)
@@ -77,7 +75,7 @@ int auth_load(const struct cfg_http *cfg, struct auth **out, char *err, size_t e
 			a->secret_len = strlen(cfg->basic_user) + 1 + pwlen;
 			a->secret = malloc(a->secret_len + 1);
 			if (a->secret == NULL)
-				rc = -1;
+				rc = err_set(err, errlen, -ENOMEM, "out of memory");
 			else
 				snprintf(a->secret, a->secret_len + 1, "%s:%s", cfg->basic_user, pw);
 			free(pw);
@@ -85,7 +83,7 @@ int auth_load(const struct cfg_http *cfg, struct auth **out, char *err, size_t e
 	}
 	if (rc < 0) {
 		auth_free(a);
-		return -1;
+		return rc;
 	}
 	*out = a;
 	return 0;

@@ -20,7 +20,7 @@ enum auth_result {
 };
 
 /* Read the secrets named in CFG (files; trailing newlines dropped).
- * Returns 0, or -1 with "file: error: reason" in ERR. */
+ * Returns 0, or -errno with "file: error: reason" in ERR. */
 int auth_load(const struct cfg_http *cfg, struct auth **out, char *err, size_t errlen);
 void auth_free(struct auth *a);
 

@@ -18,6 +18,7 @@
 #include "config.h"
 #include "admin/ctl.h"
 #include "admin/http.h"
+#include "admin/sigqueue.h"
 #include "lib/log.h"
 #include "switch/switching.h"
 #include "track/prop.h"
@@ -36,6 +37,7 @@ struct control {
 	struct http_server *http;
 	struct auth *auth;
 	struct switching *sw;
+	struct sigqueue *sigq; /* large webhook messages, applied in parts */
 	struct prop *prop; /* who asked for switched names, and what each flip did */
 	pthread_t tracker;      /* drains the workers' rings into prop */
 	int tracker_running;
@@ -46,19 +48,28 @@ struct control {
 	uint64_t http_count[7][11]; /* [endpoint][counted status code] */
 };
 
-enum endpoint { EP_ALERTMANAGER, EP_GRAFANA, EP_SIGNAL, EP_ERRORS, EP_METRICS, EP_HEALTH, EP_OTHER, EP__COUNT };
+enum endpoint {
+	EP_ALERTMANAGER,
+	EP_GRAFANA,
+	EP_SIGNAL,
+	EP_ERRORS,
+	EP_METRICS,
+	EP_HEALTH,
+	EP_OTHER,
+	EP__COUNT,
+};
 static const char *const endpoint_names[EP__COUNT] = { "alertmanager", "grafana", "signal", "errors",
 	                                               "metrics", "health", "other" };
 static const int counted_codes[] = { 200, 400, 401, 403, 404, 405, 413, 422, 431, 500, 503 };
 #define N_CODES (sizeof(counted_codes) / sizeof(counted_codes[0]))
 
-static const char *const qtype_names[QT__COUNT] = { "A",  "AAAA", "CNAME", "NS",  "SOA",  "MX",
-	                                            "TXT", "SRV",  "PTR",   "DS",  "ANY",  "other" };
+static const char *const qtype_names[QT__COUNT] = { "A", "AAAA", "CNAME", "NS", "SOA", "MX",
+	                                            "TXT", "SRV", "PTR", "DS", "ANY", "other" };
 
 static const char *rcode_name(int r)
 {
 	static const char *const names[] = { "NOERROR", "FORMERR", "SERVFAIL", "NXDOMAIN", "NOTIMP", "REFUSED" };
-	return r < 6 ? names[r] : r == 16 ? "BADVERS" : NULL;
+	return r < 6 ? names[r] : (r == 16 ? "BADVERS" : NULL);
 }
 
 static struct config *cfg_of(struct control *c)
@@ -79,7 +90,6 @@ static const struct view *view_now(void)
 {
 	return view_current();
 }
-
 
 
 
@@ -111,7 +121,7 @@ static json_t *cmd_status(struct control *c)
 	for (size_t i = 0; i < cfg->n_listen; i++)
 		json_array_append_new(listen, json_string(cfg->listen[i].text));
 	for (size_t i = 0; i < view_switch_count(v); i++)
-		origin += (view_switch_get(v, i) & VIEW_SEL_ORIGIN) != 0;
+		origin += view_sel_side(view_switch_get(v, i)) == SIDE_ORIGIN;
 	return ctl_ok(json_pack("{s:s,s:I,s:s,s:o,s:i,s:I,s:I,s:I,s:b,s:o}", "version", ROUTERD_VERSION, "uptime_s",
 	                        (json_int_t)(time(NULL) - c->started), "config", cfg->path, "listen", listen, "workers",
 	                        (int)cfg->workers, "zones", (json_int_t)view_zone_count(v), "switches",
@@ -189,7 +199,8 @@ static void metrics(struct control *c, FILE *f)
 
 	workers_stats(c->host.workers, &s);
 	fprintf(f, "# HELP routerd_build_info routerd version.\n# TYPE routerd_build_info gauge\n"
-	           "routerd_build_info{version=\"%s\"} 1\n", ROUTERD_VERSION);
+	           "routerd_build_info{version=\"%s\"} 1\n",
+	        ROUTERD_VERSION);
 	fprintf(f, "# HELP routerd_dns_queries_total DNS queries answered, by transport and type.\n"
 	           "# TYPE routerd_dns_queries_total counter\n");
 	for (int p = 0; p < 2; p++)
@@ -216,7 +227,7 @@ static void metrics(struct control *c, FILE *f)
 	        (unsigned long long)rrl_slipped, (unsigned long long)rrl_dropped);
 	fprintf(f, "# HELP routerd_switch_side 1 for the side a switch serves.\n# TYPE routerd_switch_side gauge\n");
 	for (size_t i = 0; i < view_switch_count(v); i++) {
-		unsigned origin = (view_switch_get(v, i) & VIEW_SEL_ORIGIN) != 0;
+		unsigned origin = view_sel_side(view_switch_get(v, i)) == SIDE_ORIGIN;
 		fprintf(f, "routerd_switch_side{switch=\"%s\",side=\"cdn\"} %u\n", view_switch_name(v, i), !origin);
 		fprintf(f, "routerd_switch_side{switch=\"%s\",side=\"origin\"} %u\n", view_switch_name(v, i), origin);
 	}
@@ -237,6 +248,8 @@ static void metrics(struct control *c, FILE *f)
 			if (c->http_count[e][i])
 				fprintf(f, "routerd_webhook_requests_total{endpoint=\"%s\",code=\"%d\"} %llu\n",
 				        endpoint_names[e], counted_codes[i], (unsigned long long)c->http_count[e][i]);
+	if (c->http != NULL)
+		http_metrics(c->http, f);
 }
 
 
@@ -283,21 +296,46 @@ static void webhook(struct control *c, enum endpoint ep, const struct http_reque
 		json_reply(resp, 200, json_pack("{s:s}", "status", "stored"));
 		return;
 	}
-	if (webhook_parse_signals(ep == EP_ALERTMANAGER ? SRC_ALERTMANAGER : ep == EP_GRAFANA ? SRC_GRAFANA : SRC_SIGNAL,
+	enum webhook_source src = ep == EP_ALERTMANAGER ? SRC_ALERTMANAGER : (ep == EP_GRAFANA ? SRC_GRAFANA : SRC_SIGNAL);
+	/* A large body is parsed off this thread, then applied in parts, in
+	 * order with the others (sigqueue.h). */
+	if (req->body_len > SIGQUEUE_PARSE_OFF && c->sigq != NULL) {
+		struct http_pending *p = http_defer(req);
+		if (p != NULL) {
+			resp->status = 0; /* counted when answered */
+			sigqueue_submit_body(c->sigq, p, ep, src, (const char *)req->body, req->body_len, &opts);
+			return;
+		}
+	}
+	if (webhook_parse_signals(src,
 	                          (const char *)req->body, req->body_len, &opts, &ev, &n, &ignored, err,
 	                          sizeof(err)) < 0) {
 		http_error(resp, 400, err);
 		return;
 	}
-	rc = switching_signals(c->sw, ev, n, err, sizeof(err));
+	size_t ops = 0;
+	rc = switching_signals_check(c->sw, ev, n, &ops, err, sizeof(err));
+	/* A large message (or any while one is applied) goes in parts, in
+	 * order, and is answered when done: other clients are served between. */
+	if (rc == 0 && (ops > SIGQUEUE_PART_OPS || sigqueue_busy(c->sigq)) && c->sigq != NULL) {
+		struct http_pending *p = http_defer(req);
+		if (p != NULL) {
+			resp->status = 0; /* counted when answered */
+			sigqueue_submit(c->sigq, p, ep, ev, n, ops, ignored);
+			return;
+		}
+	}
+	if (rc == 0)
+		rc = switching_signals_apply(c->sw, ev, n, err, sizeof(err));
 	free(ev);
 	if (rc == -ENOENT)
 		http_error(resp, 422, err);
 	else if (rc < 0)
 		http_error(resp, 500, err);
 	else
-		json_reply(resp, 200, json_pack("{s:s,s:I,s:I,s:i}", "status", "ok", "signals", (json_int_t)n, "ignored",
-		                                 (json_int_t)ignored, "flips", rc));
+		json_reply(resp, 200,
+		           json_pack("{s:s,s:I,s:I,s:i}", "status", "ok", "signals", (json_int_t)n, "ignored",
+		                     (json_int_t)ignored, "flips", rc));
 }
 
 /* ---- HTTP: the status page at GET / (status_page.c draws it) ---------------- */
@@ -397,6 +435,11 @@ static void route(struct control *c, enum endpoint ep, const struct http_request
 	webhook(c, ep, req, resp);
 }
 
+static void on_sigq_done(void *arg, int endpoint, int status)
+{
+	count_request(arg, (enum endpoint)endpoint, status);
+}
+
 static void on_http(void *ctx, const struct http_request *req, struct http_response *resp)
 {
 	struct control *c = ctx;
@@ -433,7 +476,7 @@ static void *tracker_main(void *arg)
 	return NULL;
 }
 
-static void on_flip(void *arg, uint32_t idx, int from, int to, uint32_t ttl_before)
+static void on_flip(void *arg, uint32_t idx, enum side from, enum side to, uint32_t ttl_before)
 {
 	struct control *c = arg;
 	prop_flip(c->prop, idx, now_ns(), from, to, ttl_before);
@@ -479,6 +522,7 @@ struct control *control_start(uv_loop_t *loop, const struct control_host *host, 
 	if (switching_open(&c->sw, loop, cfg, err, errlen) < 0)
 		goto fail;
 	switching_on_flip(c->sw, on_flip, c);
+	c->sigq = sigqueue_new(loop, c->sw, on_sigq_done, c);
 	c->ctl = ctl_start(loop, cfg->control_socket, cfg->control_mode, on_ctl, c, err, errlen);
 	if (c->ctl == NULL)
 		goto fail;
@@ -515,6 +559,7 @@ void control_stop(struct control *c)
 		pthread_join(c->tracker, NULL);
 	}
 	ctl_stop(c->ctl);
+	sigqueue_free(c->sigq);
 	http_stop(c->http);
 	switching_close(c->sw);
 	auth_free(c->auth);

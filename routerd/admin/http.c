@@ -13,6 +13,15 @@
 
 #define URL_MAX 2048
 #define FIELD_MAX 128
+/* Each connection reads into its own buffer of this size; bytes not yet
+ * parsed stay there while it is paused. */
+#define RX_SIZE 4096
+/* Backpressure: once more than this of a connection's responses is
+ * written but not yet taken (by the kernel, for a client that reads), no
+ * further request of it is parsed (checked after every response, so at
+ * most one response goes over) until all of it is taken; the client has
+ * request_timeout to read, or it is closed. */
+#define WRITE_HIGH (64u << 10)
 
 struct http_server {
 	uv_tcp_t listener;
@@ -22,10 +31,17 @@ struct http_server {
 	void *ctx;
 	char signature_header[FIELD_MAX];
 	uint32_t max_body, max_header, max_connections;
-	uint64_t idle_ms;
-	size_t n_conns;
+	uint64_t idle_ms, request_ms;
+	size_t n_conns;  /* allocated, closing ones included */
+	size_t n_open;   /* not closing: what max_connections counts */
+	uint64_t evicted; /* connections closed to make room */
+	uint64_t timed_out; /* connections closed at a deadline */
 	struct conn *conns;   /* every open connection */
 	int closing, listener_closed;
+};
+
+struct http_pending {
+	struct conn *c; /* NULL once the connection closed */
 };
 
 struct conn {
@@ -48,6 +64,17 @@ struct conn {
 	size_t body_len, body_cap;
 	int reject;          /* an HTTP status to answer with instead */
 	int closing, handles;
+	/* Deadlines: a request must arrive whole within request_timeout of its
+	 * first byte (and with no silence longer than idle_timeout); an idle
+	 * keep-alive connection goes after idle_timeout; a paused one
+	 * (responses unread) after request_timeout. */
+	enum { C_IDLE, C_REQUEST, C_PAUSED, C_DEFERRED } phase;
+	struct http_pending *pending; /* a deferred request being worked on */
+	int keep_alive;               /* of the deferred request */
+	uint64_t phase_start; /* loop time the phase began: who is evicted first */
+	size_t out_bytes;     /* responses written but not yet taken by the client */
+	size_t rx_off, rx_len; /* unparsed bytes in rx, kept while paused */
+	char rx[RX_SIZE];
 };
 
 static const char *reason(int status)
@@ -142,6 +169,11 @@ static void conn_close(struct conn *c)
 	if (c->closing)
 		return;
 	c->closing = 1;
+	c->srv->n_open--;
+	if (c->pending != NULL) {
+		c->pending->c = NULL;
+		c->pending = NULL;
+	}
 	uv_close((uv_handle_t *)&c->idle, on_handle_closed);
 	uv_close((uv_handle_t *)&c->handle, on_handle_closed);
 }
@@ -150,14 +182,31 @@ struct wreq {
 	uv_write_t req;
 	struct conn *conn;
 	int close_after;
+	size_t len;
 	char data[];
 };
+
+static void resume(struct conn *c);
+
+static void set_phase(struct conn *c, int phase)
+{
+	struct http_server *s = c->srv;
+	if (c->closing)
+		return;
+	c->phase = phase;
+	c->phase_start = uv_now(s->loop);
+	uv_timer_start(&c->idle, c->idle.timer_cb, phase == C_IDLE ? s->idle_ms : s->request_ms, 0);
+}
 
 static void on_written(uv_write_t *req, int status)
 {
 	struct wreq *w = (struct wreq *)req;
+	struct conn *c = w->conn;
+	c->out_bytes -= w->len;
 	if (status < 0 || w->close_after)
-		conn_close(w->conn);
+		conn_close(c);
+	else if (!c->closing && c->phase == C_PAUSED && c->out_bytes == 0)
+		resume(c);
 	free(w);
 }
 
@@ -175,6 +224,7 @@ static void send_response(struct conn *c, struct http_response *r, int keep_aliv
 	}
 	w->conn = c;
 	w->close_after = !keep_alive;
+	w->len = (size_t)hl + r->body_len;
 	memcpy(w->data, head, (size_t)hl);
 	if (r->body_len)
 		memcpy(w->data + hl, r->body, r->body_len);
@@ -182,7 +232,9 @@ static void send_response(struct conn *c, struct http_response *r, int keep_aliv
 	if (uv_write(&w->req, (uv_stream_t *)&c->handle, &b, 1, on_written) < 0) {
 		free(w);
 		conn_close(c);
+		return;
 	}
+	c->out_bytes += w->len;
 }
 
 static int grow_append(char **buf, size_t *len, const char *at, size_t n)
@@ -209,7 +261,11 @@ static int count_header(struct conn *c, size_t n)
 
 static int on_message_begin(llhttp_t *p)
 {
-	reset_request(p->data);
+	struct conn *c = p->data;
+	reset_request(c);
+	/* The first byte of a request starts its deadline; later bytes do
+	 * not move it, so a client trickling bytes cannot hold the slot. */
+	set_phase(c, C_REQUEST);
 	return 0;
 }
 
@@ -322,45 +378,171 @@ static int on_message_complete(llhttp_t *p)
 	req.body = c->body;
 	req.body_len = c->body_len;
 	req.peer = c->peer;
+	req.conn = c;
 	resp.status = 500;
 	c->srv->handler(c->srv->ctx, &req, &resp);
+	if (c->pending != NULL) {
+		/* Answered later (http_finish): parse nothing more until then. */
+		free(resp.body);
+		c->keep_alive = llhttp_should_keep_alive(p);
+		c->phase = C_DEFERRED;
+		c->phase_start = uv_now(c->srv->loop);
+		uv_timer_stop(&c->idle);
+		return HPE_PAUSED;
+	}
+	log_debug("http: %s %s: %d, %zu bytes in, %zu out", req.method, req.path, resp.status, req.body_len,
+	          resp.body_len);
 	send_response(c, &resp, llhttp_should_keep_alive(p));
 	free(resp.body);
+	if (c->closing)
+		return 0;
+	/* A client that does not read its responses gets nothing more
+	 * parsed until it does (pipelined requests wait in rx). */
+	if (c->out_bytes > WRITE_HIGH) {
+		set_phase(c, C_PAUSED);
+		return HPE_PAUSED;
+	}
+	set_phase(c, C_IDLE);
 	return 0;
 }
 
 static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
 {
-	(void)h;
-	buf->base = malloc(suggested);
-	buf->len = buf->base ? suggested : 0;
+	struct conn *c = h->data;
+	(void)suggested;
+	/* Reading only happens with nothing left unparsed. */
+	buf->base = c->rx;
+	buf->len = sizeof(c->rx);
 }
+
+/* Parse LEN bytes at c->rx + OFF; keep what is left when a request pauses. */
+static void parse(struct conn *c, size_t off, size_t len)
+{
+	llhttp_errno_t e = llhttp_execute(&c->parser, c->rx + off, len);
+
+	if (c->closing)
+		return;
+	if (e == HPE_PAUSED) {
+		const char *pos = llhttp_get_error_pos(&c->parser);
+		size_t used = pos != NULL ? (size_t)(pos - (c->rx + off)) : len;
+		c->rx_off = off + used;
+		c->rx_len = len - used;
+		uv_read_stop((uv_stream_t *)&c->handle);
+		return;
+	}
+	c->rx_off = c->rx_len = 0;
+	if (e != HPE_OK) {
+		struct http_response r = { 0 };
+		http_error(&r, c->reject ? c->reject : 400,
+		           c->reject == 413 ? "body too large" :
+		           c->reject == 431 ? "request headers too large" : llhttp_get_error_reason(&c->parser));
+		uv_read_stop((uv_stream_t *)&c->handle);
+		send_response(c, &r, 0);
+		free(r.body);
+	}
+}
+
+static void on_idle(uv_timer_t *t);
 
 static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
 {
 	struct conn *c = s->data;
+	(void)buf;
 
 	if (nread > 0 && !c->closing) {
-		llhttp_errno_t e = llhttp_execute(&c->parser, buf->base, (size_t)nread);
-		uv_timer_again(&c->idle);
-		if (e != HPE_OK) {
-			struct http_response r = { 0 };
-			http_error(&r, c->reject ? c->reject : 400,
-			           c->reject == 413 ? "body too large" :
-			           c->reject == 431 ? "request headers too large" : llhttp_get_error_reason(&c->parser));
-			uv_read_stop(s);
-			send_response(c, &r, 0);
-			free(r.body);
+		parse(c, 0, (size_t)nread);
+		/* Mid-request, silence longer than idle_timeout ends it too;
+		 * bytes never carry it past request_timeout from the first. */
+		if (!c->closing && c->phase == C_REQUEST) {
+			uint64_t now = uv_now(c->srv->loop), end = c->phase_start + c->srv->request_ms;
+			uint64_t left = end > now ? end - now : 1;
+			uv_timer_start(&c->idle, on_idle, left < c->srv->idle_ms ? left : c->srv->idle_ms, 0);
 		}
 	} else if (nread < 0) {
 		conn_close(c);
 	}
-	free(buf->base);
+}
+
+/* The client read its responses: parse what waited, then read again. */
+static void resume(struct conn *c)
+{
+	llhttp_resume(&c->parser);
+	set_phase(c, c->rx_len > 0 ? C_REQUEST : C_IDLE);
+	if (c->rx_len > 0)
+		parse(c, c->rx_off, c->rx_len);
+	if (!c->closing && c->phase != C_PAUSED && llhttp_get_errno(&c->parser) == HPE_OK)
+		uv_read_start((uv_stream_t *)&c->handle, on_alloc, on_read);
+}
+
+struct http_pending *http_defer(const struct http_request *req)
+{
+	struct conn *c = req->conn;
+	struct http_pending *p;
+
+	if (c == NULL || c->pending != NULL || (p = calloc(1, sizeof(*p))) == NULL)
+		return NULL;
+	p->c = c;
+	c->pending = p;
+	return p;
+}
+
+void http_finish(struct http_pending *p, struct http_response *resp)
+{
+	struct conn *c = p->c;
+
+	free(p);
+	if (c == NULL) {
+		free(resp->body);
+		return;
+	}
+	c->pending = NULL;
+	send_response(c, resp, c->keep_alive);
+	free(resp->body);
+	resp->body = NULL;
+	if (c->closing)
+		return;
+	if (c->out_bytes > WRITE_HIGH) {
+		set_phase(c, C_PAUSED); /* on_written resumes */
+		return;
+	}
+	resume(c);
+}
+
+/* Full: close the connection that has waited longest in its phase (idle
+ * keep-alive, trickling a request, or not reading its responses). A
+ * webhook sends its request at once and is answered in the same turn,
+ * so it is never the one chosen, and slow clients cannot hold the slots. */
+static int evict_one(struct http_server *s, struct conn *except)
+{
+	struct conn *victim = NULL;
+	for (struct conn *c = s->conns; c != NULL; c = c->next)
+		if (!c->closing && c != except && c->phase != C_DEFERRED &&
+		    (victim == NULL || c->phase_start < victim->phase_start))
+			victim = c;
+	if (victim == NULL)
+		return -1;
+	s->evicted++;
+	conn_close(victim);
+	return 0;
 }
 
 static void on_idle(uv_timer_t *t)
 {
-	conn_close(t->data);
+	struct conn *c = t->data;
+	c->srv->timed_out++;
+	conn_close(c);
+}
+
+void http_metrics(const struct http_server *s, FILE *f)
+{
+	fprintf(f, "# HELP routerd_http_connections Open HTTP connections.\n# TYPE routerd_http_connections gauge\n"
+	           "routerd_http_connections %zu\n", s->n_open);
+	fprintf(f, "# HELP routerd_http_evicted_total HTTP connections closed to make room for a new one "
+	           "(the one waiting longest).\n# TYPE routerd_http_evicted_total counter\n"
+	           "routerd_http_evicted_total %llu\n", (unsigned long long)s->evicted);
+	fprintf(f, "# HELP routerd_http_timeouts_total HTTP connections closed at a deadline (idle_timeout, "
+	           "request_timeout).\n# TYPE routerd_http_timeouts_total counter\n"
+	           "routerd_http_timeouts_total %llu\n", (unsigned long long)s->timed_out);
 }
 
 static void on_connection(uv_stream_t *server, int status)
@@ -377,6 +559,7 @@ static void on_connection(uv_stream_t *server, int status)
 	c->srv = s;
 	c->handles = 2;
 	s->n_conns++;
+	s->n_open++;
 	c->next = s->conns;
 	if (s->conns)
 		s->conns->prev = c;
@@ -391,8 +574,10 @@ static void on_connection(uv_stream_t *server, int status)
 	uv_tcp_getpeername(&c->handle, (struct sockaddr *)&c->peer, &len);
 	llhttp_init(&c->parser, HTTP_REQUEST, &s->settings);
 	c->parser.data = c;
-	uv_timer_start(&c->idle, on_idle, s->idle_ms, s->idle_ms);
-	if (s->n_conns > s->max_connections) {
+	uv_timer_start(&c->idle, on_idle, s->idle_ms, 0);
+	c->phase = C_IDLE;
+	c->phase_start = uv_now(s->loop);
+	if (s->n_open > s->max_connections && evict_one(s, c) < 0) {
 		/* Over the limit: say so and hang up, rather than leave it waiting. */
 		struct http_response r = { 0 };
 		http_error(&r, 503, "too many connections");
@@ -420,6 +605,7 @@ struct http_server *http_start(uv_loop_t *loop, const struct cfg_http *cfg, cons
 	s->max_header = cfg->max_header;
 	s->max_connections = cfg->max_connections;
 	s->idle_ms = (uint64_t)cfg->idle_timeout * 1000;
+	s->request_ms = (uint64_t)(cfg->request_timeout ? cfg->request_timeout : 10) * 1000;
 	snprintf(s->signature_header, sizeof(s->signature_header), "%s",
 	         signature_header ? signature_header : "x-routerd-signature");
 	llhttp_settings_init(&s->settings);

@@ -10,11 +10,13 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <sys/socket.h>
 #include <uv.h>
 
 struct cfg_http;
 struct http_server;
+struct http_pending;
 
 struct http_request {
 	const char *method;        /* "GET", "POST", ... */
@@ -25,6 +27,7 @@ struct http_request {
 	const uint8_t *body;
 	size_t body_len;
 	struct sockaddr_storage peer;
+	void *conn; /* the connection (http_defer) */
 };
 
 struct http_response {
@@ -46,6 +49,20 @@ struct http_server *http_start(uv_loop_t *loop, const struct cfg_http *cfg, cons
 
 /* Close the listener and every connection; frees once the loop runs. */
 void http_stop(struct http_server *s);
+
+/*
+ * From a handler: answer REQ later, with http_finish(), instead of from
+ * RESP now (leave RESP untouched). No further request of that connection
+ * is read or parsed in the meantime, and no deadline runs.
+ */
+struct http_pending *http_defer(const struct http_request *req);
+/* Send RESP (its body is freed) for a deferred request and free P; if the
+ * connection closed meanwhile, only free. */
+void http_finish(struct http_pending *p, struct http_response *resp);
+
+/* Prometheus lines: connections open, evicted to make room, closed at a
+ * deadline. */
+void http_metrics(const struct http_server *s, FILE *f);
 
 /* Fill RESP with a JSON error body {"error": MESSAGE} and STATUS. */
 void http_error(struct http_response *resp, int status, const char *message);

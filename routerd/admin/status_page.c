@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "config.h"
+#include "lib/side.h"
 #include "switch/state.h"
 #include "admin/svg.h"
 
@@ -17,6 +18,7 @@
  * the flips (a flip is decided in seconds, its propagation in minutes). */
 #define REFRESH_S 30
 
+/* clang-format off */
 static const char *const css =
 	"body{font-family:'DejaVu Sans',Helvetica,Arial,sans-serif;font-size:14px;color:#222;margin:20px;background:#fafafa}"
 	"h1{font-size:22px;margin:0 0 4px}h2{font-size:17px;margin:24px 0 8px}"
@@ -35,6 +37,7 @@ static const char *const css =
 	".nums td{border:none;padding:2px 12px 2px 0}"
 	"figure{margin:8px 0}figure svg{max-width:100%;height:auto;border:1px solid #ddd}"
 	".noflip{color:#666}";
+/* clang-format on */
 
 static const char *jstr(const json_t *o, const char *key)
 {
@@ -112,18 +115,24 @@ static void put_answer(FILE *f, const json_t *a, const char *side)
 		fputs(side, f);
 }
 
+/* The side a row of `routerctl list` serves. */
+static enum side row_side(const json_t *row)
+{
+	enum side side = SIDE_CDN;
+	side_parse(jstr(row, "side"), &side);
+	return side;
+}
+
 static int notable(const json_t *row)
 {
-	const char *side = jstr(row, "side");
-	return (side != NULL && strcmp(side, "origin") == 0) || json_is_true(json_object_get(row, "pinned")) ||
+	return row_side(row) == SIDE_ORIGIN || json_is_true(json_object_get(row, "pinned")) ||
 	       json_is_true(json_object_get(row, "armed")) || json_is_true(json_object_get(row, "held_by_brake")) ||
 	       json_array_size(json_object_get(row, "down")) > 0;
 }
 
 static void switch_row(FILE *f, const json_t *row)
 {
-	static const char *const sides[2] = { "cdn", "origin" };
-	const char *name = jstr(row, "switch"), *side = jstr(row, "side"), *cause = jstr(row, "cause");
+	const char *name = jstr(row, "switch"), *cause = jstr(row, "cause");
 	const json_t *pin = json_object_get(row, "pin"), *down = json_object_get(row, "down");
 	double v;
 	char t[40];
@@ -131,16 +140,17 @@ static void switch_row(FILE *f, const json_t *row)
 	fputs("<tr><td class=\"name\">", f);
 	svg_escape(f, name ? name : "?");
 	fputs("</td>", f);
-	for (int k = 0; k < 2; k++) {
-		int active = side != NULL && strcmp(side, sides[k]) == 0, is_down = has_string(down, sides[k]);
+	for (int k = 0; k < SIDE_COUNT; k++) {
+		const char *sname = side_name((enum side)k);
+		int active = jstr(row, "side") != NULL && row_side(row) == (enum side)k, is_down = has_string(down, sname);
 		char key[32];
-		fprintf(f, "<td class=\"side %s%s%s\">", sides[k], active ? " active" : "", is_down ? " down" : "");
+		fprintf(f, "<td class=\"side %s%s%s\">", sname, active ? " active" : "", is_down ? " down" : "");
 		if (active)
 			fputs("<span class=\"tag on\">serving</span> ", f);
 		if (is_down)
 			fputs("<span class=\"tag down\">down</span> ", f);
-		snprintf(key, sizeof(key), "%s_answer", sides[k]);
-		put_answer(f, json_object_get(row, key), sides[k]);
+		snprintf(key, sizeof(key), "%s_answer", sname);
+		put_answer(f, json_object_get(row, key), sname);
 		fputs("</td>", f);
 	}
 	fputs("<td>", f);
@@ -182,8 +192,7 @@ static void switch_table(FILE *f, const json_t *rows)
 	json_t *row;
 
 	json_array_foreach(rows, i, row) {
-		const char *side = jstr(row, "side");
-		counts[side != NULL && strcmp(side, "origin") == 0]++;
+		counts[row_side(row)]++;
 		counts[2] += json_is_true(json_object_get(row, "pinned"));
 		counts[3] += json_is_true(json_object_get(row, "armed"));
 	}

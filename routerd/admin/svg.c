@@ -33,7 +33,12 @@
 #define C_NEWERR "#9467bd"
 #define C_BELOW "#ff7f0e"
 
-enum { F_LO = 1, F_EX = 2, F_UP = 4, F_RF = 8 };
+enum {
+	F_LO = 1,
+	F_EX = 2,
+	F_UP = 4,
+	F_RF = 8,
+};
 
 struct pt {
 	double t, v[4]; /* lower, expected, upper, refetched */
@@ -57,7 +62,7 @@ struct frame {
 
 static double clamp(double v, double lo, double hi)
 {
-	return v < lo ? lo : v > hi ? hi : v;
+	return v < lo ? lo : (v > hi ? hi : v);
 }
 
 static double xpos(const struct frame *fr, double t)
@@ -318,8 +323,8 @@ static void headline(FILE *f, const json_t *r)
 
 static void axes(FILE *f, const struct frame *fr)
 {
-	static const double ticks[] = { 0,    1,    2,     5,     10,    20,    30,     60,     120,    300,   600,
-		                        1200, 1800, 3600,  7200,  14400, 21600, 43200,  86400,  172800, 345600, 604800 };
+	static const double ticks[] = { 0, 1, 2, 5, 10, 20, 30, 60, 120, 300, 600,
+		                        1200, 1800, 3600, 7200, 14400, 21600, 43200, 86400, 172800, 345600, 604800 };
 	double last = -1e9;
 	char d[32];
 

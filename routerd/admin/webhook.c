@@ -2,11 +2,15 @@
 /* webhook.c -- see webhook.h. */
 #include "admin/webhook.h"
 
+#include <errno.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+
+#include "lib/err.h"
+#include "lib/hash.h"
 
 #define LABEL_SWITCH "routerd_switch"
 #define LABEL_TARGET "routerd_target"
@@ -14,41 +18,35 @@
  * hundred alerts; anything larger is a misconfigured route. */
 #define ALERTS_MAX 10000
 
+/* The body is refused: FMT with ARG in ERR, -EINVAL (lib/err.h). */
 static int fail(char *err, size_t errlen, const char *fmt, const char *arg)
 {
 	snprintf(err, errlen, fmt, arg);
-	return -1;
+	return -EINVAL;
 }
 
 static int copy_str(char *dst, size_t cap, const char *src)
 {
 	size_t n = strlen(src);
 	if (n >= cap)
-		return -1;
+		return -ENAMETOOLONG;
 	memcpy(dst, src, n + 1);
 	return 0;
 }
 
-static int parse_side(const char *text, int *side)
-{
-	if (strcasecmp(text, "cdn") == 0)
-		*side = 0;
-	else if (strcasecmp(text, "origin") == 0)
-		*side = 1;
-	else
-		return -1;
-	return 0;
-}
+/* The start of the labels hash. Not FNV's offset basis (it is a digit
+ * short), but the ids it made are in journals and in Alertmanager's
+ * memory of what it sent: a "resolved" must find its "firing" across
+ * releases (test/integration/signal-ids), so it stays. */
+#define LABELS_HASH_SEED 1469598103934665603ull
 
 /* Without a fingerprint (hand-written payloads), the sorted label set is
  * the alert's identity, as Alertmanager defines it. */
 static void labels_fingerprint(json_t *labels, char *out, size_t cap)
 {
 	char *dump = json_dumps(labels, JSON_SORT_KEYS | JSON_COMPACT);
-	unsigned long long h = 1469598103934665603ull;
-	for (const char *p = dump ? dump : ""; *p; p++)
-		h = (h ^ (unsigned char)*p) * 1099511628211ull;
-	snprintf(out, cap, "labels-%016llx", h);
+	const char *text = dump ? dump : "";
+	snprintf(out, cap, "labels-%016llx", (unsigned long long)hash_bytes(LABELS_HASH_SEED, text, strlen(text)));
 	free(dump);
 }
 
@@ -79,7 +77,7 @@ static int parse_alert(json_t *alert, enum webhook_source src, const struct webh
 	if (copy_str(ev->target, sizeof(ev->target), sw) < 0 || sw[0] == '\0')
 		return fail(err, errlen, "%s", "routerd_switch label empty or too long");
 	target = opt_string(labels, LABEL_TARGET);
-	if (target != NULL && parse_side(target, &ev->side) < 0)
+	if (target != NULL && side_parse_anycase(target, &ev->side) < 0)
 		return fail(err, errlen, "routerd_target must be cdn or origin, not \"%s\"", target);
 	fp = opt_string(alert, "fingerprint");
 	if (fp != NULL && fp[0] != '\0') {
@@ -118,13 +116,13 @@ static int parse_alert_group(json_t *root, enum webhook_source src, const struct
 		return fail(err, errlen, "%s", "too many alerts in one notification");
 	ev = calloc(count ? count : 1, sizeof(*ev));
 	if (ev == NULL)
-		return fail(err, errlen, "%s", "out of memory");
+		return err_set(err, errlen, -ENOMEM, "out of memory");
 	*n = 0;
 	for (size_t i = 0; i < count; i++) {
 		int rc = parse_alert(json_array_get(alerts, i), src, o, &ev[*n], err, errlen);
 		if (rc < 0) {
 			free(ev);
-			return -1;
+			return rc;
 		}
 		if (rc == 0)
 			(*ignored)++;
@@ -140,26 +138,26 @@ static int parse_signal(json_t *root, struct signal_event **out, size_t *n, char
 	const char *status = opt_string(root, "status"), *id = opt_string(root, "id");
 	const char *reason = opt_string(root, "reason");
 	struct signal_event *ev;
-	int side = 0;
+	enum side side = SIDE_CDN;
 
 	if (sw == NULL || sw[0] == '\0')
 		return fail(err, errlen, "%s", "\"switch\" (string) is required");
 	if (status == NULL || (strcmp(status, "down") != 0 && strcmp(status, "up") != 0))
 		return fail(err, errlen, "%s", "\"status\" must be \"down\" or \"up\"");
-	if (target != NULL && parse_side(target, &side) < 0)
+	if (target != NULL && side_parse_anycase(target, &side) < 0)
 		return fail(err, errlen, "\"target\" must be cdn or origin, not \"%s\"", target);
 	if (json_object_get(root, "target") != NULL && target == NULL)
 		return fail(err, errlen, "%s", "\"target\" must be a string");
 	ev = calloc(1, sizeof(*ev));
 	if (ev == NULL)
-		return fail(err, errlen, "%s", "out of memory");
+		return err_set(err, errlen, -ENOMEM, "out of memory");
 	ev->source = SRC_SIGNAL;
 	ev->side = side;
 	ev->kind = strcmp(status, "down") == 0 ? SIG_DOWN : SIG_UP;
 	snprintf(ev->reason, sizeof(ev->reason), "%s", reason ? reason : "signal");
 	/* Without an id, one signal per (switch, side): a repeat is the same signal. */
 	if (copy_str(ev->target, sizeof(ev->target), sw) < 0 ||
-	    snprintf(ev->id, sizeof(ev->id), "%s", id ? id : (side ? "origin" : "cdn")) >= (int)sizeof(ev->id)) {
+	    snprintf(ev->id, sizeof(ev->id), "%s", id ? id : side_name(side)) >= (int)sizeof(ev->id)) {
 		free(ev);
 		return fail(err, errlen, "%s", "\"switch\" or \"id\" too long");
 	}
@@ -178,10 +176,9 @@ int webhook_parse_signals(enum webhook_source source, const char *body, size_t l
 	*out = NULL;
 	*n = 0;
 	*ignored = 0;
-	if (root == NULL) {
-		snprintf(err, errlen, "malformed JSON at line %d column %d: %s", jerr.line, jerr.column, jerr.text);
-		return -1;
-	}
+	if (root == NULL)
+		return err_set(err, errlen, -EINVAL, "malformed JSON at line %d column %d: %s", jerr.line, jerr.column,
+		               jerr.text);
 	if (!json_is_object(root))
 		rc = fail(err, errlen, "%s", "the body must be a JSON object");
 	else if (source == SRC_SIGNAL)
@@ -211,19 +208,18 @@ int webhook_parse_errors(const char *body, size_t len, struct error_report *out,
 	json_error_t jerr;
 	json_t *root = json_loadb(body, len, JSON_REJECT_DUPLICATES, &jerr), *w;
 	const char *sw, *target;
-	int rc = -1;
+	int rc = -EINVAL;
 
 	memset(out, 0, sizeof(*out));
-	if (root == NULL) {
-		snprintf(err, errlen, "malformed JSON at line %d column %d: %s", jerr.line, jerr.column, jerr.text);
-		return -1;
-	}
+	if (root == NULL)
+		return err_set(err, errlen, -EINVAL, "malformed JSON at line %d column %d: %s", jerr.line, jerr.column,
+		               jerr.text);
 	sw = opt_string(root, "switch");
 	target = opt_string(root, "target");
 	w = json_object_get(root, "window_s");
 	if (!json_is_object(root) || sw == NULL || sw[0] == '\0' || copy_str(out->target, sizeof(out->target), sw) < 0)
 		fail(err, errlen, "%s", "\"switch\" (string) is required");
-	else if (target == NULL || parse_side(target, &out->side) < 0)
+	else if (target == NULL || side_parse_anycase(target, &out->side) < 0)
 		fail(err, errlen, "%s", "\"target\" must be cdn or origin");
 	else if (w != NULL && (!json_is_integer(w) || json_integer_value(w) < 1 || json_integer_value(w) > 86400))
 		fail(err, errlen, "%s", "\"window_s\" must be an integer from 1 to 86400");

@@ -11,7 +11,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
-enum webhook_source { SRC_ALERTMANAGER = 0, SRC_GRAFANA, SRC_SIGNAL };
+#include "lib/side.h"
+
+enum webhook_source {
+	SRC_ALERTMANAGER = 0,
+	SRC_GRAFANA,
+	SRC_SIGNAL,
+};
 
 enum signal_kind {
 	SIG_DOWN,       /* the named side is failing */
@@ -23,7 +29,7 @@ enum signal_kind {
 struct signal_event {
 	enum webhook_source source;
 	enum signal_kind kind;
-	int side;             /* the unhealthy side: 0 cdn, 1 origin */
+	enum side side;       /* the unhealthy side */
 	char id[160];         /* fingerprint, or the caller's id */
 	char target[256];     /* switch name or glob (label routerd_switch) */
 	char reason[256];     /* alertname / summary, for history */
@@ -31,7 +37,7 @@ struct signal_event {
 
 struct error_report {
 	char target[256]; /* switch name */
-	int side;         /* 0 cdn, 1 origin */
+	enum side side;
 	uint32_t window_s;
 	uint64_t requests, errors;
 };
@@ -45,14 +51,14 @@ struct webhook_opts {
 /*
  * Parse BODY (LEN bytes) from SOURCE into *OUT (N events, free() it).
  * Alerts without a routerd_switch label are skipped and counted in
- * *IGNORED. Returns 0, or -1 with a reason in ERR (malformed JSON, a wrong
+ * *IGNORED. Returns 0, or -EINVAL with a reason in ERR (malformed JSON, a wrong
  * type, a bad routerd_target): the whole body is then rejected.
  */
 int webhook_parse_signals(enum webhook_source source, const char *body, size_t len, const struct webhook_opts *o,
                           struct signal_event **out, size_t *n, size_t *ignored, char *err, size_t errlen);
 
 /* Parse one /api/v1/errors report. Counts must be sane: errors <= requests,
- * both below 2^53, window 1 s to 1 day. Returns 0 or -1 with ERR. */
+ * both below 2^53, window 1 s to 1 day. Returns 0 or -EINVAL with ERR. */
 int webhook_parse_errors(const char *body, size_t len, struct error_report *out, char *err, size_t errlen);
 
 #endif

@@ -19,6 +19,7 @@
 
 /* RFC 8914 4: why a query was refused. */
 #define EDE_NONE -1
+#define EDE_OTHER 0
 #define EDE_PROHIBITED 18
 #define EDE_NOT_AUTHORITATIVE 20
 #define EDE_NOT_SUPPORTED 21
@@ -42,15 +43,6 @@ static enum answer_qtype_bucket bucket(uint16_t qtype)
 	}
 }
 
-static const struct blob *find_type(const struct answers *a, uint16_t qtype)
-{
-	/* A node has a handful of types: a linear scan beats a search. */
-	for (uint16_t i = 0; i < a->n_types; i++)
-		if (a->types[i].type == qtype)
-			return a->types[i].blob;
-	return a->other;
-}
-
 static void record(const struct view *v, const struct node *n, unsigned sel, const struct wire_query *q,
                    const struct sockaddr *peer, struct answer_ctx *ctx)
 {
@@ -68,7 +60,7 @@ static void record(const struct view *v, const struct node *n, unsigned sel, con
 	o.time_ns = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 	o.switch_id = (uint32_t)n->sw;
 	o.qtype = q->qtype;
-	o.side = (uint8_t)(sel & VIEW_SEL_ORIGIN);
+	o.side = (uint8_t)view_sel_side(sel);
 	o.ecs_family = q->ecs_family;
 	o.ecs_prefix = q->ecs_prefix;
 	memcpy(o.ecs_addr, q->ecs_addr, sizeof(o.ecs_addr));
@@ -101,28 +93,31 @@ static const struct blob *node_blob(const struct view *v, const struct node *n, 
 	a = &n->ans[sel];
 	if (q->qtype == TYPE_ANY)
 		return proto == ANSWER_TCP ? a->any_tcp : a->any_udp;
-	return find_type(a, q->qtype);
+	return answers_find(a, q->qtype);
 }
 
-/* Find the blob for the query; NULL means no zone of ours holds the name. */
-static const struct blob *lookup(const struct view *v, const struct wire_query *q, enum answer_proto proto,
-                                 const struct sockaddr *peer, struct answer_ctx *ctx)
+/* Find the blob for the query; NULL means no zone of ours holds the name.
+ * Below a DNAME, *DNAME is set to its owner and the blob is its DNAME RRset. */
+/* Inlined (as put_blob): the fast path stays one function, as before DNAME. */
+static inline __attribute__((always_inline)) const struct blob *
+lookup(const struct view *v, const struct wire_query *q, enum answer_proto proto, const struct sockaddr *peer,
+       struct answer_ctx *ctx, const struct node **dname)
 {
-	const struct node *n = view_lookup(v, q->lname, q->qname_len);
+	struct walk w = view_walk(v, q->lname, q->qname_len);
 
-	if (n != NULL)
-		return node_blob(v, n, q, proto, peer, ctx);
-	/* The closest encloser (RFC 4592 3.3.1): strip labels until a name exists. */
-	for (unsigned i = 1; i <= q->nlabels; i++) {
-		unsigned off = i < q->nlabels ? q->label_off[i] : q->qname_len - 1u;
-		const struct node *ce = view_lookup(v, q->lname + off, q->qname_len - off);
-		if (ce == NULL)
-			continue;
-		if (ce->cut != NULL)
-			return ce->cut->referral;
-		if (ce->wild != NULL)
-			return node_blob(v, ce->wild, q, proto, peer, ctx);
-		return ce->zone->nxdomain;
+	switch (w.kind) {
+	case WALK_NODE:
+	case WALK_WILD:
+		return node_blob(v, w.node, q, proto, peer, ctx);
+	case WALK_REFERRAL:
+		return w.node->referral;
+	case WALK_NX:
+		return w.node->zone->nxdomain;
+	case WALK_DNAME:
+		*dname = w.node;
+		return w.node->referral;
+	case WALK_NONE:
+		break;
 	}
 	return NULL;
 }
@@ -133,7 +128,7 @@ static size_t put_opt(uint8_t *p, const struct view *v, const struct wire_query 
 	wire_put16(p + 1, TYPE_OPT);
 	wire_put16(p + 3, v->udp_payload_max);
 	p[5] = (uint8_t)(rcode >> 4); /* RFC 6891 6.1.3: upper 8 bits of the rcode */
-	p[6] = 0;                     /* version 0 */
+	p[6] = 0; /* version 0 */
 	p[7] = q->edns_do ? 0x80 : 0; /* RFC 3225 3: DO is copied */
 	p[8] = 0;
 	if (ede == EDE_NONE) {
@@ -147,7 +142,8 @@ static size_t put_opt(uint8_t *p, const struct view *v, const struct wire_query 
 	return OPT_LEN + EDE_LEN;
 }
 
-static void put_header(uint8_t *out, const struct wire_query *q, unsigned rcode, int aa, int tc, const uint16_t count[4])
+static inline void put_header(uint8_t *out, const struct wire_query *q, unsigned rcode, int aa, int tc,
+                              const uint16_t count[4])
 {
 	wire_put16(out, q->id);
 	/* QR, the opcode as asked, AA, TC, and RD copied (RFC 1035 4.1.1). CD
@@ -179,14 +175,256 @@ static size_t error_response(const struct view *v, const uint8_t *qpkt, const st
 	return len;
 }
 
+/* Copy B after the question (at LEN) into OUT, whole RRsets only, within
+ * AVAIL bytes; patch its pointers for the query name's length and its
+ * serial. Adds to COUNT[1..3]; returns the bytes written, *TC set when an
+ * answer or authority RRset had to be left out (RFC 2181 9). */
+static inline __attribute__((always_inline)) size_t put_blob(uint8_t *out, size_t len, const struct blob *b,
+                                                              const struct wire_query *q, size_t avail,
+                                                              uint16_t count[4], int *tc)
+{
+	uint16_t add[3] = { b->count[0], b->count[1], b->count[2] };
+	size_t cut = b->len;
+
+	if (b->len > avail) {
+		/* Whole RRsets only; a missing answer or authority RRset means TC
+		 * (RFC 2181 9), a missing additional one does not. */
+		add[0] = add[1] = add[2] = 0;
+		cut = 0;
+		for (uint16_t i = 0; i < b->n_rrsets; i++) {
+			const struct blob_rrset *r = &b->rrsets[i];
+			if (r->end > avail) {
+				*tc |= r->section != SEC_ADDITIONAL;
+				break;
+			}
+			add[r->section] += r->count;
+			cut = r->end;
+		}
+	}
+	/* QCLASS * (RFC 6895 3.2): answered from IN data but not
+	 * authoritatively, so without the SOA that proves a negative (NSD). */
+	if (q->qclass == CLASS_ANY && b->aa && b->count[0] == 0) {
+		add[1] = add[2] = 0;
+		cut = 0;
+	}
+	memcpy(out + len, b->data, cut);
+	if (b->n_patch && q->qname_len != b->anchor_len) {
+		unsigned delta = q->qname_len - b->anchor_len;
+		for (uint16_t i = 0; i < b->n_patch && b->patch[i] < cut; i++) {
+			uint8_t *p = out + len + b->patch[i];
+			wire_put16(p, (uint16_t)(wire_get16(p) + delta));
+		}
+	}
+	if (b->serial_off < cut)
+		wire_put32(out + len + b->serial_off, atomic_load_explicit(b->serial, memory_order_relaxed));
+	for (int s = 0; s < 3; s++)
+		count[1 + s] += add[s];
+	return cut;
+}
+
+/* DNAME substitutions followed in one answer before giving up (a loop). */
+#define DNAME_HOPS_MAX 8
+
+static size_t respond_again(const struct view *v, const uint8_t *qpkt, const struct wire_query *q, uint8_t *out,
+                            size_t limit, enum answer_proto proto, const struct sockaddr *peer,
+                            struct answer_ctx *ctx, unsigned hops);
+
+/* Move the pointer at P by the rules of relocate(): into the question
+ * (the name N at 12) goes to NAME_AT; into the body goes to BODY_AT. */
+static int relocate_ptr(uint8_t *p, unsigned q_end, unsigned name_at, unsigned body_at)
+{
+	unsigned t = wire_get16(p) & 0x3fff;
+	t = t < q_end ? name_at + (t - WIRE_HEADER_LEN) : body_at + (t - q_end);
+	if (t > 0x3fff)
+		return -1;
+	wire_put16(p, (uint16_t)(0xc000 | t));
+	return 0;
+}
+
+/* Walk the name at P (inside [P, END)) and relocate its final pointer. */
+static const uint8_t *relocate_name(uint8_t *p, const uint8_t *end, unsigned q_end, unsigned name_at,
+                                    unsigned body_at)
+{
+	while (p < end) {
+		if (*p == 0)
+			return p + 1;
+		if ((*p & 0xc0) == 0xc0)
+			return end - p >= 2 && relocate_ptr(p, q_end, name_at, body_at) == 0 ? p + 2 : NULL;
+		p += 1u + *p;
+	}
+	return NULL;
+}
+
+/*
+ * A response we built (R, LEN bytes, question Q_END) is to be appended
+ * with its body moved to offset BODY_AT of another message, where its
+ * query name is written whole at NAME_AT. Rewrite every compression
+ * pointer in its body (owners, and the RDATA names of the RFC 1035 types,
+ * the only ones compile.c compresses). Returns 0, or -1 when a pointer
+ * would not fit 14 bits.
+ */
+static int relocate(uint8_t *r, size_t len, unsigned q_end, unsigned name_at, unsigned body_at)
+{
+	unsigned n = wire_get16(r + 6) + wire_get16(r + 8) + wire_get16(r + 10);
+	uint8_t *p = r + q_end;
+	const uint8_t *end = r + len;
+
+	for (unsigned i = 0; i < n; i++) {
+		unsigned skip, names;
+		uint16_t type, rdlen;
+		uint8_t *rd;
+		p = (uint8_t *)relocate_name(p, end, q_end, name_at, body_at);
+		if (p == NULL || end - p < 10)
+			return -1;
+		type = wire_get16(p);
+		rdlen = wire_get16(p + 8);
+		rd = p + 10;
+		if (rd + rdlen > end)
+			return -1;
+		if (type != TYPE_OPT && (names = wire_rdata_names(type, &skip)) > 0) {
+			uint8_t *np = rd + skip;
+			for (unsigned k = 0; k < names && np != NULL; k++)
+				np = (uint8_t *)relocate_name(np, rd + rdlen, q_end, name_at, body_at);
+			if (np == NULL)
+				return -1;
+		}
+		p = rd + rdlen;
+	}
+	return 0;
+}
+
+/*
+ * Below a DNAME (RFC 6672 3.1): its RRset, a CNAME from the query name to
+ * the substituted name (YXDOMAIN when that is too long, 2.2), then the
+ * answer for the substituted name, as a query for it would get it (the
+ * CNAME chain rule: NSD and Knot follow it; the rcode is the last
+ * name's, RFC 6604). That last part is the one answer not precompiled:
+ * the name depends on the query. It is built by respond() at the end of
+ * OUT and its body moved in place with relocated pointers.
+ */
+static size_t respond_dname(const struct view *v, const struct wire_query *q, const struct node *dn,
+                            const struct blob *b, uint8_t *out, size_t limit, enum answer_proto proto,
+                            const struct sockaddr *peer, struct answer_ctx *ctx, unsigned hops, uint16_t count[4],
+                            int *tc, uint8_t *rcode)
+{
+	const uint8_t *target = b->data + DNAME_TARGET_OFF;
+	size_t len = q->question_end, avail = limit - len - (q->edns ? OPT_LEN : 0), prefix, tlen = 0, nlen;
+	uint8_t qbuf[WIRE_HEADER_LEN + 2 * WIRE_NAME_MAX + 4];
+	struct wire_query q2;
+
+	len += put_blob(out, len, b, q, avail, count, tc);
+	if (*tc || count[1] == 0)
+		return len;
+	while (target[tlen] != 0)
+		tlen += 1u + target[tlen];
+	tlen++;
+	prefix = q->qname_len - dn->name_len;
+	nlen = prefix + tlen;
+	if (nlen > WIRE_NAME_MAX) {
+		*rcode = RCODE_YXDOMAIN;
+		return len;
+	}
+	memset(&q2, 0, sizeof(q2));
+	q2.qtype = q->qtype;
+	q2.qclass = q->qclass;
+	q2.qname_len = (uint8_t)nlen;
+	q2.question_end = (uint16_t)(WIRE_HEADER_LEN + nlen + 4);
+	memcpy(q2.lname, q->lname, prefix);
+	memcpy(q2.lname + prefix, target, tlen);
+	wire_name_lower(q2.lname + prefix, tlen);
+	if (len + 12 + nlen > limit - (q->edns ? OPT_LEN : 0)) {
+		/* Truncated (TC), but with the rcode of the whole answer, as
+		 * NSD gives it: the substituted name's own. */
+		const struct node *dn2 = NULL;
+		const struct blob *b2 = q->qtype == TYPE_CNAME ? NULL : lookup(v, &q2, proto, peer, ctx, &dn2);
+		if (b2 != NULL && dn2 == NULL)
+			*rcode = b2->rcode;
+		*tc = 1;
+		return len;
+	}
+	/* The CNAME: owner the query name, TTL the DNAME's (RFC 6672 3.1). */
+	wire_put16(out + len, 0xc000 | WIRE_HEADER_LEN);
+	wire_put16(out + len + 2, TYPE_CNAME);
+	wire_put16(out + len + 4, CLASS_IN);
+	memcpy(out + len + 6, b->data + DNAME_TTL_OFF, 4);
+	wire_put16(out + len + 10, (uint16_t)nlen);
+	memcpy(out + len + 12, q2.lname, nlen);
+	count[1]++;
+	len += 12;
+	if (q->qtype == TYPE_CNAME || hops >= DNAME_HOPS_MAX) {
+		return len + nlen;
+	}
+
+	/* The substituted name, asked as its own query. */
+	size_t name_at = len, rlen;
+	len += nlen;
+	memcpy(qbuf + WIRE_HEADER_LEN, out + name_at, nlen);
+	wire_put16(qbuf + WIRE_HEADER_LEN + nlen, q->qtype);
+	wire_put16(qbuf + WIRE_HEADER_LEN + nlen + 2, q->qclass);
+	avail = limit - len - (q->edns ? OPT_LEN : 0);
+	rlen = respond_again(v, qbuf, &q2, out + len, q2.question_end + avail, proto, peer, ctx, hops + 1);
+	if (rlen == 0)
+		return len; /* in no zone of ours: the resolver goes on from the CNAME */
+	if (relocate(out + len, rlen, q2.question_end, (unsigned)name_at, (unsigned)len) < 0)
+		return len;
+	*rcode = out[len + 3] & 0x0f;
+	*tc |= (out[len + 2] & 0x02) != 0;
+	for (int s = 1; s < 4; s++)
+		count[s] += wire_get16(out + len + 4 + 2 * s);
+	memmove(out + len, out + len + q2.question_end, rlen - q2.question_end);
+	return len + rlen - q2.question_end;
+}
+
+/*
+ * The response to the parsed query Q (the question copied from QPKT) in
+ * OUT, at most LIMIT bytes: header, question, answer, authority,
+ * additional, and the OPT record when the query had one. Returns the
+ * length, or 0 when no zone of ours holds the name. Inlined into
+ * answer_query(), so that the fast path is one function; a DNAME answer
+ * calls it again through respond_again().
+ */
+static inline __attribute__((always_inline)) size_t respond(const struct view *v, const uint8_t *qpkt,
+                                                             const struct wire_query *q, uint8_t *out, size_t limit,
+                                                             enum answer_proto proto, const struct sockaddr *peer,
+                                                             struct answer_ctx *ctx, unsigned hops)
+{
+	const struct node *dname = NULL;
+	const struct blob *b = lookup(v, q, proto, peer, ctx, &dname);
+	uint16_t count[4] = { 1, 0, 0, 0 };
+	uint8_t rcode;
+	size_t len;
+	int tc = 0;
+
+	if (b == NULL)
+		return 0;
+	rcode = b->rcode;
+	len = q->question_end;
+	memcpy(out + WIRE_HEADER_LEN, qpkt + WIRE_HEADER_LEN, len - WIRE_HEADER_LEN);
+	if (dname != NULL)
+		len = respond_dname(v, q, dname, b, out, limit, proto, peer, ctx, hops, count, &tc, &rcode);
+	else
+		len += put_blob(out, len, b, q, limit - len - (q->edns ? OPT_LEN : 0), count, &tc);
+	if (q->edns) {
+		count[3]++;
+		/* YXDOMAIN carries EDE 0 (Other), as NSD sends it (RFC 8914 4.1). */
+		len += put_opt(out + len, v, q, rcode, rcode == RCODE_YXDOMAIN ? EDE_OTHER : EDE_NONE);
+	}
+	put_header(out, q, rcode, b->aa && q->qclass == CLASS_IN, tc, count);
+	return len;
+}
+
+static size_t respond_again(const struct view *v, const uint8_t *qpkt, const struct wire_query *q, uint8_t *out,
+                            size_t limit, enum answer_proto proto, const struct sockaddr *peer,
+                            struct answer_ctx *ctx, unsigned hops)
+{
+	return respond(v, qpkt, q, out, limit, proto, peer, ctx, hops);
+}
+
 size_t answer_query(const struct view *v, const uint8_t *qpkt, size_t qlen, uint8_t *out, size_t outcap,
                     enum answer_proto proto, const struct sockaddr *peer, struct answer_ctx *ctx)
 {
 	struct wire_query q;
-	const struct blob *b;
-	size_t limit, avail, cut, len;
-	uint16_t count[4];
-	int tc = 0;
+	size_t limit, len;
 
 	switch (wire_parse_query(qpkt, qlen, &q)) {
 	case WIRE_DROP:
@@ -213,9 +451,6 @@ size_t answer_query(const struct view *v, const uint8_t *qpkt, size_t qlen, uint
 	 * does: RFC 1035 6.1 leaves an ANY-class answer to no single zone). */
 	if (q.qclass != CLASS_IN && q.qclass != CLASS_ANY)
 		return error_response(v, qpkt, &q, out, RCODE_REFUSED, 1, EDE_NOT_SUPPORTED, ctx);
-	b = lookup(v, &q, proto, peer, ctx);
-	if (b == NULL)
-		return error_response(v, qpkt, &q, out, RCODE_REFUSED, 1, EDE_NOT_AUTHORITATIVE, ctx);
 
 	if (proto == ANSWER_TCP)
 		limit = TCP_MAX;
@@ -225,54 +460,11 @@ size_t answer_query(const struct view *v, const uint8_t *qpkt, size_t qlen, uint
 		limit = q.edns_bufsize < v->udp_payload_max ? q.edns_bufsize : v->udp_payload_max;
 	if (limit > outcap)
 		limit = outcap;
-	avail = limit - q.question_end - (q.edns ? OPT_LEN : 0);
-
-	count[0] = 1;
-	count[1] = b->count[0];
-	count[2] = b->count[1];
-	count[3] = b->count[2];
-	cut = b->len;
-	if (b->len > avail) {
-		/* Whole RRsets only; a missing answer or authority RRset means TC
-		 * (RFC 2181 9), a missing additional one does not. */
-		count[1] = count[2] = count[3] = 0;
-		cut = 0;
-		for (uint16_t i = 0; i < b->n_rrsets; i++) {
-			const struct blob_rrset *r = &b->rrsets[i];
-			if (r->end > avail) {
-				tc = r->section != SEC_ADDITIONAL;
-				break;
-			}
-			count[1 + r->section] += r->count;
-			cut = r->end;
-		}
-	}
-	/* QCLASS * (RFC 6895 3.2): answered from IN data but not
-	 * authoritatively, so without the SOA that proves a negative (NSD). */
-	if (q.qclass == CLASS_ANY && b->aa && b->count[0] == 0) {
-		count[2] = count[3] = 0;
-		cut = 0;
-	}
-	len = q.question_end;
-	memcpy(out + WIRE_HEADER_LEN, qpkt + WIRE_HEADER_LEN, len - WIRE_HEADER_LEN);
-	memcpy(out + len, b->data, cut);
-	if (b->n_patch && q.qname_len != b->anchor_len) {
-		unsigned delta = q.qname_len - b->anchor_len;
-		for (uint16_t i = 0; i < b->n_patch && b->patch[i] < cut; i++) {
-			uint8_t *p = out + len + b->patch[i];
-			wire_put16(p, (uint16_t)(wire_get16(p) + delta));
-		}
-	}
-	if (b->serial_off < cut)
-		wire_put32(out + len + b->serial_off, atomic_load_explicit(b->serial, memory_order_relaxed));
-	len += cut;
-	if (q.edns) {
-		count[3]++;
-		len += put_opt(out + len, v, &q, b->rcode, EDE_NONE);
-	}
-	put_header(out, &q, b->rcode, b->aa && q.qclass == CLASS_IN, tc, count);
-	stat_add(&ctx->stats.rcodes[b->rcode], 1);
-	if (tc)
+	len = respond(v, qpkt, &q, out, limit, proto, peer, ctx, 0);
+	if (len == 0)
+		return error_response(v, qpkt, &q, out, RCODE_REFUSED, 1, EDE_NOT_AUTHORITATIVE, ctx);
+	stat_add(&ctx->stats.rcodes[out[3] & 0x0f], 1);
+	if (out[2] & 0x02)
 		stat_add(&ctx->stats.truncated, 1);
 	return len;
 }

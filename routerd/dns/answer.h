@@ -17,17 +17,32 @@
 struct view;
 struct track_ring;
 
-enum answer_proto { ANSWER_UDP = 0, ANSWER_TCP = 1 };
+enum answer_proto {
+	ANSWER_UDP = 0,
+	ANSWER_TCP = 1,
+};
 
 /* Query type buckets counted per worker (metrics: qtype label). */
 enum answer_qtype_bucket {
-	QT_A, QT_AAAA, QT_CNAME, QT_NS, QT_SOA, QT_MX, QT_TXT, QT_SRV, QT_PTR,
-	QT_DS, QT_ANY, QT_OTHER, QT__COUNT
+	QT_A,
+	QT_AAAA,
+	QT_CNAME,
+	QT_NS,
+	QT_SOA,
+	QT_MX,
+	QT_TXT,
+	QT_SRV,
+	QT_PTR,
+	QT_DS,
+	QT_ANY,
+	QT_OTHER,
+	QT__COUNT
 };
 
-/* Per-worker counters: written by the owning worker only, read by control.
- * Atomic so the reads are defined, but bumped with a plain load and store
- * (stat_inc): with one writer no locked instruction is needed. */
+/* Per-worker counters: written by the owning worker only, read by the
+ * control thread (workers_stats sums them). Atomic so the reads are
+ * defined, but bumped with a relaxed load and store (stat_add): with one
+ * writer no locked instruction is needed. */
 struct answer_stats {
 	_Atomic uint64_t queries[2][QT__COUNT]; /* [proto][qtype bucket] */
 	_Atomic uint64_t rcodes[24];            /* responses by rcode (BADVERS = 16) */

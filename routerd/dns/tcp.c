@@ -25,10 +25,23 @@
 /* Write buffers are allocated in steps of this, so a buffer freed by one
  * answer fits most of the next ones and is reused. */
 #define TX_STEP 512
-/* Stop reading from a client that does not read its answers once this
- * much is queued for it; resume when it drains below the low mark. */
-#define WRITE_HIGH (256u << 10)
-#define WRITE_LOW (64u << 10)
+/* Backpressure: no further query of a connection is answered while more
+ * than WRITE_HIGH bytes of its answers are unsent (checked before every
+ * answer, so at most one answer more, 64 KiB + 2, goes over it); reading
+ * resumes when the client has taken all but WRITE_LOW of them. With the
+ * read buffer (at most 64 KiB + 2) this bounds what a client that never
+ * reads can make a worker hold: about 32 + 64 + 64 KiB. */
+#define WRITE_HIGH (32u << 10)
+#define WRITE_LOW (8u << 10)
+/* Answers per connection per turn of the loop: a client pipelining
+ * thousands of queries in one read waits for its next turn behind the
+ * others instead of holding the worker. */
+#define ANSWERS_PER_TURN 32
+/* The kernel's send buffer per connection (Linux doubles it): room for a
+ * few full-size answers. Left to autotuning it grows to megabytes, which a
+ * client that never reads makes routerd fill, answer by answer, before
+ * the backpressure above has anything to count. */
+#define SNDBUF (64 << 10)
 /* Accept queue of each worker's listening socket; the kernel spreads new
  * connections over the workers' sockets, so the total is this times the
  * number of workers. */
@@ -50,6 +63,7 @@ struct write_req {
 	struct tcp_conn *conn;
 	struct write_req *next; /* free list */
 	size_t cap;
+	size_t len; /* of the answer in flight */
 	uint8_t data[];
 };
 
@@ -61,8 +75,12 @@ struct tcp_conn {
 	uint8_t *buf;                 /* bytes received, not yet a complete message */
 	size_t len, cap;
 	struct write_req *free_reqs;
-	unsigned pending; /* writes in flight */
-	int paused;       /* reading stopped until the client reads its answers */
+	unsigned pending;     /* writes in flight */
+	size_t pending_bytes; /* their size: answers not yet taken by the client */
+	int paused;           /* answering stopped until the client reads its answers */
+	int reading;          /* uv_read_start() in effect */
+	int queued;           /* on the worker's resume list: more queries to answer next turn */
+	struct tcp_conn *rprev, *rnext; /* the resume list */
 	int eof;          /* client finished sending: close once answers are out */
 	int closing;
 	struct sockaddr_storage peer; /* the resolver, for tracking */
@@ -70,6 +88,8 @@ struct tcp_conn {
 
 static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf);
 static void arm_sweep(struct worker *w, uint64_t due_ms);
+static void process(struct tcp_conn *c);
+static void on_resume(uv_idle_t *h);
 
 struct tcp_listener *tcp_open(struct worker *w, const struct sockaddr *addr, socklen_t len, char *err,
                               size_t errlen)
@@ -134,6 +154,40 @@ static void touch(struct tcp_conn *c)
 	}
 }
 
+static void resume_remove(struct tcp_conn *c)
+{
+	struct worker *w = c->w;
+	if (!c->queued)
+		return;
+	if (c->rprev)
+		c->rprev->rnext = c->rnext;
+	else
+		w->resume_head = c->rnext;
+	if (c->rnext)
+		c->rnext->rprev = c->rprev;
+	c->rprev = c->rnext = NULL;
+	c->queued = 0;
+	if (w->resume_head == NULL)
+		uv_idle_stop(&w->tcp_resume);
+}
+
+static void resume_add(struct tcp_conn *c)
+{
+	struct worker *w = c->w;
+	if (c->queued)
+		return;
+	c->queued = 1;
+	c->rprev = NULL;
+	c->rnext = w->resume_head;
+	if (w->resume_head)
+		w->resume_head->rprev = c;
+	w->resume_head = c;
+	if (!uv_is_active((uv_handle_t *)&w->tcp_resume)) {
+		w->tcp_resume.data = w;
+		uv_idle_start(&w->tcp_resume, on_resume);
+	}
+}
+
 static void on_closed(uv_handle_t *h)
 {
 	struct tcp_conn *c = h->data;
@@ -153,6 +207,7 @@ static void conn_close(struct tcp_conn *c)
 	if (c->closing)
 		return;
 	c->closing = 1;
+	resume_remove(c);
 	list_remove(c->w, c);
 	c->w->n_conns--;
 	uv_close((uv_handle_t *)&c->handle, on_closed);
@@ -175,20 +230,20 @@ static void on_written(uv_write_t *req, int status)
 	wr->next = c->free_reqs;
 	c->free_reqs = wr;
 	c->pending--;
+	c->pending_bytes -= wr->len;
 	if (c->closing)
 		return;
 	if (status < 0) { /* reset by the peer: nothing more will arrive */
 		conn_close(c);
 		return;
 	}
-	if (c->eof && c->pending == 0) {
-		conn_close(c);
+	if (c->paused && c->pending_bytes <= WRITE_LOW) {
+		c->paused = 0;
+		process(c);
 		return;
 	}
-	if (c->paused && !c->eof && c->handle.write_queue_size < WRITE_LOW) {
-		c->paused = 0;
-		uv_read_start((uv_stream_t *)&c->handle, on_alloc, on_read);
-	}
+	if (c->eof && c->pending == 0 && !c->paused && !c->queued)
+		conn_close(c);
 }
 
 static struct write_req *get_req(struct tcp_conn *c, size_t need)
@@ -237,32 +292,33 @@ static int answer_one(struct tcp_conn *c, const uint8_t *msg, size_t len)
 		c->free_reqs = wr;
 		return -1;
 	}
+	wr->len = 2 + out;
 	c->pending++;
+	c->pending_bytes += 2 + out;
 	return 0;
 }
 
-static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
+static void set_reading(struct tcp_conn *c, int on)
 {
-	struct tcp_conn *c = s->data;
-	size_t off = 0;
-	(void)buf;
-
-	if (nread == UV_EOF) {
-		/* The client may half-close after its last query (RFC 7766 6.2.4
-		 * leaves the close to either side): send what it asked for first. */
-		uv_read_stop(s);
-		c->eof = 1;
-		if (c->pending == 0)
+	if (on == c->reading)
+		return;
+	c->reading = on;
+	if (on) {
+		if (uv_read_start((uv_stream_t *)&c->handle, on_alloc, on_read) < 0)
 			conn_close(c);
-		return;
+	} else {
+		uv_read_stop((uv_stream_t *)&c->handle);
 	}
-	if (nread < 0) {
-		conn_close(c);
-		return;
-	}
-	c->len += (size_t)nread;
-	/* Every complete message in the buffer, in order: pipelined queries
-	 * (RFC 7766 6.2.1.1) are answered in arrival order. */
+}
+
+/* Answer the complete messages in the buffer, in order (pipelined queries,
+ * RFC 7766 6.2.1.1), at most ANSWERS_PER_TURN of them and only while the
+ * client takes its answers; read more only when none is left waiting. */
+static void process(struct tcp_conn *c)
+{
+	size_t off = 0;
+	int n = 0, more = 0;
+
 	while (c->len - off >= 2) {
 		size_t mlen = (size_t)c->buf[off] << 8 | c->buf[off + 1];
 		if (mlen < 12) { /* not even a header: nothing sensible follows */
@@ -271,10 +327,19 @@ static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
 		}
 		if (c->len - off - 2 < mlen)
 			break;
+		if (c->pending_bytes > WRITE_HIGH) {
+			c->paused = 1;
+			break;
+		}
+		if (n == ANSWERS_PER_TURN) {
+			more = 1;
+			break;
+		}
 		if (answer_one(c, c->buf + off + 2, mlen) < 0) {
 			conn_close(c);
 			return;
 		}
+		n++;
 		off += 2 + mlen;
 		touch(c);
 	}
@@ -295,10 +360,55 @@ static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
 			c->cap = need;
 		}
 	}
-	if (c->handle.write_queue_size > WRITE_HIGH) {
-		c->paused = 1;
-		uv_read_stop(s);
+	if (more)
+		resume_add(c);
+	if (c->eof) {
+		if (c->pending == 0 && !c->paused && !more)
+			conn_close(c);
+		return;
 	}
+	set_reading(c, !c->paused && !more);
+}
+
+static void on_resume(uv_idle_t *h)
+{
+	struct worker *w = h->data;
+	struct tcp_conn *list = w->resume_head;
+
+	/* Detach the list: what process() queues again waits for the next turn. */
+	w->resume_head = NULL;
+	uv_idle_stop(h);
+	while (list != NULL) {
+		struct tcp_conn *c = list;
+		list = c->rnext;
+		if (list)
+			list->rprev = NULL;
+		c->rprev = c->rnext = NULL;
+		c->queued = 0;
+		process(c);
+	}
+}
+
+static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
+{
+	struct tcp_conn *c = s->data;
+	(void)buf;
+
+	if (nread == UV_EOF) {
+		/* The client may half-close after its last query (RFC 7766 6.2.4
+		 * leaves the close to either side): send what it asked for first. */
+		set_reading(c, 0);
+		c->eof = 1;
+		if (c->pending == 0)
+			conn_close(c);
+		return;
+	}
+	if (nread < 0) {
+		conn_close(c);
+		return;
+	}
+	c->len += (size_t)nread;
+	process(c);
 }
 
 static void log_error_limited(struct tcp_listener *t, const char *what, int err)
@@ -350,10 +460,11 @@ static void on_connection(uv_stream_t *server, int status)
 	/* Answers are whole messages written at once: do not hold the last
 	 * segment back waiting for an ACK. */
 	uv_tcp_nodelay(&c->handle, 1);
+	int sndbuf = SNDBUF;
+	uv_send_buffer_size((uv_handle_t *)&c->handle, &sndbuf);
 	plen = sizeof(c->peer);
 	uv_tcp_getpeername(&c->handle, (struct sockaddr *)&c->peer, &plen);
-	if (uv_read_start((uv_stream_t *)&c->handle, on_alloc, on_read) < 0)
-		conn_close(c);
+	set_reading(c, 1);
 }
 
 int tcp_start(struct tcp_listener *t)

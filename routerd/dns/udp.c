@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <sys/mman.h>
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,9 +25,15 @@
  * over a burst (at 100k QPS a 64-batch is under a millisecond of traffic),
  * small enough that the buffers stay in L2. */
 #define BATCH 64
-/* Receive buffer per message: the largest query we accept. Queries are
- * small; anything larger is malformed or an attack. */
+/* Receive buffer per message. Queries are small, but a larger one (up to
+ * the 65,535 bytes UDP allows) is answered too, as NSD does: its bytes
+ * past RX_SIZE land in a per-message overflow area (a second iovec) and
+ * are joined with the first part in one per-socket buffer. Those pages are
+ * mapped at open and only touched by large queries, so the RX_SIZE
+ * buffers stay dense in cache and nothing is allocated per query. */
 #define RX_SIZE 4096
+#define RX_MAX 65535
+#define RX_OVERFLOW (RX_MAX - RX_SIZE)
 /* Reply buffer per message: udp_payload_max is at most 4096. */
 #define TX_SIZE 4096
 /* A UDP thread blocked in recvmmsg wakes this often with nothing to read,
@@ -62,13 +69,14 @@ struct udp_socket {
 	struct rrl_table *rrl;  /* made on the first response RRL checks */
 	_Atomic uint64_t heartbeat;
 	struct mmsghdr rx[BATCH], tx[BATCH];
-	struct iovec rx_iov[BATCH], tx_iov[BATCH];
+	struct iovec rx_iov[BATCH][2], tx_iov[BATCH];
 	struct sockaddr_storage peer[BATCH];
 	_Alignas(struct cmsghdr) uint8_t rx_cmsg[BATCH][CMSG_SPACE_MAX];
 	_Alignas(struct cmsghdr) uint8_t tx_cmsg[BATCH][CMSG_SPACE_MAX];
 	uint8_t rx_buf[BATCH][RX_SIZE];
 	uint8_t tx_buf[BATCH][TX_SIZE];
 	time_t last_error_log;
+	uint8_t *overflow; /* BATCH areas of RX_OVERFLOW, then RX_MAX to join one query */
 };
 
 struct udp_socket *udp_open(struct worker *w, const struct sockaddr *addr, socklen_t len, char *err, size_t errlen)
@@ -108,9 +116,19 @@ struct udp_socket *udp_open(struct worker *w, const struct sockaddr *addr, sockl
 	u->fd = fd;
 	u->family = addr->sa_family;
 	u->rcu_slot = -1;
+	u->overflow = mmap(NULL, (size_t)BATCH * RX_OVERFLOW + RX_MAX, PROT_READ | PROT_WRITE,
+	                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (u->overflow == MAP_FAILED) {
+		close(fd);
+		free(u);
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
 	for (int i = 0; i < BATCH; i++) {
-		u->rx_iov[i].iov_base = u->rx_buf[i];
-		u->rx_iov[i].iov_len = RX_SIZE;
+		u->rx_iov[i][0].iov_base = u->rx_buf[i];
+		u->rx_iov[i][0].iov_len = RX_SIZE;
+		u->rx_iov[i][1].iov_base = u->overflow + (size_t)i * RX_OVERFLOW;
+		u->rx_iov[i][1].iov_len = RX_OVERFLOW;
 		u->tx_iov[i].iov_base = u->tx_buf[i];
 	}
 	return u;
@@ -122,8 +140,8 @@ static void prepare_rx(struct udp_socket *u)
 		struct msghdr *m = &u->rx[i].msg_hdr;
 		m->msg_name = &u->peer[i];
 		m->msg_namelen = sizeof(u->peer[i]);
-		m->msg_iov = &u->rx_iov[i];
-		m->msg_iovlen = 1;
+		m->msg_iov = u->rx_iov[i];
+		m->msg_iovlen = 2;
 		m->msg_control = u->rx_cmsg[i];
 		m->msg_controllen = sizeof(u->rx_cmsg[i]);
 		m->msg_flags = 0;
@@ -172,7 +190,7 @@ static void log_error_limited(struct udp_socket *u, const char *what)
 	/* A flood of errors must not become a flood of log lines. */
 	if (now != u->last_error_log) {
 		u->last_error_log = now;
-		log_warn("worker %d: %s", u->w->id, what);
+		log_errno(LOG_LVL_WARNING, errno, "worker %d: %s", u->w->id, what);
 	}
 }
 
@@ -232,14 +250,21 @@ static int one_batch(struct udp_socket *u)
 	}
 	for (int i = 0; i < n; i++) {
 		struct msghdr *m = &u->rx[i].msg_hdr, *o = &u->tx[out].msg_hdr;
+		const uint8_t *pkt = u->rx_buf[i];
 		size_t len;
-		/* Larger than any query we answer, or from port 0, which no
-		 * reply can reach (a spoofed source: answering only reflects). */
+		/* Larger than UDP allows, or from port 0, which no reply can
+		 * reach (a spoofed source: answering only reflects). */
 		if ((m->msg_flags & MSG_TRUNC) || peer_port(&u->peer[i]) == 0) {
 			stat_add(&u->ctx.stats.dropped, 1);
 			continue;
 		}
-		len = answer_query(v, u->rx_buf[i], u->rx[i].msg_len, u->tx_buf[out], TX_SIZE, ANSWER_UDP,
+		if (u->rx[i].msg_len > RX_SIZE) {
+			uint8_t *whole = u->overflow + (size_t)BATCH * RX_OVERFLOW;
+			memcpy(whole, u->rx_buf[i], RX_SIZE);
+			memcpy(whole + RX_SIZE, u->rx_iov[i][1].iov_base, u->rx[i].msg_len - RX_SIZE);
+			pkt = whole;
+		}
+		len = answer_query(v, pkt, u->rx[i].msg_len, u->tx_buf[out], TX_SIZE, ANSWER_UDP,
 		                   (struct sockaddr *)&u->peer[i], &u->ctx);
 		if (rrl != NULL && len > 0)
 			len = rrl_apply(rrl, u->rrl, (struct sockaddr *)&u->peer[i], u->tx_buf[out], len, now_ms);
@@ -311,6 +336,7 @@ void udp_free(struct udp_socket *u)
 		return;
 	udp_close(u);
 	close(u->fd);
+	munmap(u->overflow, (size_t)BATCH * RX_OVERFLOW + RX_MAX);
 	rcu_reader_unregister(u->rcu_slot);
 	track_ring_free(u->ctx.ring);
 	rrl_table_free(u->rrl);

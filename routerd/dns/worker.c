@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "lib/err.h"
 #include "lib/log.h"
 #include "lib/rcu.h"
 #include "lib/ring.h"
@@ -57,6 +58,7 @@ static void on_stop(uv_async_t *a)
 	tcp_close_all(w);
 	uv_close((uv_handle_t *)&w->sweep, NULL);
 	uv_close((uv_handle_t *)&w->beat, NULL);
+	uv_close((uv_handle_t *)&w->tcp_resume, NULL);
 	uv_close((uv_handle_t *)&w->stop, NULL);
 }
 
@@ -73,6 +75,8 @@ static void *worker_main(void *arg)
 
 static int worker_init(struct worker *w, int id, const struct config *cfg, char *err, size_t errlen)
 {
+	int rc;
+
 	w->id = id;
 	w->rcu_slot = -1;
 	w->tcp_max_clients = cfg->tcp_max_clients ? cfg->tcp_max_clients : 1000;
@@ -84,38 +88,31 @@ static int worker_init(struct worker *w, int id, const struct config *cfg, char 
 	/* Without tracking there is no ring, and answer_query records nothing. */
 	w->ctx.ring = cfg->tracking.enabled ? track_ring_create(RING_SIZE) : NULL;
 	if (w->udp == NULL || w->tcp == NULL || w->tcp_scratch == NULL || (cfg->tracking.enabled && w->ctx.ring == NULL)) {
-		snprintf(err, errlen, "out of memory");
-		return -1;
+		return err_set(err, errlen, -ENOMEM, "out of memory");
 	}
-	if (uv_loop_init(&w->loop) < 0) {
-		snprintf(err, errlen, "cannot create an event loop");
-		return -1;
-	}
+	if ((rc = uv_loop_init(&w->loop)) < 0)
+		return err_set(err, errlen, rc, "cannot create an event loop: %s", uv_strerror(rc));
 	w->stop.data = w;
 	w->sweep.data = w;
 	w->beat.data = w;
 	uv_async_init(&w->loop, &w->stop, on_stop);
 	uv_timer_init(&w->loop, &w->sweep);
 	uv_timer_init(&w->loop, &w->beat);
+	uv_idle_init(&w->loop, &w->tcp_resume);
+	w->tcp_resume.data = w;
 	w->loop_ready = 1;
 	for (size_t i = 0; i < cfg->n_listen; i++) {
 		const struct cfg_addr *a = &cfg->listen[i];
 		char why[256];
 		w->udp[i] = udp_open(w, (const struct sockaddr *)&a->ss, a->len, why, sizeof(why));
-		if (w->udp[i] == NULL) {
-			snprintf(err, errlen, "%s: %s", a->text, why);
-			return -1;
-		}
+		if (w->udp[i] == NULL)
+			return err_set(err, errlen, -EADDRNOTAVAIL, "%s: %s", a->text, why);
 		/* The UDP thread records into a ring of its own (one producer each). */
-		if (cfg->tracking.enabled && (udp_ctx(w->udp[i])->ring = track_ring_create(RING_SIZE)) == NULL) {
-			snprintf(err, errlen, "out of memory");
-			return -1;
-		}
+		if (cfg->tracking.enabled && (udp_ctx(w->udp[i])->ring = track_ring_create(RING_SIZE)) == NULL)
+			return err_set(err, errlen, -ENOMEM, "out of memory");
 		w->tcp[i] = tcp_open(w, (const struct sockaddr *)&a->ss, a->len, why, sizeof(why));
-		if (w->tcp[i] == NULL) {
-			snprintf(err, errlen, "%s: %s", a->text, why);
-			return -1;
-		}
+		if (w->tcp[i] == NULL)
+			return err_set(err, errlen, -EADDRNOTAVAIL, "%s: %s", a->text, why);
 	}
 	return 0;
 }
@@ -136,9 +133,10 @@ static int probe_free(const struct cfg_addr *a, char *err, size_t errlen)
 			setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
 		rc = bind(fd, (const struct sockaddr *)&a->ss, a->len);
 		if (rc < 0) {
-			snprintf(err, errlen, "%s (%s): cannot bind: %s", a->text, t ? "tcp" : "udp", strerror(errno));
+			rc = err_set(err, errlen, -errno, "%s (%s): cannot bind: %s", a->text, t ? "tcp" : "udp",
+			             strerror(errno));
 			close(fd);
-			return -1;
+			return rc;
 		}
 		close(fd);
 	}
@@ -147,23 +145,24 @@ static int probe_free(const struct cfg_addr *a, char *err, size_t errlen)
 
 int workers_create(const struct config *cfg, struct worker_set **out, char *err, size_t errlen)
 {
+	int rc;
+
 	for (size_t i = 0; i < cfg->n_listen; i++)
-		if (probe_free(&cfg->listen[i], err, errlen) < 0)
-			return -1;
+		if ((rc = probe_free(&cfg->listen[i], err, errlen)) < 0)
+			return rc;
 
 	struct worker_set *set = calloc(1, sizeof(*set));
 	unsigned n = cfg->workers ? cfg->workers : 1;
 
 	if (set == NULL || (set->w = calloc(n, sizeof(*set->w))) == NULL) {
 		free(set);
-		snprintf(err, errlen, "out of memory");
-		return -1;
+		return err_set(err, errlen, -ENOMEM, "out of memory");
 	}
 	for (unsigned i = 0; i < n; i++) {
 		set->n = i + 1;
-		if (worker_init(&set->w[i], (int)i, cfg, err, errlen) < 0) {
+		if ((rc = worker_init(&set->w[i], (int)i, cfg, err, errlen)) < 0) {
 			workers_destroy(set);
-			return -1;
+			return rc;
 		}
 	}
 	*out = set;

@@ -31,6 +31,7 @@ struct worker {
 	uv_timer_t beat;       /* bumps heartbeat while the loop turns */
 	uint64_t beat_ms;      /* 0: no heartbeat timer */
 	_Atomic uint64_t heartbeat; /* read by the control thread (watchdog) */
+	uv_idle_t tcp_resume;  /* answers the next turn of pipelined queries */
 	int rcu_slot;
 	struct answer_ctx ctx; /* counters and tracking ring */
 
@@ -40,6 +41,7 @@ struct worker {
 
 	/* TCP connections, least recently active first (RFC 7766 6.2.3). */
 	struct tcp_conn *conn_head, *conn_tail;
+	struct tcp_conn *resume_head; /* connections with queries left for the next turn */
 	size_t n_conns;
 	uint32_t tcp_max_clients;
 	uint64_t tcp_idle_ms;
@@ -53,8 +55,8 @@ struct worker_set {
 
 /*
  * Create CFG->workers workers and bind every socket (in the calling thread,
- * before privileges are dropped), but do not start them. Returns 0, or -1
- * with a reason in ERR.
+ * before privileges are dropped), but do not start them. Returns 0, or
+ * -errno with a reason in ERR.
  */
 int workers_create(const struct config *cfg, struct worker_set **out, char *err, size_t errlen);
 

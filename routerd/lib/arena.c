@@ -2,6 +2,7 @@
 /* arena.c -- see arena.h. */
 #include "lib/arena.h"
 
+#include <assert.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,7 +19,6 @@ struct chunk {
 
 struct arena {
 	struct chunk *head;
-	size_t total;
 };
 
 struct arena *arena_new(void)
@@ -31,6 +31,7 @@ void *arena_alloc(struct arena *a, size_t size)
 	struct chunk *c = a->head;
 	void *p;
 
+	assert(a != NULL && size < SIZE_MAX - 7);
 	size = (size + 7) & ~(size_t)7;
 	if (c == NULL || c->size - c->used < size) {
 		size_t want = size > CHUNK_SIZE ? size : CHUNK_SIZE;
@@ -44,7 +45,6 @@ void *arena_alloc(struct arena *a, size_t size)
 	}
 	p = c->mem + c->used;
 	c->used += size;
-	a->total += size;
 	return p;
 }
 
@@ -54,11 +54,6 @@ void *arena_dup(struct arena *a, const void *p, size_t size)
 	if (q != NULL && size > 0)
 		memcpy(q, p, size);
 	return q;
-}
-
-size_t arena_used(const struct arena *a)
-{
-	return a->total;
 }
 
 void arena_free(struct arena *a)

@@ -16,8 +16,6 @@ struct arena *arena_new(void);
 void *arena_alloc(struct arena *a, size_t size);
 /* A copy of SIZE bytes at P. */
 void *arena_dup(struct arena *a, const void *p, size_t size);
-/* Bytes handed out so far (for the memory figures). */
-size_t arena_used(const struct arena *a);
 void arena_free(struct arena *a);
 
 #endif

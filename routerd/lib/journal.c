@@ -430,7 +430,7 @@ int journal_append(struct journal *j, json_t *rec)
 	if (r < 0) {
 		log_error("journal %s: append: %s", j->dir, journal_strerror(r));
 		if (ftruncate(j->fd, (off_t)j->bytes) < 0 || fdatasync(j->fd) < 0) {
-			log_err("journal %s: cannot cut back a failed append; refusing further appends", j->dir);
+			log_errno(LOG_LVL_ERR, errno, "journal %s: cannot cut back a failed append; refusing further appends", j->dir);
 			j->broken = 1;
 		}
 		return r;

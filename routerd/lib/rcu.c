@@ -29,6 +29,7 @@
  */
 #include "lib/rcu.h"
 
+#include <errno.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <time.h>
@@ -59,7 +60,7 @@ int rcu_reader_register(void)
 			return i;
 		}
 	}
-	return -1;
+	return -ENOSPC;
 }
 
 void rcu_reader_unregister(int slot)

@@ -16,7 +16,8 @@
  * address) reads: 256 workers with three addresses each. */
 #define RCU_MAX_READERS 1024
 
-/* Claim a reader slot for the calling thread; returns its index or -1. */
+/* Claim a reader slot for the calling thread; returns its index, or
+ * -ENOSPC when all RCU_MAX_READERS are taken. */
 int rcu_reader_register(void);
 
 /* Give a slot back (thread exit). */

@@ -19,7 +19,7 @@ struct track_obs {
 	uint8_t family;      /* AF_INET or AF_INET6 of the resolver */
 	uint8_t ecs_family;  /* 0: no ECS option; 1 IPv4, 2 IPv6 (RFC 7871 family) */
 	uint8_t ecs_prefix;  /* ECS source prefix length */
-	uint8_t side;        /* side that was served: 0 cdn, 1 origin */
+	uint8_t side;        /* enum side (lib/side.h) that was served, in a byte */
 	uint8_t addr[16];    /* resolver address (IPv4 in the first 4 bytes) */
 	uint8_t ecs_addr[16];
 };

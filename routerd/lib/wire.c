@@ -6,6 +6,7 @@
 
 /* ASCII lower-casing by table: DNS names compare case-insensitively for
  * ASCII letters only (RFC 4343), and a table is branch-free. */
+/* clang-format off */
 static const uint8_t lower_table[256] = {
 #define L(c) ((c) >= 'A' && (c) <= 'Z' ? (c) + 32 : (c))
 #define R4(b) L(b), L(b + 1), L(b + 2), L(b + 3)
@@ -16,11 +17,36 @@ static const uint8_t lower_table[256] = {
 #undef R4
 #undef L
 };
+/* clang-format on */
 
 void wire_name_lower(uint8_t *name, size_t len)
 {
 	for (size_t i = 0; i < len; i++)
 		name[i] = lower_table[name[i]];
+}
+
+unsigned wire_rdata_names(uint16_t type, unsigned *skip)
+{
+	*skip = 0;
+	switch (type) {
+	case 2:  /* NS */
+	case 3:  /* MD */
+	case 4:  /* MF */
+	case 5:  /* CNAME */
+	case 7:  /* MB */
+	case 8:  /* MG */
+	case 9:  /* MR */
+	case 12: /* PTR */
+		return 1;
+	case 6:  /* SOA: MNAME RNAME, then the numbers */
+	case 14: /* MINFO: RMAILBX EMAILBX */
+		return 2;
+	case 15: /* MX: PREFERENCE EXCHANGE */
+		*skip = 2;
+		return 1;
+	default:
+		return 0;
+	}
 }
 
 /* RFC 7871 6: FAMILY, SOURCE PREFIX-LENGTH, SCOPE PREFIX-LENGTH, ADDRESS.
@@ -36,7 +62,7 @@ static int parse_ecs(const uint8_t *p, uint16_t len, struct wire_query *q)
 	prefix = p[2];
 	if (p[3] != 0) /* SCOPE must be 0 in queries */
 		return -1;
-	maxlen = family == 1 ? 32 : family == 2 ? 128 : 0;
+	maxlen = family == 1 ? 32 : (family == 2 ? 128 : 0);
 	if (maxlen == 0 || prefix > maxlen)
 		return -1;
 	addrlen = (uint8_t)((prefix + 7) / 8);
@@ -139,6 +165,17 @@ static enum wire_status parse_question(const uint8_t *pkt, size_t len, struct wi
 	return WIRE_OK;
 }
 
+/* A malformed query: FORMERR, or for an opcode we do not implement NOTIMP
+ * (the opcode is judged first, as NSD and Knot do), with nothing echoed. */
+static enum wire_status malformed(struct wire_query *q, unsigned opcode)
+{
+	if (opcode == 0)
+		return WIRE_FORMERR;
+	q->qname_len = 0;
+	q->edns = 0;
+	return WIRE_NOTIMP;
+}
+
 enum wire_status wire_parse_query(const uint8_t *pkt, size_t len, struct wire_query *q)
 {
 	const uint8_t *p, *end = pkt + len;
@@ -150,7 +187,6 @@ enum wire_status wire_parse_query(const uint8_t *pkt, size_t len, struct wire_qu
 		return WIRE_DROP;
 	q->id = wire_get16(pkt);
 	q->flags_hi = pkt[2];
-	q->flags_lo = pkt[3];
 	q->qname_len = 0;
 	q->edns = 0;
 	q->ecs_family = 0;
@@ -160,14 +196,15 @@ enum wire_status wire_parse_query(const uint8_t *pkt, size_t len, struct wire_qu
 	an = wire_get16(pkt + 6);
 	ns = wire_get16(pkt + 8);
 	ar = wire_get16(pkt + 10);
-	if (qd != 1) {
-		/* An opcode we do not implement is NOTIMP even without a question. */
-		return ((q->flags_hi >> 3) & 0xf) != 0 ? WIRE_NOTIMP : WIRE_FORMERR;
-	}
+	/* The opcode comes first (as NSD and Knot check it): an opcode we do
+	 * not implement is NOTIMP whatever follows, a missing or malformed
+	 * question included; the reply then carries no question. */
+	opcode = (q->flags_hi >> 3) & 0xf;
+	if (qd != 1)
+		return opcode != 0 ? WIRE_NOTIMP : WIRE_FORMERR;
 	st = parse_question(pkt, len, q, &pos);
 	if (st != WIRE_OK)
-		return st;
-	opcode = (q->flags_hi >> 3) & 0xf;
+		return malformed(q, opcode);
 	/* A query carries no answer or authority records (RFC 1035 4.1.1),
 	 * except the SOA an IXFR query puts in authority (RFC 1995 3). Other
 	 * opcodes are not ours to judge: skip what they carry. */
@@ -180,16 +217,16 @@ enum wire_status wire_parse_query(const uint8_t *pkt, size_t len, struct wire_qu
 		const uint8_t *rr = p, *fixed = skip_name(p, end);
 		uint16_t type;
 		if (fixed == NULL || end - fixed < 10)
-			return WIRE_FORMERR;
+			return malformed(q, opcode);
 		type = wire_get16(fixed);
 		if (i >= skip && type == TYPE_OPT) {
 			/* RFC 6891 6.1.1: the OPT owner is the root. */
 			if (*rr != 0 || parse_opt(fixed, end, q) < 0)
-				return WIRE_FORMERR;
+				return malformed(q, opcode);
 		}
 		p = fixed + 10 + wire_get16(fixed + 8);
 		if (p > end)
-			return WIRE_FORMERR;
+			return malformed(q, opcode);
 	}
 	return opcode != 0 ? WIRE_NOTIMP : WIRE_OK;
 }

@@ -19,6 +19,7 @@
 #define RCODE_NXDOMAIN 3
 #define RCODE_NOTIMP 4
 #define RCODE_REFUSED 5
+#define RCODE_YXDOMAIN 6 /* RFC 6672 2.2: a DNAME substitution too long */
 #define RCODE_BADVERS 16 /* RFC 6891 6.1.3: extended, upper 8 bits in OPT */
 
 #define TYPE_A 1
@@ -30,6 +31,7 @@
 #define TYPE_TXT 16
 #define TYPE_AAAA 28
 #define TYPE_SRV 33
+#define TYPE_DNAME 39
 #define TYPE_OPT 41
 #define TYPE_DS 43
 #define TYPE_IXFR 251
@@ -46,7 +48,7 @@ enum wire_status {
 
 struct wire_query {
 	uint16_t id;
-	uint8_t flags_hi, flags_lo; /* header bytes 2 and 3 as received */
+	uint8_t flags_hi;           /* header byte 2 as received (opcode, RD) */
 	uint16_t qtype, qclass;
 	uint8_t qname_len;          /* wire length incl. the root label */
 	uint8_t nlabels;            /* labels, the root excluded */
@@ -72,6 +74,13 @@ enum wire_status wire_parse_query(const uint8_t *pkt, size_t len, struct wire_qu
 
 /* Lower-case a wire-format name of LEN bytes in place. */
 void wire_name_lower(uint8_t *name, size_t len);
+
+/*
+ * The domain names in the RDATA of TYPE that may be compressed (the RFC
+ * 1035 types only, RFC 3597 4): returns how many follow one another after
+ * *SKIP fixed bytes (MX: 2), or 0 when TYPE has none to compress.
+ */
+unsigned wire_rdata_names(uint16_t type, unsigned *skip);
 
 static inline uint16_t wire_get16(const uint8_t *p)
 {

@@ -2,19 +2,27 @@
 /* policy.c -- see policy.h. */
 #include "switch/policy.h"
 
+#include <assert.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "lib/log.h"
 
-static int automated(enum st_cause c)
-{
-	return c == ST_CAUSE_SIGNAL || c == ST_CAUSE_FAILBACK || c == ST_CAUSE_ALL_DOWN;
-}
-
 static int pin_active(const struct st_switch *sw, int64_t now)
 {
 	return sw->pin.active && (sw->pin.expires == 0 || sw->pin.expires > now);
+}
+
+int64_t policy_failback_at(const struct st_switch *sw, int64_t now)
+{
+	enum side home = sw->p.home;
+	int64_t since;
+
+	if (pin_active(sw, now) || sw->side == home || state_side_down(sw, home, now, &since) ||
+	    state_side_down(sw, side_other(home), now, NULL))
+		return POLICY_NEVER;
+	/* since 0: home was never down (say, a pin held the other side). */
+	return since == 0 ? now : since + sw->p.failback_hold;
 }
 
 /* Nothing can move SW: no signal, warning or pin, home served. Most
@@ -26,7 +34,7 @@ static int quiet(const struct st_switch *sw, int64_t now)
 }
 
 /* The oldest live signal against SIDE: the one a flip is blamed on. */
-static void signal_detail(const struct st_switch *sw, enum cfg_side side, int64_t now, char *buf, size_t len)
+static void signal_detail(const struct st_switch *sw, enum side side, int64_t now, char *buf, size_t len)
 {
 	const struct st_signal *best = NULL;
 	for (size_t i = 0; i < sw->n_sig; i++) {
@@ -35,13 +43,13 @@ static void signal_detail(const struct st_switch *sw, enum cfg_side side, int64_
 			best = s;
 	}
 	if (best != NULL)
-		snprintf(buf, len, "%s down: %s/%s%s%s", state_side_name(side), best->source, best->id,
+		snprintf(buf, len, "%s down: %s/%s%s%s", side_name(side), best->source, best->id,
 		         best->reason && *best->reason ? ": " : "", best->reason ? best->reason : "");
 }
 
 void policy_evaluate(const struct state *st, const struct st_switch *sw, int64_t now, struct policy_decision *d)
 {
-	enum cfg_side home = sw->p.home, away = !home;
+	enum side home = sw->p.home, away = side_other(home);
 	int64_t since[2] = { 0, 0 };
 	int down[2];
 
@@ -57,7 +65,7 @@ void policy_evaluate(const struct state *st, const struct st_switch *sw, int64_t
 		return;
 	}
 	for (int s = 0; s < 2; s++)
-		down[s] = state_side_down(sw, (enum cfg_side)s, now, &since[s]);
+		down[s] = state_side_down(sw, (enum side)s, now, &since[s]);
 	if (down[home] && !down[away]) {
 		d->want = away;
 		d->cause = ST_CAUSE_SIGNAL;
@@ -73,15 +81,12 @@ void policy_evaluate(const struct state *st, const struct st_switch *sw, int64_t
 		else if (sw->p.all_down == ALL_DOWN_ORIGIN)
 			d->want = SIDE_ORIGIN;
 		snprintf(d->detail, sizeof(d->detail), "both sides down (all_down: %s)",
-		         sw->p.all_down == ALL_DOWN_STAY ? "stay" : state_side_name(d->want));
-	} else if (sw->side != home) {
-		/* since 0: home was never down (say, a pin held the other side). */
-		if (since[home] == 0 || now >= since[home] + sw->p.failback_hold) {
-			d->want = home;
-			d->cause = ST_CAUSE_FAILBACK;
-			snprintf(d->detail, sizeof(d->detail), "%s healthy for %llds", state_side_name(home),
-			         since[home] ? (long long)((now - since[home]) / 1000) : 0LL);
-		}
+		         config_all_down_name(sw->p.all_down));
+	} else if (policy_failback_at(sw, now) <= now) {
+		d->want = home;
+		d->cause = ST_CAUSE_FAILBACK;
+		snprintf(d->detail, sizeof(d->detail), "%s healthy for %llds", side_name(home),
+		         since[home] ? (long long)((now - since[home]) / 1000) : 0LL);
 	}
 	if (d->want == sw->side)
 		return;
@@ -92,7 +97,7 @@ void policy_evaluate(const struct state *st, const struct st_switch *sw, int64_t
 		d->side = d->want;
 		return;
 	}
-	if (automated(d->cause)) {
+	if (state_cause_automated(d->cause)) {
 		if (st->brake.engaged) {
 			d->held = 1;
 		} else if (state_brake_count(st, now) + 1 > state_brake_limit(st)) {
@@ -101,6 +106,7 @@ void policy_evaluate(const struct state *st, const struct st_switch *sw, int64_t
 		}
 	}
 	d->side = d->held ? sw->side : d->want;
+	assert(d->side == SIDE_CDN || d->side == SIDE_ORIGIN);
 }
 
 int policy_run(struct state *st, json_t *txn, int64_t now)
@@ -124,10 +130,10 @@ int policy_run(struct state *st, json_t *txn, int64_t now)
 		if (d.engage && !st->brake.engaged) {
 			char reason[768];
 			snprintf(reason, sizeof(reason),
-			         "automation would flip %zu switches within %us, over the limit of %zu of %zu; "
+			         "automation would flip %zu switches within %llds, over the limit of %zu of %zu; "
 			         "first held: %s to %s (%s)",
-			         state_brake_count(st, now) + 1, st->brake_cfg.window, state_brake_limit(st), st->n,
-			         sw->name, state_side_name(d.want), d.detail);
+			         state_brake_count(st, now) + 1, (long long)(st->brake_cfg.window / 1000), state_brake_limit(st), st->n,
+			         sw->name, side_name(d.want), d.detail);
 			if ((r = state_brake_set(st, txn, 1, reason, "routerd", now)) < 0)
 				return r;
 			log_error("safety brake engaged: %s; automated flips stop until an operator clears it",
@@ -147,7 +153,7 @@ int policy_run(struct state *st, json_t *txn, int64_t now)
 		if ((r = state_flip(st, txn, sw, d.side, d.cause, actor, d.detail, now)) < 0)
 			return r;
 		flips++;
-		log_notice("switch %s: %s -> %s (%s: %s)", sw->name, state_side_name(!d.side), state_side_name(d.side),
+		log_notice("switch %s: %s -> %s (%s: %s)", sw->name, side_name(side_other(d.side)), side_name(d.side),
 		           state_cause_name(d.cause), d.detail);
 	}
 	if (newly_held > 0)
@@ -163,11 +169,10 @@ static void earliest(int64_t *best, int64_t t, int64_t now)
 
 int64_t policy_next_deadline(const struct state *st, int64_t now)
 {
-	int64_t best = POLICY_NEVER, since;
+	int64_t best = POLICY_NEVER;
 
 	for (size_t i = 0; i < st->n; i++) {
 		const struct st_switch *sw = st->sw[i];
-		enum cfg_side home = sw->p.home;
 		if (quiet(sw, now))
 			continue;
 		for (size_t k = 0; k < sw->n_sig; k++)
@@ -179,9 +184,7 @@ int64_t policy_next_deadline(const struct state *st, int64_t now)
 				earliest(&best, sw->pin.expires, now);
 			continue;
 		}
-		if (sw->side != home && !state_side_down(sw, home, now, &since) && !state_side_down(sw, !home, now, NULL) &&
-		    since != 0)
-			earliest(&best, since + sw->p.failback_hold, now);
+		earliest(&best, policy_failback_at(sw, now), now);
 	}
 	return best;
 }

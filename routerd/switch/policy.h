@@ -4,7 +4,7 @@
  * on its own. Pure decisions over a state (state.h) at a given `now` (ms):
  * no clock, no I/O, so tests drive it with a fake clock.
  *
- * The rules (DESIGN.md "Policy"), for a switch whose home side is its
+ * The rules (README "How a switch decides"), for a switch whose home side is its
  * configured initial side (cdn unless configured otherwise):
  *   1. An active pin decides, until it expires or is removed.
  *   2. A side is down while an unexpired down-signal names it.
@@ -31,8 +31,8 @@
 #define POLICY_NEVER INT64_MAX
 
 struct policy_decision {
-	enum cfg_side side;  /* the side to serve now */
-	enum cfg_side want;  /* the side the rules want; differs from side when held */
+	enum side side;  /* the side to serve now */
+	enum side want;  /* the side the rules want; differs from side when held */
 	enum st_cause cause; /* of want: a flip's cause, or why the current side stays */
 	int held;            /* the brake stops the flip to want */
 	int engage;          /* this flip would exceed the brake's limit */
@@ -41,6 +41,14 @@ struct policy_decision {
 
 /* Decide for SW at NOW. Changes nothing. */
 void policy_evaluate(const struct state *st, const struct st_switch *sw, int64_t now, struct policy_decision *d);
+
+/*
+ * The failback rule (5 above), the one place it is written: when SW goes
+ * back to its home side on its own if nothing else changes. NOW when it is
+ * due already, POLICY_NEVER when no failback is pending (home served, a
+ * side down, a pin).
+ */
+int64_t policy_failback_at(const struct st_switch *sw, int64_t now);
 
 /*
  * One pass of the control loop at NOW: drop what has expired, decide every

@@ -2,6 +2,7 @@
 /* state.c -- see state.h. The ops: build, apply, and the live mutators. */
 #include "switch/state.h"
 
+#include <assert.h>
 #include <ctype.h>
 #include <errno.h>
 #include <fnmatch.h>
@@ -9,20 +10,17 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/hash.h"
 #include "lib/log.h"
+#include "lib/name.h"
 #include "switch/state_int.h"
 
-static const char *const side_names[2] = { "cdn", "origin" };
 static const char *const cause_names[ST_CAUSE__COUNT] = { "initial", "signal", "failback", "pin",
 	                                                  "pin_expired", "unpin", "all_down" };
-static const char *const hist_names[ST_H__COUNT] = { "added", "removed",    "flip",         "pin",   "unpin",
+static const char *const hist_names[ST_H__COUNT] = { "added", "removed", "flip", "pin", "unpin",
 	                                             "pin_expired", "down", "up", "expired", "warn", "warn_clear",
 	                                             "warn_expired", "brake", "brake_clear" };
 static const char *const kind_names[] = { "down", "up", "warn", "warn_clear" };
-
-/* Switch names are DNS names: 255 octets in presentation form, plus the dot
- * we may add and a NUL. */
-#define NAME_MAX_LEN 256
 
 /* ---- small helpers ---- */
 
@@ -50,21 +48,9 @@ static void set_str(char **dst, const char *src)
 	*dst = st_xstrdup(src);
 }
 
-const char *state_side_name(enum cfg_side side)
+int state_cause_automated(enum st_cause cause)
 {
-	return side_names[side == SIDE_ORIGIN];
-}
-
-int state_side_parse(const char *text, enum cfg_side *side)
-{
-	if (text == NULL)
-		return -EINVAL;
-	for (int i = 0; i < 2; i++)
-		if (strcmp(text, side_names[i]) == 0) {
-			*side = (enum cfg_side)i;
-			return 0;
-		}
-	return -EINVAL;
+	return cause == ST_CAUSE_SIGNAL || cause == ST_CAUSE_FAILBACK || cause == ST_CAUSE_ALL_DOWN;
 }
 
 const char *state_cause_name(enum st_cause cause)
@@ -96,20 +82,6 @@ int st_hist_parse(const char *name)
 	return parse_name(name, hist_names, ST_H__COUNT);
 }
 
-/* Lower case with the final dot, as config.c stores names. */
-static int name_norm(const char *in, char *out, size_t outlen)
-{
-	size_t n = strlen(in);
-	if (n == 0 || n + 2 > outlen)
-		return -EINVAL;
-	for (size_t i = 0; i < n; i++)
-		out[i] = (char)tolower((unsigned char)in[i]);
-	if (out[n - 1] != '.')
-		out[n++] = '.';
-	out[n] = '\0';
-	return 0;
-}
-
 static void sig_detail(char *buf, size_t len, const char *src, const char *id, const char *reason)
 {
 	snprintf(buf, len, "%s/%s%s%s", src ? src : "", id ? id : "", reason && *reason ? ": " : "",
@@ -118,7 +90,7 @@ static void sig_detail(char *buf, size_t len, const char *src, const char *id, c
 
 /* ---- switches and the name index ---- */
 
-struct st_switch *st_switch_new(const char *name, enum cfg_side side, int64_t t)
+struct st_switch *st_switch_new(const char *name, enum side side, int64_t t)
 {
 	struct st_switch *sw = st_xrealloc(NULL, sizeof(*sw));
 	memset(sw, 0, sizeof(*sw));
@@ -155,6 +127,8 @@ void st_switch_free(struct st_switch *sw)
 		sig_free(&sw->warn[i]);
 	free(sw->sig);
 	free(sw->warn);
+	free(sw->sig_ix.slot);
+	free(sw->warn_ix.slot);
 	pin_clear(&sw->pin);
 	free(sw->pin_end_actor);
 	free(sw->detail);
@@ -162,18 +136,9 @@ void st_switch_free(struct st_switch *sw)
 	free(sw);
 }
 
-/* FNV-1a: names are short and the table is rebuilt rarely. */
-static uint64_t name_hash(const char *s)
-{
-	uint64_t h = 14695981039346656037ull;
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 1099511628211ull;
-	return h;
-}
-
 static void index_put(struct state *st, size_t i)
 {
-	size_t mask = st->idx_cap - 1, pos = name_hash(st->sw[i]->name) & mask;
+	size_t mask = st->idx_cap - 1, pos = hash_str(st->sw[i]->name) & mask;
 	while (st->idx[pos] != 0)
 		pos = (pos + 1) & mask;
 	st->idx[pos] = (uint32_t)(i + 1);
@@ -193,8 +158,11 @@ static void index_rebuild(struct state *st)
 		index_put(st, i);
 }
 
+static long lookup_idx(const struct state *st, const char *name);
+
 void st_switch_insert(struct state *st, struct st_switch *sw)
 {
+	assert(lookup_idx(st, sw->name) < 0); /* names are unique: the index finds one */
 	if (st->n == st->cap) {
 		st->cap = st->cap ? st->cap * 2 : 64;
 		st->sw = st_xrealloc(st->sw, st->cap * sizeof(*st->sw));
@@ -216,15 +184,16 @@ static void switch_remove(struct state *st, struct st_switch *sw)
 		}
 	st_switch_free(sw);
 	index_rebuild(st); /* removals come from reloads only: rare */
+	st->sig_count_stale = 1;
 }
 
 /* Position of NAME in st->sw, or -1. */
 static long lookup_idx(const struct state *st, const char *name)
 {
-	char key[NAME_MAX_LEN + 2];
-	if (st->idx_cap == 0 || name == NULL || name_norm(name, key, sizeof(key)) < 0)
+	char key[NAME_TEXT_MAX];
+	if (st->idx_cap == 0 || name == NULL || name_normalize(name, key, sizeof(key)) < 0)
 		return -1;
-	size_t mask = st->idx_cap - 1, pos = name_hash(key) & mask;
+	size_t mask = st->idx_cap - 1, pos = hash_str(key) & mask;
 	for (; st->idx[pos] != 0; pos = (pos + 1) & mask)
 		if (strcmp(st->sw[st->idx[pos] - 1]->name, key) == 0)
 			return (long)st->idx[pos] - 1;
@@ -244,11 +213,11 @@ int state_is_glob(const char *pattern)
 
 int st_name_match(const char *pattern, const char *name)
 {
-	char buf[NAME_MAX_LEN + 2];
+	char buf[NAME_TEXT_MAX];
 	size_t len = strlen(pattern);
 
 	if (!state_is_glob(pattern))
-		return name_norm(pattern, buf, sizeof(buf)) == 0 && strcmp(buf, name) == 0;
+		return name_normalize(pattern, buf, sizeof(buf)) == 0 && strcmp(buf, name) == 0;
 	if (fnmatch(pattern, name, FNM_CASEFOLD) == 0)
 		return 1;
 	/* Names are stored with the final dot; "*.example.com" means them too. */
@@ -258,27 +227,24 @@ int st_name_match(const char *pattern, const char *name)
 	return fnmatch(buf, name, FNM_CASEFOLD) == 0;
 }
 
-int state_match(const struct state *st, const char *pattern, struct st_switch ***out, size_t *n)
+size_t state_match(const struct state *st, const char *pattern, struct st_switch ***out)
 {
 	size_t k = 0;
 
 	*out = NULL;
-	*n = 0;
 	if (!state_is_glob(pattern)) {
 		struct st_switch *sw = state_lookup(st, pattern);
-		if (sw != NULL) {
-			*out = st_xrealloc(NULL, sizeof(**out));
-			(*out)[0] = sw;
-			*n = 1;
-		}
-		return 0;
+		if (sw == NULL)
+			return 0;
+		*out = st_xrealloc(NULL, sizeof(**out));
+		(*out)[0] = sw;
+		return 1;
 	}
 	*out = st_xrealloc(NULL, (st->n ? st->n : 1) * sizeof(**out));
 	for (size_t i = 0; i < st->n; i++)
 		if (st_name_match(pattern, st->sw[i]->name))
 			(*out)[k++] = st->sw[i];
-	*n = k;
-	return 0;
+	return k;
 }
 
 /* ---- state ---- */
@@ -291,9 +257,11 @@ struct state *state_new(size_t history_cap)
 	st->hist = st_xrealloc(NULL, st->hist_cap * sizeof(*st->hist));
 	/* The config's defaults, until state_sync brings the real ones. */
 	st->brake_cfg.max_share = 0.2;
-	st->brake_cfg.window = 600;
+	st->brake_cfg.window = 600 * 1000;
 	st->brake_cfg.min_switches = 2;
 	st->signal_ttl = 3600 * 1000;
+	st->max_sig_switch = 256;
+	st->max_sig_total = 100000;
 	return st;
 }
 
@@ -310,6 +278,9 @@ void st_clear(struct state *st)
 		st_switch_free(st->sw[i]);
 	st->n = 0;
 	index_rebuild(st);
+	st->n_signals = 0;
+	st->sig_count_stale = 0;
+	st->next_expiry = 0;
 	for (size_t i = 0; i < st->hist_len; i++)
 		hist_free(&st->hist[(st->hist_head + i) % st->hist_cap]);
 	st->hist_len = st->hist_head = 0;
@@ -370,24 +341,117 @@ void st_sig_push(struct st_signal **arr, size_t *n, size_t *cap, const struct st
 	s->reason = st_xstrdup(sig->reason);
 }
 
-static struct st_signal *sig_find(struct st_signal *arr, size_t n, const char *src, const char *id)
+/* ---- signals by (source, id): the index ---- */
+
+static uint64_t sig_hash(const char *src, const char *id)
 {
+	uint64_t h = hash_bytes(hash_str(src), id, strlen(id));
+	/* Mix (MurmurHash3's finalizer): the slot is taken from the low bits. */
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdull;
+	h ^= h >> 33;
+	return h;
+}
+
+static int sig_is(const struct st_signal *s, const char *src, const char *id)
+{
+	return strcmp(s->source, src) == 0 && strcmp(s->id, id) == 0;
+}
+
+static void ix_put(struct st_sigix *ix, const struct st_signal *arr, size_t i)
+{
+	size_t mask = ix->cap - 1, pos = sig_hash(arr[i].source, arr[i].id) & mask;
+	while (ix->slot[pos] != 0)
+		pos = (pos + 1) & mask;
+	ix->slot[pos] = (uint32_t)(i + 1);
+}
+
+static void ix_rebuild(struct st_sigix *ix, const struct st_signal *arr, size_t n)
+{
+	size_t cap = 8;
+	while (cap < n * 2 + 2)
+		cap *= 2;
+	if (cap != ix->cap) {
+		free(ix->slot);
+		ix->slot = st_xrealloc(NULL, cap * sizeof(*ix->slot));
+		ix->cap = cap;
+	}
+	memset(ix->slot, 0, cap * sizeof(*ix->slot));
 	for (size_t i = 0; i < n; i++)
-		if (strcmp(arr[i].source, src) == 0 && strcmp(arr[i].id, id) == 0)
-			return &arr[i];
-	return NULL;
+		ix_put(ix, arr, i);
+	ix->n = n;
 }
 
-/* Order is kept: the oldest signal is the one a flip's detail names. */
-static void sig_remove(struct st_signal *arr, size_t *n, struct st_signal *s)
+/* The slot of (SRC, ID), or of the empty slot where it would go. */
+static size_t ix_slot(struct st_sigix *ix, const struct st_signal *arr, size_t n, const char *src, const char *id)
 {
-	size_t i = (size_t)(s - arr);
-	sig_free(s);
-	memmove(&arr[i], &arr[i + 1], (*n - i - 1) * sizeof(*arr));
-	(*n)--;
+	size_t mask, pos;
+	if (ix->slot == NULL || ix->n != n)
+		ix_rebuild(ix, arr, n);
+	mask = ix->cap - 1;
+	pos = sig_hash(src, id) & mask;
+	while (ix->slot[pos] != 0 && !sig_is(&arr[ix->slot[pos] - 1], src, id))
+		pos = (pos + 1) & mask;
+	return pos;
 }
 
-int state_side_down(const struct st_switch *sw, enum cfg_side side, int64_t now, int64_t *since)
+static struct st_signal *sig_find(struct st_sigix *ix, struct st_signal *arr, size_t n, const char *src,
+                                  const char *id)
+{
+	size_t pos = ix_slot(ix, arr, n, src, id);
+	return ix->slot[pos] ? &arr[ix->slot[pos] - 1] : NULL;
+}
+
+/* Append a copy of SIG and index it. */
+static void sig_add(struct state *st, struct st_sigix *ix, struct st_signal **arr, size_t *n, size_t *cap,
+                    const struct st_signal *sig)
+{
+	int valid = ix->slot != NULL && ix->n == *n;
+	st_sig_push(arr, n, cap, sig);
+	st->n_signals++;
+	if (valid && *n * 2 + 2 <= ix->cap) {
+		ix_put(ix, *arr, *n - 1);
+		ix->n = *n;
+	} else {
+		ix_rebuild(ix, *arr, *n);
+	}
+}
+
+/* Remove S: the last signal takes its place, and the index follows
+ * (linear probing with backward shift, so no tombstones). Which signal a
+ * flip is blamed on goes by `since`, not by position. */
+static void sig_remove(struct state *st, struct st_sigix *ix, struct st_signal *arr, size_t *n, struct st_signal *s)
+{
+	size_t i = (size_t)(s - arr), last = *n - 1, mask, hole, j;
+
+	if (ix->slot == NULL || ix->n != *n)
+		ix_rebuild(ix, arr, *n);
+	mask = ix->cap - 1;
+	hole = ix_slot(ix, arr, *n, s->source, s->id);
+	for (j = (hole + 1) & mask; ix->slot[j] != 0; j = (j + 1) & mask) {
+		const struct st_signal *o = &arr[ix->slot[j] - 1];
+		size_t home = sig_hash(o->source, o->id) & mask;
+		/* Move j into the hole unless its home lies cyclically in (hole, j]. */
+		if ((j > hole && (home <= hole || home > j)) || (j < hole && home <= hole && home > j)) {
+			ix->slot[hole] = ix->slot[j];
+			hole = j;
+		}
+	}
+	ix->slot[hole] = 0;
+	if (i != last) {
+		size_t pos = ix_slot(ix, arr, *n, arr[last].source, arr[last].id);
+		ix->slot[pos] = (uint32_t)(i + 1);
+	}
+	sig_free(s);
+	if (i != last)
+		arr[i] = arr[last];
+	(*n)--;
+	ix->n = *n;
+	if (st->n_signals > 0)
+		st->n_signals--;
+}
+
+int state_side_down(const struct st_switch *sw, enum side side, int64_t now, int64_t *since)
 {
 	int64_t healthy = sw->healthy_since[side];
 	for (size_t i = 0; i < sw->n_sig; i++) {
@@ -413,14 +477,9 @@ int state_armed(const struct st_switch *sw, int64_t now)
 	return 0;
 }
 
-static int automated(enum st_cause c)
-{
-	return c == ST_CAUSE_SIGNAL || c == ST_CAUSE_FAILBACK || c == ST_CAUSE_ALL_DOWN;
-}
-
 size_t state_brake_count(const struct state *st, int64_t now)
 {
-	int64_t from = now - (int64_t)st->brake_cfg.window * 1000;
+	int64_t from = now - st->brake_cfg.window;
 	size_t k = 0;
 	for (size_t i = 0; i < st->brake.n_flips; i++)
 		if (st->brake.flips[i] > from)
@@ -438,13 +497,15 @@ size_t state_brake_limit(const struct state *st)
 	return k > st->brake_cfg.min_switches ? k : st->brake_cfg.min_switches;
 }
 
-/* ---- applying ops: the one place state changes ---- */
+/* ---- applying ops: the one place the journalled state changes (the
+ * settings come from state_sync, `held` from policy_run: neither is
+ * journalled) ---- */
 
 static void apply_signal(struct state *st, const json_t *op, int64_t t)
 {
 	const char *src = st_jstr(op, "src"), *id = st_jstr(op, "id"), *reason = st_jstr(op, "reason");
 	int kind = parse_name(st_jstr(op, "kind"), kind_names, 4);
-	enum cfg_side side = SIDE_CDN;
+	enum side side = SIDE_CDN;
 	int64_t exp = st_jint(op, "exp");
 	json_t *names = json_object_get(op, "sw"), *v;
 	size_t i;
@@ -452,7 +513,7 @@ static void apply_signal(struct state *st, const json_t *op, int64_t t)
 
 	if (src == NULL || id == NULL || kind < 0)
 		return;
-	state_side_parse(st_jstr(op, "side"), &side);
+	side_parse(st_jstr(op, "side"), &side);
 	sig_detail(detail, sizeof(detail), src, id, reason);
 	json_array_foreach(names, i, v) {
 		struct st_switch *sw = state_lookup(st, json_string_value(v));
@@ -461,14 +522,16 @@ static void apply_signal(struct state *st, const json_t *op, int64_t t)
 			continue;
 		switch (kind) {
 		case ST_SIG_DOWN:
-			f = sig_find(sw->sig, sw->n_sig, src, id);
+			if (exp < st->next_expiry)
+				st->next_expiry = exp;
+			f = sig_find(&sw->sig_ix, sw->sig, sw->n_sig, src, id);
 			if (f == NULL) {
-				st_sig_push(&sw->sig, &sw->n_sig, &sw->cap_sig, &n);
+				sig_add(st, &sw->sig_ix, &sw->sig, &sw->n_sig, &sw->cap_sig, &n);
 				st_hist_push(st, t, ST_H_DOWN, sw->name, -1, (int)side, ST_CAUSE_SIGNAL, src, detail);
 				break;
 			}
 			if (f->side != side) {
-				enum cfg_side old = f->side;
+				enum side old = f->side;
 				f->side = side;
 				f->since = t;
 				st_hist_push(st, t, ST_H_DOWN, sw->name, -1, (int)side, ST_CAUSE_SIGNAL, src, detail);
@@ -479,19 +542,21 @@ static void apply_signal(struct state *st, const json_t *op, int64_t t)
 			set_str(&f->reason, reason);
 			break;
 		case ST_SIG_UP:
-			f = sig_find(sw->sig, sw->n_sig, src, id);
+			f = sig_find(&sw->sig_ix, sw->sig, sw->n_sig, src, id);
 			if (f == NULL)
 				break;
 			side = f->side;
-			sig_remove(sw->sig, &sw->n_sig, f);
+			sig_remove(st, &sw->sig_ix, sw->sig, &sw->n_sig, f);
 			st_hist_push(st, t, ST_H_UP, sw->name, -1, (int)side, ST_CAUSE_SIGNAL, src, detail);
 			if (!state_side_down(sw, side, t, NULL))
 				sw->healthy_since[side] = t;
 			break;
 		case ST_SIG_WARN:
-			f = sig_find(sw->warn, sw->n_warn, src, id);
+			if (exp < st->next_expiry)
+				st->next_expiry = exp;
+			f = sig_find(&sw->warn_ix, sw->warn, sw->n_warn, src, id);
 			if (f == NULL) {
-				st_sig_push(&sw->warn, &sw->n_warn, &sw->cap_warn, &n);
+				sig_add(st, &sw->warn_ix, &sw->warn, &sw->n_warn, &sw->cap_warn, &n);
 				st_hist_push(st, t, ST_H_WARN, sw->name, -1, -1, ST_CAUSE_SIGNAL, src, detail);
 			} else {
 				f->expires = exp;
@@ -499,9 +564,9 @@ static void apply_signal(struct state *st, const json_t *op, int64_t t)
 			}
 			break;
 		case ST_SIG_WARN_CLEAR:
-			f = sig_find(sw->warn, sw->n_warn, src, id);
+			f = sig_find(&sw->warn_ix, sw->warn, sw->n_warn, src, id);
 			if (f != NULL) {
-				sig_remove(sw->warn, &sw->n_warn, f);
+				sig_remove(st, &sw->warn_ix, sw->warn, &sw->n_warn, f);
 				st_hist_push(st, t, ST_H_WARN_CLEAR, sw->name, -1, -1, ST_CAUSE_SIGNAL, src, detail);
 			}
 			break;
@@ -512,11 +577,11 @@ static void apply_signal(struct state *st, const json_t *op, int64_t t)
 static void apply_pin(struct state *st, const json_t *op, int64_t t)
 {
 	const char *reason = st_jstr(op, "reason"), *actor = st_jstr(op, "actor"), *glob = st_jstr(op, "glob");
-	enum cfg_side side;
+	enum side side;
 	json_t *v;
 	size_t i;
 
-	if (state_side_parse(st_jstr(op, "side"), &side) < 0)
+	if (side_parse(st_jstr(op, "side"), &side) < 0)
 		return;
 	json_array_foreach(json_object_get(op, "sw"), i, v) {
 		struct st_switch *sw = state_lookup(st, json_string_value(v));
@@ -530,6 +595,8 @@ static void apply_pin(struct state *st, const json_t *op, int64_t t)
 		sw->pin.glob = st_xstrdup(glob);
 		sw->pin.created = t;
 		sw->pin.expires = st_jint(op, "exp");
+		if (sw->pin.expires != 0 && sw->pin.expires < st->next_expiry)
+			st->next_expiry = sw->pin.expires;
 		st_hist_push(st, t, ST_H_PIN, sw->name, -1, (int)side, ST_CAUSE_PIN, actor, reason);
 	}
 }
@@ -537,7 +604,7 @@ static void apply_pin(struct state *st, const json_t *op, int64_t t)
 static void pin_end(struct state *st, struct st_switch *sw, int64_t t, enum st_cause why, const char *actor)
 {
 	char detail[512];
-	snprintf(detail, sizeof(detail), "pin to %s by %s: %s", state_side_name(sw->pin.side),
+	snprintf(detail, sizeof(detail), "pin to %s by %s: %s", side_name(sw->pin.side),
 	         sw->pin.actor ? sw->pin.actor : "?", sw->pin.reason ? sw->pin.reason : "");
 	st_hist_push(st, t, why == ST_CAUSE_UNPIN ? ST_H_UNPIN : ST_H_PIN_EXPIRED, sw->name, -1, -1, why, actor,
 	             detail);
@@ -572,11 +639,11 @@ static void apply_expire(struct state *st, int64_t t)
 				ended[s->side] = s->expires;
 			sig_detail(detail, sizeof(detail), s->source, s->id, s->reason);
 			st_hist_push(st, t, ST_H_EXPIRED, sw->name, -1, (int)s->side, ST_CAUSE_SIGNAL, "routerd", detail);
-			sig_remove(sw->sig, &sw->n_sig, s);
+			sig_remove(st, &sw->sig_ix, sw->sig, &sw->n_sig, s);
 		}
 		/* The side recovered when its last signal ran out, not when we noticed. */
 		for (int side = 0; side < 2; side++)
-			if (ended[side] && !state_side_down(sw, (enum cfg_side)side, t, NULL) &&
+			if (ended[side] && !state_side_down(sw, (enum side)side, t, NULL) &&
 			    ended[side] > sw->healthy_since[side])
 				sw->healthy_since[side] = ended[side];
 		for (size_t i = sw->n_warn; i-- > 0;) {
@@ -585,7 +652,7 @@ static void apply_expire(struct state *st, int64_t t)
 				continue;
 			sig_detail(detail, sizeof(detail), s->source, s->id, s->reason);
 			st_hist_push(st, t, ST_H_WARN_EXPIRED, sw->name, -1, -1, ST_CAUSE_SIGNAL, "routerd", detail);
-			sig_remove(sw->warn, &sw->n_warn, s);
+			sig_remove(st, &sw->warn_ix, sw->warn, &sw->n_warn, s);
 		}
 		if (sw->pin.active && sw->pin.expires != 0 && sw->pin.expires <= t)
 			pin_end(st, sw, t, ST_CAUSE_PIN_EXPIRED, "routerd");
@@ -596,9 +663,9 @@ static void apply_flip(struct state *st, const json_t *op, int64_t t)
 {
 	struct st_switch *sw = state_lookup(st, st_jstr(op, "sw"));
 	int cause = st_cause_parse(st_jstr(op, "cause"));
-	enum cfg_side to;
+	enum side to;
 
-	if (sw == NULL || cause < 0 || state_side_parse(st_jstr(op, "to"), &to) < 0)
+	if (sw == NULL || cause < 0 || side_parse(st_jstr(op, "to"), &to) < 0)
 		return;
 	st_hist_push(st, t, ST_H_FLIP, sw->name, (int)sw->side, (int)to, (enum st_cause)cause, st_jstr(op, "actor"),
 	             st_jstr(op, "detail"));
@@ -608,9 +675,9 @@ static void apply_flip(struct state *st, const json_t *op, int64_t t)
 	sw->last_flip = t;
 	sw->flips++;
 	st->flips_total[to][cause]++;
-	if (automated((enum st_cause)cause)) {
+	if (state_cause_automated((enum st_cause)cause)) {
 		struct st_brake *b = &st->brake;
-		int64_t from = t - (int64_t)st->brake_cfg.window * 1000;
+		int64_t from = t - st->brake_cfg.window;
 		size_t drop = 0;
 		/* Only flips inside the window count: forget the older ones. */
 		while (drop < b->n_flips && b->flips[drop] <= from)
@@ -663,10 +730,10 @@ static int apply_op(struct state *st, const json_t *op)
 		apply_brake(st, op, t);
 	else if (strcmp(kind, "add") == 0) {
 		const char *name = st_jstr(op, "sw");
-		enum cfg_side side = SIDE_CDN;
+		enum side side = SIDE_CDN;
 		if (name == NULL)
 			return -EINVAL;
-		state_side_parse(st_jstr(op, "side"), &side);
+		side_parse(st_jstr(op, "side"), &side);
 		if (state_lookup(st, name) == NULL) {
 			st_switch_insert(st, st_switch_new(name, side, t));
 			st_hist_push(st, t, ST_H_ADDED, name, -1, (int)side, ST_CAUSE_INITIAL, "config", NULL);
@@ -743,30 +810,60 @@ static json_t *names_array(struct st_switch **sw, size_t n)
 int state_expire(struct state *st, json_t *txn, int64_t now)
 {
 	int k = 0;
+	int64_t next = INT64_MAX;
+
+	/* Nothing can have run out before the bound: most calls end here. */
+	if (now < st->next_expiry)
+		return 0;
 	for (size_t i = 0; i < st->n; i++) {
 		const struct st_switch *sw = st->sw[i];
-		for (size_t j = 0; j < sw->n_sig; j++)
+		for (size_t j = 0; j < sw->n_sig; j++) {
 			k += sw->sig[j].expires <= now;
-		for (size_t j = 0; j < sw->n_warn; j++)
+			if (sw->sig[j].expires > now && sw->sig[j].expires < next)
+				next = sw->sig[j].expires;
+		}
+		for (size_t j = 0; j < sw->n_warn; j++) {
 			k += sw->warn[j].expires <= now;
-		k += sw->pin.active && sw->pin.expires != 0 && sw->pin.expires <= now;
+			if (sw->warn[j].expires > now && sw->warn[j].expires < next)
+				next = sw->warn[j].expires;
+		}
+		if (sw->pin.active && sw->pin.expires != 0) {
+			k += sw->pin.expires <= now;
+			if (sw->pin.expires > now && sw->pin.expires < next)
+				next = sw->pin.expires;
+		}
 	}
+	st->next_expiry = next;
 	if (k == 0)
 		return 0;
 	int r = commit(st, txn, json_pack("{s:s,s:I}", "op", "expire", "t", (json_int_t)now));
+	if (r < 0)
+		st->next_expiry = 0; /* not applied: look again next time */
 	return r < 0 ? r : k;
 }
 
+static void sig_recount(struct state *st)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < st->n; i++)
+		n += st->sw[i]->n_sig + st->sw[i]->n_warn;
+	st->n_signals = n;
+	st->sig_count_stale = 0;
+}
+
 /* What a notification would change on SW: ST_CHANGED, ST_REFRESHED or 0. */
-static int signal_effect(const struct st_switch *sw, enum st_sig_kind kind, const char *src, const char *id,
-                         enum cfg_side side, const char *reason, int64_t exp)
+static int signal_effect(struct st_switch *sw, enum st_sig_kind kind, const char *src, const char *id,
+                         enum side side, const char *reason, int64_t exp)
 {
 	int warn = kind == ST_SIG_WARN || kind == ST_SIG_WARN_CLEAR;
-	const struct st_signal *f = warn ? sig_find(sw->warn, sw->n_warn, src, id) : sig_find(sw->sig, sw->n_sig, src, id);
+	const struct st_signal *f = warn ? sig_find(&sw->warn_ix, sw->warn, sw->n_warn, src, id) :
+	                                   sig_find(&sw->sig_ix, sw->sig, sw->n_sig, src, id);
 
 	if (kind == ST_SIG_UP || kind == ST_SIG_WARN_CLEAR)
 		return f != NULL ? ST_CHANGED : 0;
-	if (f == NULL || (!warn && f->side != side))
+	if (f == NULL)
+		return ST_CHANGED | ST_REFUSED; /* new: subject to the bounds */
+	if (!warn && f->side != side)
 		return ST_CHANGED;
 	if (f->expires != exp || strcmp(f->reason ? f->reason : "", reason ? reason : "") != 0)
 		return ST_REFRESHED;
@@ -774,10 +871,10 @@ static int signal_effect(const struct st_switch *sw, enum st_sig_kind kind, cons
 }
 
 int state_signal(struct state *st, json_t *txn, const char *target, const char *source, const char *id,
-                 enum st_sig_kind kind, enum cfg_side side, const char *reason, int64_t now)
+                 enum st_sig_kind kind, enum side side, const char *reason, int64_t now)
 {
 	struct st_switch **m = NULL;
-	size_t n = 0, k = 0;
+	size_t n = 0, k = 0, added = 0;
 	int64_t exp = now + st->signal_ttl;
 	int r, res = 0;
 
@@ -786,14 +883,25 @@ int state_signal(struct state *st, json_t *txn, const char *target, const char *
 	/* Drop what has run out first, so an expired signal repeated counts as new. */
 	if ((r = state_expire(st, txn, now)) < 0)
 		return r;
-	if ((r = state_match(st, target, &m, &n)) < 0)
-		return r;
-	if (n == 0) {
+	if ((n = state_match(st, target, &m)) == 0) {
 		free(m);
 		return -ENOENT;
 	}
+	if (st->sig_count_stale)
+		sig_recount(st);
 	for (size_t i = 0; i < n; i++) {
 		int e = signal_effect(m[i], kind, source, id, side, reason, exp);
+		if (e & ST_REFUSED) {
+			/* A new signal: refused, and counted, past the bounds. */
+			size_t have = kind == ST_SIG_WARN ? m[i]->n_warn : m[i]->n_sig;
+			if (have >= st->max_sig_switch || st->n_signals + added >= st->max_sig_total) {
+				st->sig_refused++;
+				res |= ST_REFUSED;
+				continue;
+			}
+			added++;
+			e &= ~ST_REFUSED;
+		}
 		if (e) {
 			res |= e;
 			m[k++] = m[i];
@@ -802,14 +910,14 @@ int state_signal(struct state *st, json_t *txn, const char *target, const char *
 	if (k > 0) {
 		json_t *op = json_pack("{s:s,s:I,s:o,s:s,s:s,s:s,s:s,s:s?,s:I}", "op", "signal", "t", (json_int_t)now,
 		                       "sw", names_array(m, k), "src", source, "id", id, "kind", kind_names[kind],
-		                       "side", state_side_name(side), "reason", reason, "exp", (json_int_t)exp);
+		                       "side", side_name(side), "reason", reason, "exp", (json_int_t)exp);
 		r = commit(st, txn, op);
 	}
 	free(m);
 	return r < 0 ? r : res;
 }
 
-int state_pin(struct state *st, json_t *txn, const char *pattern, enum cfg_side side, const char *reason,
+int state_pin(struct state *st, json_t *txn, const char *pattern, enum side side, const char *reason,
               const char *actor, int64_t expires, int64_t now)
 {
 	struct st_switch **m = NULL;
@@ -818,15 +926,15 @@ int state_pin(struct state *st, json_t *txn, const char *pattern, enum cfg_side 
 
 	if (pattern == NULL || (expires != 0 && expires <= now))
 		return -EINVAL;
-	if ((r = state_expire(st, txn, now)) < 0 || (r = state_match(st, pattern, &m, &n)) < 0)
+	if ((r = state_expire(st, txn, now)) < 0)
 		return r;
-	if (n == 0) {
+	if ((n = state_match(st, pattern, &m)) == 0) {
 		free(m);
 		return -ENOENT;
 	}
 	r = commit(st, txn,
 	           json_pack("{s:s,s:I,s:o,s:s,s:s?,s:s?,s:I,s:s}", "op", "pin", "t", (json_int_t)now, "sw",
-	                     names_array(m, n), "side", state_side_name(side), "reason", reason, "actor", actor, "exp",
+	                     names_array(m, n), "side", side_name(side), "reason", reason, "actor", actor, "exp",
 	                     (json_int_t)expires, "glob", pattern));
 	free(m);
 	return r < 0 ? r : (int)n;
@@ -840,9 +948,9 @@ int state_unpin(struct state *st, json_t *txn, const char *pattern, const char *
 
 	if (pattern == NULL)
 		return -EINVAL;
-	if ((r = state_expire(st, txn, now)) < 0 || (r = state_match(st, pattern, &m, &n)) < 0)
+	if ((r = state_expire(st, txn, now)) < 0)
 		return r;
-	if (n == 0) {
+	if ((n = state_match(st, pattern, &m)) == 0) {
 		free(m);
 		return -ENOENT;
 	}
@@ -857,14 +965,15 @@ int state_unpin(struct state *st, json_t *txn, const char *pattern, const char *
 	return r < 0 ? r : (int)k;
 }
 
-int state_flip(struct state *st, json_t *txn, struct st_switch *sw, enum cfg_side to, enum st_cause cause,
+int state_flip(struct state *st, json_t *txn, struct st_switch *sw, enum side to, enum st_cause cause,
                const char *actor, const char *detail, int64_t now)
 {
+	assert(to == SIDE_CDN || to == SIDE_ORIGIN);
 	if (sw->side == to)
 		return 0;
 	int r = commit(st, txn,
 	               json_pack("{s:s,s:I,s:s,s:s,s:s,s:s,s:s?,s:s?}", "op", "flip", "t", (json_int_t)now, "sw",
-	                         sw->name, "from", state_side_name(sw->side), "to", state_side_name(to), "cause",
+	                         sw->name, "from", side_name(sw->side), "to", side_name(to), "cause",
 	                         state_cause_name(cause), "actor", actor, "detail", detail));
 	return r < 0 ? r : 1;
 }
@@ -887,7 +996,11 @@ int state_sync(struct state *st, json_t *txn, const struct config *cfg, int64_t 
 	int changes = 0, r = 0;
 
 	st->brake_cfg = cfg->brake;
-	st->signal_ttl = (int64_t)cfg->defaults.signal_ttl * 1000;
+	st->signal_ttl = cfg->defaults.signal_ttl;
+	if (cfg->signals.max_per_switch)
+		st->max_sig_switch = cfg->signals.max_per_switch;
+	if (cfg->signals.max_total)
+		st->max_sig_total = cfg->signals.max_total;
 	memset(seen, 0, st->n ? st->n : 1);
 	for (size_t i = 0; i < cfg->n_switches; i++) {
 		long k = lookup_idx(st, cfg->switches[i].name);
@@ -905,16 +1018,12 @@ int state_sync(struct state *st, json_t *txn, const struct config *cfg, int64_t 
 		if (sw == NULL) {
 			r = commit(st, txn,
 			           json_pack("{s:s,s:I,s:s,s:s}", "op", "add", "t", (json_int_t)now, "sw", c->name, "side",
-			                     state_side_name(c->initial)));
+			                     side_name(c->p.home)));
 			changes++;
 			if (r < 0 || (sw = state_lookup(st, c->name)) == NULL)
 				break;
 		}
-		sw->p.home = c->initial;
-		sw->p.all_down = c->all_down;
-		sw->p.failback_hold = (int64_t)c->failback_hold * 1000;
-		sw->p.ttl = c->ttl;
-		sw->p.ttl_armed = c->ttl_armed;
+		sw->p = c->p;
 	}
 	free(seen);
 	free(gone);
@@ -923,7 +1032,13 @@ int state_sync(struct state *st, json_t *txn, const struct config *cfg, int64_t 
 
 int state_replay_cb(const json_t *rec, int is_snapshot, void *arg)
 {
-	return is_snapshot ? state_load_json(arg, rec) : state_apply(arg, rec);
+	struct state *st = arg;
+	if (!is_snapshot)
+		return state_apply(st, rec);
+	/* Loaded signals are neither counted nor bounded yet. */
+	st->sig_count_stale = 1;
+	st->next_expiry = 0;
+	return state_load_json(st, rec);
 }
 
 json_t *state_snapshot_cb(void *arg)

@@ -64,39 +64,50 @@ enum st_cause {
 	ST_CAUSE__COUNT
 };
 
-enum st_sig_kind { ST_SIG_DOWN = 0, ST_SIG_UP, ST_SIG_WARN, ST_SIG_WARN_CLEAR };
+/* Whether CAUSE is automation's (signal, failback, all_down): the flips the
+ * brake counts and holds. Pins, unpins and pin expiries are the operator's. */
+int state_cause_automated(enum st_cause cause);
+
+enum st_sig_kind {
+	ST_SIG_DOWN = 0,
+	ST_SIG_UP,
+	ST_SIG_WARN,
+	ST_SIG_WARN_CLEAR,
+};
 
 /* What state_signal changed (bits), or a negative errno. */
 #define ST_CHANGED 1   /* a visible change: a new or cleared signal/warning */
 #define ST_REFRESHED 2 /* only an expiry moved forward (journal it, nothing else) */
+#define ST_REFUSED 4   /* some switches refused a new signal: signals.* bounds reached */
 
 /* A down-signal or a warning, keyed by (source, id). */
 struct st_signal {
 	char *source, *id, *reason;
-	enum cfg_side side; /* the unhealthy side (unused for warnings) */
+	enum side side; /* the unhealthy side (unused for warnings) */
 	int64_t since, expires;
+};
+
+/* An index of a switch's signals (or warnings) by (source, id): open
+ * addressing, at most half full; slot 0 empty, else position + 1. Valid
+ * while n equals the array's count (rebuilt on first use otherwise). */
+struct st_sigix {
+	uint32_t *slot;
+	size_t cap, n;
 };
 
 struct st_pin {
 	int active;
-	enum cfg_side side;
+	enum side side;
 	char *reason, *actor, *glob; /* glob: the pattern the operator typed */
 	int64_t created, expires;    /* expires 0: never */
 };
 
-/* Settings a switch takes from the config (not journalled: the config is
- * read again at every start; state_sync refreshes them). */
-struct st_params {
-	enum cfg_side home; /* the side served when all is well ("initial") */
-	enum cfg_all_down all_down;
-	int64_t failback_hold; /* ms */
-	uint32_t ttl, ttl_armed;
-};
-
 struct st_switch {
 	char *name; /* lower case, final dot */
-	struct st_params p;
-	enum cfg_side side;  /* served */
+	/* Settings from the config (not journalled: the config is read again
+	 * at every start; state_sync refreshes this copy). */
+	struct cfg_switch_params p;
+	enum side side;  /* served */
 	enum st_cause cause; /* of the current side */
 	char *detail;        /* of the current side: signal id, pin reason... */
 	struct st_pin pin;
@@ -107,6 +118,7 @@ struct st_switch {
 	size_t n_sig, cap_sig;
 	struct st_signal *warn; /* active warnings (armed TTL) */
 	size_t n_warn, cap_warn;
+	struct st_sigix sig_ix, warn_ix; /* lookups by (source, id) in O(1) */
 	/* When each side's last down-signal went away: failback_hold counts from
 	 * there. 0: never down since the switch was added. */
 	int64_t healthy_since[2];
@@ -124,9 +136,21 @@ struct st_brake {
 };
 
 enum st_hist_kind {
-	ST_H_ADDED = 0, ST_H_REMOVED, ST_H_FLIP, ST_H_PIN, ST_H_UNPIN, ST_H_PIN_EXPIRED,
-	ST_H_DOWN, ST_H_UP, ST_H_EXPIRED, ST_H_WARN, ST_H_WARN_CLEAR, ST_H_WARN_EXPIRED,
-	ST_H_BRAKE_ON, ST_H_BRAKE_OFF, ST_H__COUNT
+	ST_H_ADDED = 0,
+	ST_H_REMOVED,
+	ST_H_FLIP,
+	ST_H_PIN,
+	ST_H_UNPIN,
+	ST_H_PIN_EXPIRED,
+	ST_H_DOWN,
+	ST_H_UP,
+	ST_H_EXPIRED,
+	ST_H_WARN,
+	ST_H_WARN_CLEAR,
+	ST_H_WARN_EXPIRED,
+	ST_H_BRAKE_ON,
+	ST_H_BRAKE_OFF,
+	ST_H__COUNT
 };
 
 struct st_hist {
@@ -148,6 +172,15 @@ struct state {
 	int64_t signal_ttl; /* ms */
 	struct st_hist *hist; /* ring */
 	size_t hist_cap, hist_head, hist_len;
+	/* Signal bounds (config signals.*) and what they refused. n_signals
+	 * counts down-signals and warnings over every switch (recounted when
+	 * sig_count_stale). next_expiry: no signal, warning or pin expires
+	 * before it (a lower bound), so state_expire is O(1) until then. */
+	uint32_t max_sig_switch, max_sig_total;
+	size_t n_signals;
+	int sig_count_stale;
+	uint64_t sig_refused;
+	int64_t next_expiry;
 	/* Flips since the counters were reset (metrics: routerd_flips_total). */
 	uint64_t flips_total[2][ST_CAUSE__COUNT];
 };
@@ -179,9 +212,10 @@ int state_is_glob(const char *pattern);
 /*
  * The switches PATTERN names: the exact name, or every switch a glob
  * matches (fnmatch, case-insensitive; a glob without the final dot matches
- * as if it had one). Sets *out (free() it) and *n. Returns 0.
+ * as if it had one). Sets *out (free() it; NULL when none) and returns how
+ * many there are.
  */
-int state_match(const struct state *st, const char *pattern, struct st_switch ***out, size_t *n);
+size_t state_match(const struct state *st, const char *pattern, struct st_switch ***out);
 
 /* A new transaction {"t":NOW,"ops":[]}, and whether it holds no op. */
 json_t *state_txn_new(int64_t now);
@@ -195,14 +229,14 @@ int state_txn_empty(const json_t *txn);
  * switch, or -errno. TXN may be NULL (tests: apply without recording).
  */
 int state_signal(struct state *st, json_t *txn, const char *target, const char *source, const char *id,
-                 enum st_sig_kind kind, enum cfg_side side, const char *reason, int64_t now);
+                 enum st_sig_kind kind, enum side side, const char *reason, int64_t now);
 
 /*
  * Pin every switch PATTERN names to SIDE until EXPIRES (0: until unpinned).
  * Returns the number of switches pinned, -ENOENT if none matches, -EINVAL
  * for an expiry in the past, or -errno. The flip itself is policy_run's.
  */
-int state_pin(struct state *st, json_t *txn, const char *pattern, enum cfg_side side, const char *reason,
+int state_pin(struct state *st, json_t *txn, const char *pattern, enum side side, const char *reason,
               const char *actor, int64_t expires, int64_t now);
 
 /* Remove the pins of the switches PATTERN names. Returns how many were
@@ -215,7 +249,7 @@ int state_expire(struct state *st, json_t *txn, int64_t now);
 
 /* Serve TO on SW (policy_run decides; this records). Returns 1, 0 if SW
  * already serves TO, or -errno. */
-int state_flip(struct state *st, json_t *txn, struct st_switch *sw, enum cfg_side to, enum st_cause cause,
+int state_flip(struct state *st, json_t *txn, struct st_switch *sw, enum side to, enum st_cause cause,
                const char *actor, const char *detail, int64_t now);
 
 /* Engage (ON) or clear the brake. Clearing also forgets the automated flips
@@ -229,7 +263,7 @@ size_t state_brake_limit(const struct state *st);
 
 /* Whether SIDE of SW is down at NOW (an unexpired down-signal names it);
  * if not and SINCE is not NULL, *SINCE = when it became healthy (0: never down). */
-int state_side_down(const struct st_switch *sw, enum cfg_side side, int64_t now, int64_t *since);
+int state_side_down(const struct st_switch *sw, enum side side, int64_t now, int64_t *since);
 
 /* Whether an unexpired warning names SW (answers carry ttl_armed). */
 int state_armed(const struct st_switch *sw, int64_t now);
@@ -241,9 +275,7 @@ int state_apply(struct state *st, const json_t *txn);
 /* Zero flips_total (after recovery: the counters count this process's flips). */
 void state_counters_reset(struct state *st);
 
-/* Names. state_side_parse returns 0 or -EINVAL. */
-const char *state_side_name(enum cfg_side side);
-int state_side_parse(const char *text, enum cfg_side *side);
+/* Names (sides: lib/side.h). */
 const char *state_cause_name(enum st_cause cause);
 const char *state_hist_name(enum st_hist_kind kind);
 

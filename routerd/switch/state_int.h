@@ -13,7 +13,7 @@ void *st_xrealloc(void *p, size_t n);
 char *st_xstrdup(const char *s); /* NULL stays NULL */
 
 /* A switch with its initial SIDE at time T, not yet in a state. */
-struct st_switch *st_switch_new(const char *name, enum cfg_side side, int64_t t);
+struct st_switch *st_switch_new(const char *name, enum side side, int64_t t);
 void st_switch_free(struct st_switch *sw);
 /* Append SW to ST (order and name index). */
 void st_switch_insert(struct state *st, struct st_switch *sw);

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "switch/policy.h"
 #include "switch/state.h"
 #include "switch/state_int.h"
 
@@ -13,7 +14,7 @@
 
 static json_t *side_json(int side)
 {
-	return side < 0 ? json_null() : json_string(state_side_name((enum cfg_side)side));
+	return side < 0 ? json_null() : json_string(side_name((enum side)side));
 }
 
 static json_t *sig_json(const struct st_signal *s, int with_side)
@@ -37,7 +38,7 @@ static json_t *pin_json(const struct st_pin *p)
 {
 	if (!p->active)
 		return json_null();
-	return json_pack("{s:s,s:s?,s:s?,s:s?,s:I,s:I}", "side", state_side_name(p->side), "reason", p->reason, "actor",
+	return json_pack("{s:s,s:s?,s:s?,s:s?,s:I,s:I}", "side", side_name(p->side), "reason", p->reason, "actor",
 	                 p->actor, "glob", p->glob, "created", (json_int_t)p->created, "expires",
 	                 (json_int_t)p->expires);
 }
@@ -46,7 +47,7 @@ static json_t *pin_json(const struct st_pin *p)
 static json_t *switch_saved(const struct st_switch *sw)
 {
 	return json_pack("{s:s,s:s,s:s,s:s,s:s?,s:o,s:I,s:s,s:s?,s:o,s:o,s:[I,I],s:I,s:I,s:I}", "name", sw->name,
-	                 "side", state_side_name(sw->side), "home", state_side_name(sw->p.home), "cause", state_cause_name(sw->cause), "detail", sw->detail, "pin",
+	                 "side", side_name(sw->side), "home", side_name(sw->p.home), "cause", state_cause_name(sw->cause), "detail", sw->detail, "pin",
 	                 pin_json(&sw->pin), "pin_ended", (json_int_t)sw->pin_ended, "pin_end_cause",
 	                 state_cause_name(sw->pin_end_cause), "pin_end_actor", sw->pin_end_actor, "signals",
 	                 sigs_json(sw->sig, sw->n_sig, 1), "warnings", sigs_json(sw->warn, sw->n_warn, 0),
@@ -59,32 +60,27 @@ static json_t *down_sides(const struct st_switch *sw, int64_t now)
 {
 	json_t *a = json_array();
 	for (int s = 0; s < 2; s++)
-		if (state_side_down(sw, (enum cfg_side)s, now, NULL))
-			json_array_append_new(a, json_string(state_side_name((enum cfg_side)s)));
+		if (state_side_down(sw, (enum side)s, now, NULL))
+			json_array_append_new(a, json_string(side_name((enum side)s)));
 	return a;
 }
 
 json_t *state_switch_to_json(const struct state *st, const struct st_switch *sw, int64_t now)
 {
-	static const char *const all_down[] = { "stay", "cdn", "origin" };
 	json_t *o = switch_saved(sw);
 	int armed = state_armed(sw, now);
-	int64_t since, due = 0;
+	int64_t due = policy_failback_at(sw, now);
 
 	(void)st;
 	if (o == NULL)
 		return NULL;
-	/* When the policy will return to the home side on its own, if it will. */
-	if (!sw->pin.active && sw->side != sw->p.home && !state_side_down(sw, sw->p.home, now, &since) &&
-	    !state_side_down(sw, !sw->p.home, now, NULL))
-		due = since ? since + sw->p.failback_hold : now;
 	json_object_set_new(o, "armed", json_boolean(armed));
 	json_object_set_new(o, "ttl", json_integer(armed ? sw->p.ttl_armed : sw->p.ttl));
 	json_object_set_new(o, "down", down_sides(sw, now));
 	json_object_set_new(o, "held_by_brake", json_boolean(sw->held));
-	json_object_set_new(o, "failback_at", due ? json_integer(due) : json_null());
+	json_object_set_new(o, "failback_at", due != POLICY_NEVER ? json_integer(due) : json_null());
 	json_object_set_new(o, "failback_hold_s", json_integer(sw->p.failback_hold / 1000));
-	json_object_set_new(o, "all_down", json_string(all_down[sw->p.all_down <= ALL_DOWN_ORIGIN ? sw->p.all_down : 0]));
+	json_object_set_new(o, "all_down", json_string(config_all_down_name(sw->p.all_down)));
 	return o;
 }
 
@@ -100,7 +96,7 @@ json_t *state_list_to_json(const struct state *st, const char *glob, int side, i
 	json_t *rows = json_array();
 
 	if (glob != NULL)
-		state_match(st, glob, &m, &n);
+		n = state_match(st, glob, &m);
 	else if (st->n > 0) {
 		m = st_xrealloc(NULL, st->n * sizeof(*m));
 		memcpy(m, st->sw, st->n * sizeof(*m));
@@ -113,7 +109,7 @@ json_t *state_list_to_json(const struct state *st, const char *glob, int side, i
 		if ((side >= 0 && (int)sw->side != side) || (pinned_only && !sw->pin.active))
 			continue;
 		json_array_append_new(rows, json_pack("{s:s,s:s,s:s,s:b,s:b,s:o,s:b,s:I,s:o}", "switch", sw->name,
-		                                      "side", state_side_name(sw->side), "cause",
+		                                      "side", side_name(sw->side), "cause",
 		                                      state_cause_name(sw->cause), "pinned", sw->pin.active, "armed",
 		                                      state_armed(sw, now), "down", down_sides(sw, now),
 		                                      "held_by_brake", sw->held, "last_flip",
@@ -141,7 +137,7 @@ static json_t *brake_json(const struct state *st, int64_t now, int saved)
 	json_decref(flips);
 	json_object_set_new(o, "flips_in_window", json_integer((json_int_t)state_brake_count(st, now)));
 	json_object_set_new(o, "limit", json_integer((json_int_t)state_brake_limit(st)));
-	json_object_set_new(o, "window_s", json_integer(st->brake_cfg.window));
+	json_object_set_new(o, "window_s", json_integer(st->brake_cfg.window / 1000));
 	json_object_set_new(o, "max_share", json_real(st->brake_cfg.max_share));
 	json_object_set_new(o, "min_switches", json_integer(st->brake_cfg.min_switches));
 	return o;
@@ -163,7 +159,7 @@ json_t *state_status_to_json(const struct state *st, int64_t now)
 		for (size_t k = 0; k < sw->n_warn; k++)
 			warns += sw->warn[k].expires > now;
 		for (int s = 0; s < 2; s++)
-			down[s] += state_side_down(sw, (enum cfg_side)s, now, NULL);
+			down[s] += state_side_down(sw, (enum side)s, now, NULL);
 	}
 	o = json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}", "switches", (json_int_t)st->n, "on_cdn",
 	              (json_int_t)on[0], "on_origin", (json_int_t)on[1], "pinned", (json_int_t)pinned, "armed",
@@ -218,8 +214,8 @@ json_t *state_to_json(const struct state *st)
 
 static int side_of(const json_t *v, int dflt)
 {
-	enum cfg_side s;
-	return json_is_string(v) && state_side_parse(json_string_value(v), &s) == 0 ? (int)s : dflt;
+	enum side s;
+	return json_is_string(v) && side_parse(json_string_value(v), &s) == 0 ? (int)s : dflt;
 }
 
 static int load_sigs(const json_t *arr, struct st_signal **out, size_t *n, size_t *cap)
@@ -230,7 +226,7 @@ static int load_sigs(const json_t *arr, struct st_signal **out, size_t *n, size_
 		return -EINVAL;
 	json_array_foreach(arr, i, v) {
 		struct st_signal s = { (char *)st_jstr(v, "source"), (char *)st_jstr(v, "id"),
-			               (char *)st_jstr(v, "reason"), (enum cfg_side)side_of(json_object_get(v, "side"), 0),
+			               (char *)st_jstr(v, "reason"), (enum side)side_of(json_object_get(v, "side"), 0),
 			               st_jint(v, "since"), st_jint(v, "expires") };
 		if (s.source == NULL || s.id == NULL)
 			return -EINVAL;
@@ -249,8 +245,8 @@ static int load_switch(struct state *st, const json_t *o)
 
 	if (name == NULL || side < 0 || cause < 0 || state_lookup(st, name) != NULL)
 		return -EINVAL;
-	sw = st_switch_new(name, (enum cfg_side)side, st_jint(o, "created"));
-	sw->p.home = (enum cfg_side)side_of(json_object_get(o, "home"), side);
+	sw = st_switch_new(name, (enum side)side, st_jint(o, "created"));
+	sw->p.home = (enum side)side_of(json_object_get(o, "home"), side);
 	sw->cause = (enum st_cause)cause;
 	sw->detail = st_xstrdup(st_jstr(o, "detail"));
 	sw->pin_ended = st_jint(o, "pin_ended");
@@ -267,7 +263,7 @@ static int load_switch(struct state *st, const json_t *o)
 			return -EINVAL;
 		}
 		sw->pin.active = 1;
-		sw->pin.side = (enum cfg_side)ps;
+		sw->pin.side = (enum side)ps;
 		sw->pin.reason = st_xstrdup(st_jstr(pin, "reason"));
 		sw->pin.actor = st_xstrdup(st_jstr(pin, "actor"));
 		sw->pin.glob = st_xstrdup(st_jstr(pin, "glob"));

@@ -11,6 +11,7 @@
 
 #include "config.h"
 #include "admin/ctl.h"
+#include "lib/err.h"
 #include "lib/journal.h"
 #include "lib/log.h"
 #include "switch/policy.h"
@@ -49,21 +50,22 @@ static void publish(struct switching *s, int64_t now)
 		return;
 	for (size_t i = 0; i < s->st->n; i++) {
 		const struct st_switch *sw = s->st->sw[i];
-		/* Both lists follow the config's order: look up by name only when
-		 * a reload has made them differ, so publishing stays linear. */
-		const char *same = i < view_switch_count(v) ? view_switch_name(v, i) : NULL;
-		long idx = same && strcmp(same, sw->name) == 0 ? (long)i : view_switch_find(v, sw->name);
-		unsigned sel;
+		/* The view's name index: one probe, whatever order a reload left. */
+		long idx = view_switch_find(v, sw->name);
+		unsigned sel, old;
 		if (idx < 0)
 			continue;
-		sel = (sw->side == SIDE_ORIGIN ? VIEW_SEL_ORIGIN : 0) | (state_armed(sw, now) ? VIEW_SEL_ARMED : 0);
-		unsigned old = view_switch_get(v, (size_t)idx);
+		sel = view_sel(sw->side, state_armed(sw, now));
+		old = view_switch_get(v, (size_t)idx);
 		/* Told before the workers serve the new side, so that the tracker
 		 * knows of the flip before it sees a single answer from that side:
 		 * told after, it could file the first re-fetches as before it. */
-		if (s->published && s->on_flip != NULL && ((old ^ sel) & VIEW_SEL_ORIGIN))
-			s->on_flip(s->flip_arg, (uint32_t)idx, (old & VIEW_SEL_ORIGIN) != 0, sw->side == SIDE_ORIGIN,
+		if (s->published && s->on_flip != NULL && view_sel_side(old) != sw->side)
+			s->on_flip(s->flip_arg, (uint32_t)idx, view_sel_side(old), sw->side,
 			           (old & VIEW_SEL_ARMED) ? sw->p.ttl_armed : sw->p.ttl);
+		if (old != sel)
+			log_debug("switch %s: serving %s%s", sw->name, side_name(sw->side),
+			          (sel & VIEW_SEL_ARMED) ? " (armed: low TTL)" : "");
 		view_switch_set(v, (size_t)idx, sel);
 	}
 	s->published = 1;
@@ -76,16 +78,12 @@ static int recover(struct switching *s, char *err, size_t errlen)
 	int rc;
 
 	s->st = state_new(0);
-	if (s->st == NULL) {
-		snprintf(err, errlen, "out of memory");
-		return -1;
-	}
+	if (s->st == NULL)
+		return err_set(err, errlen, -ENOMEM, "out of memory");
 	opts.arg = s->st;
 	rc = journal_open(&s->j, s->state_dir, &opts, state_replay_cb, s->st, &info);
-	if (rc < 0) {
-		snprintf(err, errlen, "%s: cannot recover the switch state: %s", s->state_dir, strerror(-rc));
-		return -1;
-	}
+	if (rc < 0)
+		return err_set(err, errlen, rc, "%s: cannot recover the switch state: %s", s->state_dir, strerror(-rc));
 	state_counters_reset(s->st);
 	log_notice("state recovered from %s: snapshot %s, %llu records%s", s->state_dir, info.snapshot ? "yes" : "no",
 	           (unsigned long long)info.records, info.dropped_bytes ? ", a torn tail cut" : "");
@@ -100,11 +98,12 @@ static int commit(struct switching *s, json_t *txn, int64_t now)
 {
 	int rc = 0;
 	if (!state_txn_empty(txn)) {
+		log_debug("journal: appending a transaction of %zu ops", json_array_size(json_object_get(txn, "ops")));
 		rc = journal_append(s->j, txn);
 		if (rc < 0) {
 			char err[512];
 			s->journal_failures++;
-			log_error("journal append failed (%s): the change is refused", strerror(-rc));
+			log_errno(LOG_LVL_ERR, -rc, "journal append failed, the change is refused");
 			journal_close(s->j);
 			s->j = NULL;
 			state_free(s->st);
@@ -172,19 +171,20 @@ static void arm_timer(struct switching *s, int64_t now)
 int switching_open(struct switching **out, uv_loop_t *loop, const struct config *cfg, char *err, size_t errlen)
 {
 	struct switching *s = calloc(1, sizeof(*s));
+	int rc;
+
 	if (s == NULL || (s->state_dir = strdup(cfg->state_dir)) == NULL) {
 		free(s);
-		snprintf(err, errlen, "out of memory");
-		return -1;
+		return err_set(err, errlen, -ENOMEM, "out of memory");
 	}
 	s->loop = loop;
 	uv_timer_init(loop, &s->timer);
 	s->timer.data = s;
-	if (recover(s, err, errlen) < 0 || sync_and_run(s, cfg, now_ms()) < 0) {
+	if ((rc = recover(s, err, errlen)) < 0 || (rc = sync_and_run(s, cfg, now_ms())) < 0) {
 		if (err[0] == '\0')
 			snprintf(err, errlen, "%s: cannot write the journal", cfg->state_dir);
 		switching_close(s);
-		return -1;
+		return rc;
 	}
 	*out = s;
 	return 0;
@@ -215,10 +215,34 @@ int switching_reload(struct switching *s, const struct config *cfg)
 
 static const char *source_name(enum webhook_source src)
 {
-	return src == SRC_ALERTMANAGER ? "alertmanager" : src == SRC_GRAFANA ? "grafana" : "signal";
+	return src == SRC_ALERTMANAGER ? "alertmanager" : (src == SRC_GRAFANA ? "grafana" : "signal");
 }
 
-int switching_signals(struct switching *s, const struct signal_event *ev, size_t n, char *err, size_t errlen)
+int switching_signals_check(struct switching *s, const struct signal_event *ev, size_t n, size_t *ops, char *err,
+                            size_t errlen)
+{
+	size_t total = 0;
+
+	if (s->st == NULL) {
+		snprintf(err, errlen, "the switch state is unavailable (journal failure)");
+		return -EIO;
+	}
+	for (size_t i = 0; i < n; i++) {
+		struct st_switch **m = NULL;
+		size_t k = state_match(s->st, ev[i].target, &m);
+		free(m);
+		if (k == 0) {
+			snprintf(err, errlen, "no switch named %s", ev[i].target);
+			return -ENOENT;
+		}
+		total += k;
+	}
+	if (ops != NULL)
+		*ops = total;
+	return 0;
+}
+
+int switching_signals_apply(struct switching *s, const struct signal_event *ev, size_t n, char *err, size_t errlen)
 {
 	int64_t now = now_ms();
 	json_t *txn;
@@ -228,24 +252,19 @@ int switching_signals(struct switching *s, const struct signal_event *ev, size_t
 		snprintf(err, errlen, "the switch state is unavailable (journal failure)");
 		return -EIO;
 	}
-	/* Check every target before changing anything: all or nothing. */
-	for (size_t i = 0; i < n; i++) {
-		struct st_switch **m = NULL;
-		size_t k = 0;
-		if (state_match(s->st, ev[i].target, &m, &k) < 0)
-			return -ENOMEM;
-		free(m);
-		if (k == 0) {
-			snprintf(err, errlen, "no switch named %s", ev[i].target);
-			return -ENOENT;
-		}
-	}
 	txn = state_txn_new(now);
+	uint64_t refused = s->st->sig_refused;
 	for (size_t i = 0; i < n && rc >= 0; i++) {
 		static const enum st_sig_kind kinds[] = { ST_SIG_DOWN, ST_SIG_UP, ST_SIG_WARN, ST_SIG_WARN_CLEAR };
 		rc = state_signal(s->st, txn, ev[i].target, source_name(ev[i].source), ev[i].id, kinds[ev[i].kind],
-		                  ev[i].side ? SIDE_ORIGIN : SIDE_CDN, ev[i].reason, now);
+		                  ev[i].side, ev[i].reason, now);
+		if (rc == -ENOENT) /* the target went away (a reload) since the check */
+			rc = 0;
 	}
+	if (s->st->sig_refused != refused)
+		log_warning("%llu new signals refused: signals.max_per_switch (%u) or signals.max_total (%u) reached",
+		            (unsigned long long)(s->st->sig_refused - refused), s->st->max_sig_switch,
+		            s->st->max_sig_total);
 	if (rc >= 0)
 		rc = policy_run(s->st, txn, now);
 	if (rc >= 0) {
@@ -258,6 +277,13 @@ int switching_signals(struct switching *s, const struct signal_event *ev, size_t
 		snprintf(err, errlen, "%s", rc == -EIO ? "journal failure: nothing changed" : strerror(-rc));
 	json_decref(txn);
 	return rc;
+}
+
+int switching_signals(struct switching *s, const struct signal_event *ev, size_t n, char *err, size_t errlen)
+{
+	/* Check every target before changing anything: all or nothing. */
+	int rc = switching_signals_check(s, ev, n, NULL, err, errlen);
+	return rc < 0 ? rc : switching_signals_apply(s, ev, n, err, errlen);
 }
 
 const char *switching_name(struct switching *s, const char *name)
@@ -316,13 +342,13 @@ static json_t *cmd_pin(struct switching *s, json_t *req, const char *actor, int6
 {
 	const char *target = req_arg(req, 0), *side_text = req_arg(req, 1), *reason = req_str(req, "reason");
 	const char *dur = req_str(req, "for"), *until = req_str(req, "until");
-	enum cfg_side side;
+	enum side side;
 	int64_t expires = 0;
 	uint32_t secs;
 	json_t *txn, *reply;
 	int rc;
 
-	if (target == NULL || side_text == NULL || state_side_parse(side_text, &side) < 0)
+	if (target == NULL || side_text == NULL || side_parse(side_text, &side) < 0)
 		return ctl_fail("usage: pin SWITCH|GLOB cdn|origin --reason TEXT [--for 2h | --until TIME]");
 	if (reason == NULL || reason[0] == '\0')
 		return ctl_fail("a pin needs --reason: say why, for whoever reads the history");
@@ -415,8 +441,8 @@ json_t *switching_ctl(struct switching *s, const char *cmd, json_t *req, uid_t u
 	actor_of(uid, actor, sizeof(actor));
 	if (strcmp(cmd, "list") == 0) {
 		const char *state = req_str(req, "state");
-		enum cfg_side side;
-		if (state != NULL && state_side_parse(state, &side) < 0)
+		enum side side;
+		if (state != NULL && side_parse(state, &side) < 0)
 			return ctl_fail("--state takes cdn or origin, not \"%s\"", state);
 		return ctl_ok(state_list_to_json(s->st, target, state ? (int)side : -1,
 		                                 json_is_true(json_object_get(req, "pinned")), now));
@@ -463,7 +489,7 @@ void switching_metrics(struct switching *s, FILE *f)
 	           "# TYPE routerd_flips_total counter\n");
 	for (int side = 0; side < 2; side++)
 		for (int c = 0; c < ST_CAUSE__COUNT; c++)
-			fprintf(f, "routerd_flips_total{to=\"%s\",cause=\"%s\"} %llu\n", state_side_name((enum cfg_side)side),
+			fprintf(f, "routerd_flips_total{to=\"%s\",cause=\"%s\"} %llu\n", side_name((enum side)side),
 			        state_cause_name((enum st_cause)c), (unsigned long long)s->st->flips_total[side][c]);
 	fprintf(f, "# HELP routerd_switch_last_flip_timestamp_seconds When each switch last flipped (0: never).\n"
 	           "# TYPE routerd_switch_last_flip_timestamp_seconds gauge\n");
@@ -475,9 +501,14 @@ void switching_metrics(struct switching *s, FILE *f)
 			active += sw->sig[k].expires > now;
 	}
 	fprintf(f, "# HELP routerd_signals_active Unexpired down-signals.\n# TYPE routerd_signals_active gauge\n"
-	           "routerd_signals_active %zu\n", active);
+	           "routerd_signals_active %zu\n",
+	        active);
+	fprintf(f, "# HELP routerd_signals_refused_total New signals refused: signals.max_per_switch or max_total reached.\n"
+	           "# TYPE routerd_signals_refused_total counter\nrouterd_signals_refused_total %llu\n",
+	        (unsigned long long)s->st->sig_refused);
 	fprintf(f, "# HELP routerd_brake_engaged 1 while the safety brake holds automated flips.\n"
-	           "# TYPE routerd_brake_engaged gauge\nrouterd_brake_engaged %d\n", s->st->brake.engaged);
+	           "# TYPE routerd_brake_engaged gauge\nrouterd_brake_engaged %d\n",
+	        s->st->brake.engaged);
 	fprintf(f, "# HELP routerd_journal_failures_total Journal writes that failed (changes refused).\n"
 	           "# TYPE routerd_journal_failures_total counter\nrouterd_journal_failures_total %llu\n",
 	        (unsigned long long)s->journal_failures);

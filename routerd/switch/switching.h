@@ -15,11 +15,14 @@
 #include <sys/types.h>
 #include <uv.h>
 
+#include "lib/side.h"
+
 struct config;
 struct signal_event;
 struct switching;
 
-/* Recover from CFG->state_dir, sync with CFG and publish. 0 or -1 with ERR. */
+/* Recover from CFG->state_dir, sync with CFG and publish. 0, or -errno
+ * with ERR. */
 int switching_open(struct switching **out, uv_loop_t *loop, const struct config *cfg, char *err, size_t errlen);
 void switching_close(struct switching *s);
 
@@ -33,15 +36,22 @@ int switching_reload(struct switching *s, const struct config *cfg);
  * journal failed and nothing was published).
  */
 int switching_signals(struct switching *s, const struct signal_event *ev, size_t n, char *err, size_t errlen);
+/* The two halves of switching_signals, for a large message applied in
+ * parts (admin/sigqueue.c): check every target (and count in *OPS, may be
+ * NULL, the signal updates it means: events x switches matched), then
+ * apply a part; each part is one journal transaction. */
+int switching_signals_check(struct switching *s, const struct signal_event *ev, size_t n, size_t *ops, char *err,
+                            size_t errlen);
+int switching_signals_apply(struct switching *s, const struct signal_event *ev, size_t n, char *err, size_t errlen);
 
 /* The switch NAME (any case, with or without the final dot) as the state
  * spells it, or NULL when there is none. */
 const char *switching_name(struct switching *s, const char *name);
 
 /* FN is called for every flip as it is published, just before the workers
- * serve the new side: the view's switch index, the sides (0 cdn, 1 origin)
- * and the TTL served until then. */
-typedef void (*switching_flip_fn)(void *arg, uint32_t switch_idx, int from, int to, uint32_t ttl_before);
+ * serve the new side: the view's switch index, the sides and the TTL
+ * served until then. */
+typedef void (*switching_flip_fn)(void *arg, uint32_t switch_idx, enum side from, enum side to, uint32_t ttl_before);
 void switching_on_flip(struct switching *s, switching_flip_fn fn, void *arg);
 
 /* Answer a routerctl command about switches (list, show, pin, unpin,

@@ -36,7 +36,7 @@
 
 struct flip_meta {
 	uint64_t flip_ns;
-	int from, to;
+	enum side from, to;
 	uint32_t ttl_s;
 	uint32_t id;
 };
@@ -46,7 +46,10 @@ struct ebin {
 	uint64_t req[2], err[2];
 };
 
-struct pswitch {
+/* The propagation reports of one switch name. Not a model of the switch
+ * (the tracker does not see the state, track/ uses lib/ only): the name the
+ * reports are kept and found by, across reloads that renumber the view. */
+struct sw_reports {
 	char *name;
 	uint32_t id;            /* the view's switch index; UINT32_MAX: not served */
 	int running;            /* a flip is being followed */
@@ -64,7 +67,7 @@ struct prop {
 	pthread_mutex_t lock;
 	struct prop_opts o;
 	struct track_table *t;
-	struct pswitch *sw;
+	struct sw_reports *sw;
 	size_t n_sw, cap_sw;
 	json_t *by_name;        /* name -> index into sw */
 	uint32_t *by_id;        /* view index -> index into sw + 1 (0: none) */
@@ -76,25 +79,25 @@ struct prop {
 
 /* ---- switches ------------------------------------------------------------------ */
 
-static struct pswitch *by_name(struct prop *p, const char *name)
+static struct sw_reports *by_name(struct prop *p, const char *name)
 {
 	json_t *v = json_object_get(p->by_name, name);
 	return v ? &p->sw[json_integer_value(v)] : NULL;
 }
 
-static struct pswitch *by_id(struct prop *p, uint32_t id)
+static struct sw_reports *by_id(struct prop *p, uint32_t id)
 {
 	return id < p->n_id && p->by_id[id] ? &p->sw[p->by_id[id] - 1] : NULL;
 }
 
-static struct pswitch *add_switch(struct prop *p, const char *name)
+static struct sw_reports *add_switch(struct prop *p, const char *name)
 {
-	struct pswitch *s = by_name(p, name);
+	struct sw_reports *s = by_name(p, name);
 	if (s != NULL)
 		return s;
 	if (p->n_sw == p->cap_sw) {
 		size_t cap = p->cap_sw ? p->cap_sw * 2 : 64;
-		struct pswitch *n = realloc(p->sw, cap * sizeof(*n));
+		struct sw_reports *n = realloc(p->sw, cap * sizeof(*n));
 		if (n == NULL)
 			return NULL;
 		p->sw = n;
@@ -112,7 +115,7 @@ static struct pswitch *add_switch(struct prop *p, const char *name)
 
 static int prop_name_switch_locked(struct prop *p, uint32_t switch_id, const char *name)
 {
-	struct pswitch *s;
+	struct sw_reports *s;
 	if (switch_id >= p->n_id) {
 		size_t n = p->n_id ? p->n_id : 64;
 		while (n <= switch_id)
@@ -372,7 +375,7 @@ static double below_1pct(const struct units *us, const struct prop_opts *ch)
  * every 30 s to an hour, every 10 min after. */
 static double next_t(double t)
 {
-	return t < 60 ? t + 1 : t < 300 ? t + 5 : t < 3600 ? t + 30 : t + 600;
+	return t < 60 ? t + 1 : (t < 300 ? t + 5 : (t < 3600 ? t + 30 : t + 600));
 }
 
 static double round3(double v)
@@ -411,7 +414,7 @@ struct resolver {
 static int by_weight(const void *a, const void *b)
 {
 	double x = ((const struct resolver *)a)->w, y = ((const struct resolver *)b)->w;
-	return x < y ? 1 : x > y ? -1 : 0;
+	return x < y ? 1 : (x > y ? -1 : 0);
 }
 
 /* Traffic-seconds left on the old side: what makes a laggard heavy. */
@@ -419,7 +422,7 @@ static int by_lag(const void *a, const void *b)
 {
 	const struct resolver *x = a, *y = b;
 	double lx = x->w * x->move, ly = y->w * y->move;
-	return lx < ly ? 1 : lx > ly ? -1 : 0;
+	return lx < ly ? 1 : (lx > ly ? -1 : 0);
 }
 
 static int by_entry(const void *a, const void *b)
@@ -499,7 +502,7 @@ static json_int_t count(uint64_t v)
 	return v > (uint64_t)INT64_MAX ? INT64_MAX : (json_int_t)v;
 }
 
-static json_t *errors_json(const struct pswitch *s, const struct flip_meta *m, double age)
+static json_t *errors_json(const struct sw_reports *s, const struct flip_meta *m, double age)
 {
 	json_t *a = json_array();
 	int64_t flip_min = (int64_t)(m->flip_ns / 1000000000ull / 60);
@@ -526,11 +529,6 @@ static void rfc3339(uint64_t t_ns, char *buf, size_t len)
 	gmtime_r(&secs, &tm);
 	size_t n = strftime(buf, len, "%Y-%m-%dT%H:%M:%S", &tm);
 	snprintf(buf + n, len - n, ".%03uZ", (unsigned)(t_ns / 1000000u % 1000));
-}
-
-static const char *side_name(int side)
-{
-	return side ? "origin" : "cdn";
 }
 
 /* Gather, in one pass over the table, the units of N flips: US[i].m and
@@ -601,7 +599,7 @@ static json_t *curve_point(double t, struct shares sh)
 }
 
 /* The report of flip M of S as of AGE seconds after it. */
-static json_t *report_of(struct prop *p, const struct pswitch *s, struct units *u, int done)
+static json_t *report_of(struct prop *p, const struct sw_reports *s, struct units *u, int done)
 {
 	struct units us = *u;
 	const struct flip_meta *m = us.m;
@@ -645,7 +643,7 @@ static json_t *report_of(struct prop *p, const struct pswitch *s, struct units *
 }
 
 /* The report of flip M of S as of AGE seconds after it. */
-static json_t *build_report(struct prop *p, const struct pswitch *s, const struct flip_meta *m, double age, int done)
+static json_t *build_report(struct prop *p, const struct sw_reports *s, const struct flip_meta *m, double age, int done)
 {
 	struct units us;
 	json_t *r;
@@ -664,7 +662,7 @@ static double age_of(const struct flip_meta *m, uint64_t now_ns)
 
 /* ---- frozen reports and their journal ------------------------------------------- */
 
-static void keep_done(struct prop *p, struct pswitch *s, json_t *report)
+static void keep_done(struct prop *p, struct sw_reports *s, json_t *report)
 {
 	if (s->n_done == p->o.reports) {
 		json_decref(s->done[0]);
@@ -696,7 +694,7 @@ static int replay_cb(const json_t *rec, int is_snapshot, void *arg)
 	(void)is_snapshot;
 	json_array_foreach(json_object_get(rec, "reports"), i, r) {
 		const char *name = json_string_value(json_object_get(r, "switch"));
-		struct pswitch *s = name ? add_switch(p, name) : NULL;
+		struct sw_reports *s = name ? add_switch(p, name) : NULL;
 		if (s == NULL)
 			continue; /* a record this version does not know: skip it, keep the rest */
 		keep_done(p, s, json_incref(r));
@@ -726,7 +724,7 @@ static void persist(struct prop *p, json_t *reports)
 }
 
 struct freeze_job {
-	struct pswitch *s;
+	struct sw_reports *s;
 	struct flip_meta m;
 	double age;
 };
@@ -826,7 +824,7 @@ void prop_free(struct prop *p)
 		clock_gettime(CLOCK_REALTIME, &ts);
 		now = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 		for (size_t i = 0; jobs != NULL && i < p->n_sw; i++) {
-			struct pswitch *s = &p->sw[i];
+			struct sw_reports *s = &p->sw[i];
 			if (s->freeze_pending)
 				jobs[n++] = (struct freeze_job){ s, s->pending, age_of(&s->pending, s->cur.flip_ns) };
 			if (s->running)
@@ -867,9 +865,9 @@ size_t prop_drain(struct prop *p, struct track_ring *r)
 	return n;
 }
 
-static void prop_flip_locked(struct prop *p, uint32_t switch_id, uint64_t t_ns, int from, int to, uint32_t ttl_s)
+static void prop_flip_locked(struct prop *p, uint32_t switch_id, uint64_t t_ns, enum side from, enum side to, uint32_t ttl_s)
 {
-	struct pswitch *s = by_id(p, switch_id);
+	struct sw_reports *s = by_id(p, switch_id);
 	if (s == NULL)
 		return;
 	if (s->running) {
@@ -887,11 +885,11 @@ static void prop_flip_locked(struct prop *p, uint32_t switch_id, uint64_t t_ns, 
 	track_set_flip(p->t, switch_id, t_ns, to);
 }
 
-static void prop_errors_locked(struct prop *p, uint32_t switch_id, int side, uint64_t t_ns, uint32_t window_s, uint64_t requests,
-                 uint64_t errors)
+static void prop_errors_locked(struct prop *p, uint32_t switch_id, enum side side, uint64_t t_ns, uint32_t window_s, uint64_t requests,
+                               uint64_t errors)
 {
-	struct pswitch *s = by_id(p, switch_id);
-	if (s == NULL || side < 0 || side > 1)
+	struct sw_reports *s = by_id(p, switch_id);
+	if (s == NULL || (side != SIDE_CDN && side != SIDE_ORIGIN))
 		return;
 	if (s->bins == NULL && (s->bins = calloc(ERR_BINS, sizeof(*s->bins))) == NULL)
 		return;
@@ -928,7 +926,7 @@ static void find_done(struct prop *p, uint64_t now_ns, struct freeze_job **jobs,
 	struct units *us;
 
 	for (size_t i = 0; i < p->n_sw; i++) {
-		struct pswitch *s = &p->sw[i];
+		struct sw_reports *s = &p->sw[i];
 		double age = age_of(&s->cur, now_ns);
 		if (s->running && age > s->cur.ttl_s + p->o.client_hold_s &&
 		    !push_job(&cand, &nc, &cc, (struct freeze_job){ s, s->cur, age }))
@@ -958,7 +956,7 @@ static void prop_tick_locked(struct prop *p, uint64_t now_ns)
 	size_t n = 0, cap = 0;
 
 	for (size_t i = 0; i < p->n_sw; i++) {
-		struct pswitch *s = &p->sw[i];
+		struct sw_reports *s = &p->sw[i];
 		if (s->freeze_pending &&
 		    push_job(&jobs, &n, &cap, (struct freeze_job){ s, s->pending, age_of(&s->pending, s->cur.flip_ns) }))
 			s->freeze_pending = 0;
@@ -974,7 +972,7 @@ static void prop_tick_locked(struct prop *p, uint64_t now_ns)
 
 static json_t *prop_report_locked(struct prop *p, const char *name, long flip, uint64_t now_ns, char *err, size_t errlen)
 {
-	struct pswitch *s = by_name(p, name);
+	struct sw_reports *s = by_name(p, name);
 	size_t total;
 	json_t *r;
 
@@ -1039,7 +1037,11 @@ static void prop_metrics_locked(struct prop *p, FILE *f, uint64_t now_ns)
 		"Seconds since the switch's latest flip.",
 	};
 	/* Running flips: one pass over the table for all of them. */
-	struct { const char *name; struct shares sh; double age; } *rows = calloc(p->n_sw ? p->n_sw : 1, sizeof(*rows));
+	struct {
+		const char *name;
+		struct shares sh;
+		double age;
+	} *rows = calloc(p->n_sw ? p->n_sw : 1, sizeof(*rows));
 	struct units *us = calloc(p->n_sw ? p->n_sw : 1, sizeof(*us));
 	size_t n = 0, nr = 0;
 	if (rows == NULL || us == NULL)
@@ -1052,7 +1054,7 @@ static void prop_metrics_locked(struct prop *p, FILE *f, uint64_t now_ns)
 	if (gather_many(p, us, nr) < 0)
 		nr = 0;
 	for (size_t i = 0, k = 0; i < p->n_sw; i++) {
-		struct pswitch *s = &p->sw[i];
+		struct sw_reports *s = &p->sw[i];
 		if (s->id == UINT32_MAX || (!s->running && s->n_done == 0))
 			continue;
 		rows[n].name = s->name;
@@ -1080,19 +1082,16 @@ static void prop_metrics_locked(struct prop *p, FILE *f, uint64_t now_ns)
 		fprintf(f, "# HELP routerd_propagation_%s %s\n# TYPE routerd_propagation_%s gauge\n", names[m], help[m],
 		        names[m]);
 		for (size_t i = 0; i < n; i++) {
-			double v = m == 0 ? rows[i].sh.expected : m == 1 ? rows[i].sh.lower : m == 2 ? rows[i].sh.upper
-			         : m == 3 ? rows[i].sh.refetched : rows[i].age;
+			double v = m == 0 ? rows[i].sh.expected : m == 1 ? rows[i].sh.lower
+			                                      : m == 2   ? rows[i].sh.upper
+			                                      : m == 3   ? rows[i].sh.refetched
+			                                                 : rows[i].age;
 			fprintf(f, "routerd_propagation_%s{switch=\"%s\"} %.6g\n", names[m], rows[i].name, v);
 		}
 	}
 out:
 	free(us);
 	free(rows);
-}
-
-const struct track_table *prop_table(const struct prop *p)
-{
-	return p->t;
 }
 
 /* ---- the same, under the lock ------------------------------------------------------ */
@@ -1105,14 +1104,14 @@ int prop_name_switch(struct prop *p, uint32_t switch_id, const char *name)
 	return r;
 }
 
-void prop_flip(struct prop *p, uint32_t switch_id, uint64_t t_ns, int from, int to, uint32_t ttl_s)
+void prop_flip(struct prop *p, uint32_t switch_id, uint64_t t_ns, enum side from, enum side to, uint32_t ttl_s)
 {
 	pthread_mutex_lock(&p->lock);
 	prop_flip_locked(p, switch_id, t_ns, from, to, ttl_s);
 	pthread_mutex_unlock(&p->lock);
 }
 
-void prop_errors(struct prop *p, uint32_t switch_id, int side, uint64_t t_ns, uint32_t window_s, uint64_t requests,
+void prop_errors(struct prop *p, uint32_t switch_id, enum side side, uint64_t t_ns, uint32_t window_s, uint64_t requests,
                  uint64_t errors)
 {
 	pthread_mutex_lock(&p->lock);
@@ -1130,7 +1129,7 @@ void prop_tick(struct prop *p, uint64_t now_ns)
 json_t *prop_report(struct prop *p, const char *name, long flip, uint64_t now_ns, char *err, size_t errlen)
 {
 	pthread_mutex_lock(&p->lock);
-	json_t * r = prop_report_locked(p, name, flip, now_ns, err, errlen);
+	json_t *r = prop_report_locked(p, name, flip, now_ns, err, errlen);
 	pthread_mutex_unlock(&p->lock);
 	return r;
 }

@@ -52,6 +52,7 @@
 #include <stdio.h>
 
 #include "lib/ring.h"
+#include "lib/side.h"
 #include "track/track.h"
 
 struct prop;
@@ -79,10 +80,10 @@ size_t prop_drain(struct prop *p, struct track_ring *r);
 
 /* Switch SWITCH_ID flipped at T_NS (CLOCK_REALTIME) from side FROM to TO
  * (0 cdn, 1 origin); TTL_S was the TTL served just before. */
-void prop_flip(struct prop *p, uint32_t switch_id, uint64_t t_ns, int from, int to, uint32_t ttl_s);
+void prop_flip(struct prop *p, uint32_t switch_id, uint64_t t_ns, enum side from, enum side to, uint32_t ttl_s);
 
 /* An error report (POST /api/v1/errors, already validated) for SWITCH_ID. */
-void prop_errors(struct prop *p, uint32_t switch_id, int side, uint64_t t_ns, uint32_t window_s,
+void prop_errors(struct prop *p, uint32_t switch_id, enum side side, uint64_t t_ns, uint32_t window_s,
                  uint64_t requests, uint64_t errors);
 
 /* Periodic work (the control thread's drain timer): freeze finished reports. */
@@ -94,8 +95,5 @@ json_t *prop_report(struct prop *p, const char *name, long flip, uint64_t now_ns
 
 /* routerd_propagation_* and routerd_track_* metrics. */
 void prop_metrics(struct prop *p, FILE *f, uint64_t now_ns);
-
-/* The tracker's table (tests and propsim look inside). */
-const struct track_table *prop_table(const struct prop *p);
 
 #endif

@@ -2,8 +2,11 @@
 /* track.c -- see track.h. */
 #include "track/track.h"
 
+#include <assert.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "lib/hash.h"
 
 /* Entries a full table looks at to choose one to evict: enough to find an
  * old one, few enough that an insert under a flood stays cheap. */
@@ -17,15 +20,18 @@ struct track_table {
 	size_t max, n;
 	size_t cursor;        /* where the next eviction sample starts */
 	uint64_t observations, evicted;
-	struct flip { uint64_t ns; int to; } *flips; /* latest flip by switch id (ns 0: none) */
+	struct flip {
+		uint64_t ns;
+		enum side to;
+	} *flips; /* latest flip by switch id (ns 0: none) */
 	size_t n_flips;
 };
 
 static uint64_t key_hash(uint32_t sw, uint8_t family, const uint8_t *addr)
 {
-	uint64_t h = 0x9e3779b97f4a7c15ull ^ ((uint64_t)sw << 8 | family);
-	for (int i = 0; i < 16; i++)
-		h = (h ^ addr[i]) * 0x100000001b3ull;
+	/* lib/hash.h over the address, started from the switch and family; the
+	 * final shift folds the high bits into the low ones the mask keeps. */
+	uint64_t h = hash_bytes(0x9e3779b97f4a7c15ull ^ ((uint64_t)sw << 8 | family), addr, 16);
 	return h ^ (h >> 29);
 }
 
@@ -115,7 +121,7 @@ static size_t lookup(const struct track_table *t, uint32_t sw, uint8_t family, c
 	return i;
 }
 
-void track_set_flip(struct track_table *t, uint32_t switch_id, uint64_t t_ns, int to)
+void track_set_flip(struct track_table *t, uint32_t switch_id, uint64_t t_ns, enum side to)
 {
 	if (switch_id >= t->n_flips) {
 		size_t n = t->n_flips ? t->n_flips : 64;
@@ -138,7 +144,7 @@ uint64_t track_flip_of(const struct track_table *t, uint32_t switch_id)
 
 static int slot_of(uint16_t qtype)
 {
-	return qtype == 1 ? TRACK_SLOT_A : qtype == 28 ? TRACK_SLOT_AAAA : TRACK_SLOT_OTHER;
+	return qtype == 1 ? TRACK_SLOT_A : (qtype == 28 ? TRACK_SLOT_AAAA : TRACK_SLOT_OTHER);
 }
 
 /* A fetch at T_NS: a gap since the slot's previous fetch unless it is part
@@ -176,7 +182,7 @@ static void learn_gap(struct track_slot *g, uint64_t t_ns)
  * reads being on different CPUs, not needed on one host's synchronised
  * clocks. */
 #define FLIP_SLACK_NS 50000000ull
-static void note_flip(struct track_entry *e, struct track_slot *g, const struct flip *f, uint64_t t_ns, int side)
+static void note_flip(struct track_entry *e, struct track_slot *g, const struct flip *f, uint64_t t_ns, enum side side)
 {
 	int after;
 	if (f == NULL || f->ns == 0)
@@ -224,9 +230,10 @@ void track_add(struct track_table *t, const struct track_obs *o)
 		for (int k = 0; k < TRACK_SLOTS; k++)
 			e->slot[k].min_ms = e->slot[k].min_from_second_ms = UINT32_MAX;
 		t->n++;
+		assert(t->n <= t->max); /* evict() made room first */
 	}
 	g = &e->slot[slot_of(o->qtype)];
-	note_flip(e, g, o->switch_id < t->n_flips ? &t->flips[o->switch_id] : NULL, o->time_ns, o->side);
+	note_flip(e, g, o->switch_id < t->n_flips ? &t->flips[o->switch_id] : NULL, o->time_ns, (enum side)o->side);
 	learn_gap(g, o->time_ns);
 	if (o->time_ns > e->last_ns)
 		e->last_ns = o->time_ns;

@@ -13,10 +13,16 @@
 #include <stdint.h>
 
 #include "lib/ring.h"
+#include "lib/side.h"
 
 /* A resolver keeps each type's answer in its own cache entry: gaps are
  * learned per type, and A, AAAA and the rest (HTTPS...) each have a slot. */
-enum { TRACK_SLOT_A, TRACK_SLOT_AAAA, TRACK_SLOT_OTHER, TRACK_SLOTS };
+enum {
+	TRACK_SLOT_A,
+	TRACK_SLOT_AAAA,
+	TRACK_SLOT_OTHER,
+	TRACK_SLOTS,
+};
 
 /* Queries this close to the slot's previous one belong to the same fetch
  * (retries, a burst of parallel cache misses): not a gap. */
@@ -41,7 +47,7 @@ struct track_slot {
 struct track_entry {
 	uint32_t switch_id;
 	uint8_t family;       /* AF_INET, AF_INET6; 0: a free slot */
-	uint8_t last_side;    /* side answered to its latest query */
+	uint8_t last_side;    /* enum side answered to its latest query (a byte: the table is large) */
 	uint8_t addr[16];
 	uint64_t first_ns;    /* first query seen */
 	uint64_t last_ns;     /* latest query seen */
@@ -78,7 +84,7 @@ void track_table_free(struct track_table *t);
  * (and not long before T_NS) are "after" it. The side, not the time,
  * decides: a worker may answer from the old side a moment after the
  * flip's timestamp. */
-void track_set_flip(struct track_table *t, uint32_t switch_id, uint64_t t_ns, int to);
+void track_set_flip(struct track_table *t, uint32_t switch_id, uint64_t t_ns, enum side to);
 uint64_t track_flip_of(const struct track_table *t, uint32_t switch_id);
 
 /* Call FN for every entry of SWITCH_ID (every entry if SWITCH_ID is

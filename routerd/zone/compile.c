@@ -147,11 +147,6 @@ void bb_serial_source(struct blob_builder *b, const _Atomic uint32_t *serial)
 	b->serial = serial;
 }
 
-size_t bb_len(const struct blob_builder *b)
-{
-	return b->len;
-}
-
 static void put_pointer(struct blob_builder *b, const struct dict_entry *e)
 {
 	if (e->shifting && !b->exact) {
@@ -193,22 +188,8 @@ static void put_name(struct blob_builder *b, const uint8_t *name, size_t len, in
 /* RDATA names that may be compressed: the RFC 1035 types only (RFC 3597 4). */
 static int type_compresses(ldns_rr_type t)
 {
-	switch (t) {
-	case LDNS_RR_TYPE_NS:
-	case LDNS_RR_TYPE_MD:
-	case LDNS_RR_TYPE_MF:
-	case LDNS_RR_TYPE_CNAME:
-	case LDNS_RR_TYPE_SOA:
-	case LDNS_RR_TYPE_MB:
-	case LDNS_RR_TYPE_MG:
-	case LDNS_RR_TYPE_MR:
-	case LDNS_RR_TYPE_PTR:
-	case LDNS_RR_TYPE_MINFO:
-	case LDNS_RR_TYPE_MX:
-		return 1;
-	default:
-		return 0;
-	}
+	unsigned skip;
+	return wire_rdata_names((uint16_t)t, &skip) > 0;
 }
 
 static void put_rdf(struct blob_builder *b, const ldns_rdf *rdf, int compress)

@@ -39,9 +39,6 @@ int bb_add_rrset(struct blob_builder *b, int section, const ldns_rdf *owner, con
  * flip raises it without recompiling anything. */
 void bb_serial_source(struct blob_builder *b, const _Atomic uint32_t *serial);
 
-/* Bytes written so far. */
-size_t bb_len(const struct blob_builder *b);
-
 /* Copy the result into arena A; the builder can be freed after. */
 const struct blob *bb_finish(struct blob_builder *b, struct arena *a, uint8_t rcode, uint8_t aa);
 

@@ -2,11 +2,15 @@
 /* view.c -- publishing views and the switch selectors (see view.h). */
 #include "zone/view.h"
 
+#include <assert.h>
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include "lib/arena.h"
+#include "lib/hash.h"
+#include "lib/log.h"
+#include "lib/name.h"
 #include "lib/rcu.h"
 #include "zone/view_int.h"
 
@@ -61,9 +65,12 @@ void view_publish(struct view *v)
 	if (old != NULL && v != NULL)
 		carry_over(v, old);
 	atomic_store_explicit(&current, v, memory_order_seq_cst);
+	if (v != NULL)
+		log_debug("view published: %zu zones, %zu switches", v->n_zones, v->n_switches);
 	if (old != NULL && old != v) {
 		rcu_synchronize();
 		view_free(old);
+		log_debug("the previous view is freed: every worker has left it");
 	}
 }
 
@@ -82,28 +89,49 @@ const char *view_switch_name(const struct view *v, size_t idx)
 	return idx < v->n_switches ? v->switches[idx].name : NULL;
 }
 
+/* Kept at most half full, so a probe is short; in the view's arena. */
+int view_index_switches(struct view *v)
+{
+	size_t cap = 16;
+	while (cap < v->n_switches * 2 + 2)
+		cap *= 2;
+	v->switch_idx = arena_alloc(v->arena, cap * sizeof(*v->switch_idx));
+	if (v->switch_idx == NULL)
+		return -ENOMEM;
+	memset(v->switch_idx, 0, cap * sizeof(*v->switch_idx));
+	v->switch_idx_mask = cap - 1;
+	assert(v->n_switches < UINT32_MAX);
+	for (size_t i = 0; i < v->n_switches; i++) {
+		size_t pos = hash_str(v->switches[i].name) & v->switch_idx_mask;
+		while (v->switch_idx[pos] != 0)
+			pos = (pos + 1) & v->switch_idx_mask;
+		v->switch_idx[pos] = (uint32_t)i + 1;
+	}
+	return 0;
+}
+
 long view_switch_find(const struct view *v, const char *name)
 {
-	size_t len = strlen(name);
-	if (len > 0 && name[len - 1] == '.')
-		len--;
-	for (size_t i = 0; i < v->n_switches; i++) {
-		const char *s = v->switches[i].name;
-		size_t slen = strlen(s) - 1; /* stored with the final dot */
-		if (slen == len && strncasecmp(s, name, len) == 0)
-			return (long)i;
-	}
+	char key[NAME_TEXT_MAX];
+	if (v->switch_idx == NULL || name_normalize(name, key, sizeof(key)) < 0)
+		return -1;
+	for (size_t pos = hash_str(key) & v->switch_idx_mask; v->switch_idx[pos] != 0;
+	     pos = (pos + 1) & v->switch_idx_mask)
+		if (strcmp(v->switches[v->switch_idx[pos] - 1].name, key) == 0)
+			return (long)v->switch_idx[pos] - 1;
 	return -1;
 }
 
 unsigned view_switch_get(const struct view *v, size_t idx)
 {
+	assert(idx < v->n_switches);
 	return atomic_load_explicit(&v->switches[idx].sel, memory_order_relaxed);
 }
 
 void view_switch_set(struct view *v, size_t idx, unsigned sel)
 {
 	struct vswitch *s = &v->switches[idx];
+	assert(idx < v->n_switches && sel <= (VIEW_SEL_SIDE | VIEW_SEL_ARMED));
 	/* Release: the journal write that decided this flip happens-before
 	 * any answer served from it. */
 	unsigned was = atomic_exchange_explicit(&s->sel, (uint8_t)sel, memory_order_release);

@@ -15,16 +15,32 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "lib/side.h"
+
 struct config;
 struct view;
 
-/* Selector bits of a switch: which side is served, and the armed (low) TTL. */
-#define VIEW_SEL_ORIGIN 1u /* clear: cdn */
+/*
+ * A switch's selector, the byte workers load: bit 0 is the side served
+ * (enum side: the same 0 and 1), bit 1 the armed (low) TTL. Selector
+ * values index a switched node's four precompiled answers.
+ */
+#define VIEW_SEL_SIDE 1u
 #define VIEW_SEL_ARMED 2u
+
+static inline unsigned view_sel(enum side side, int armed)
+{
+	return (side == SIDE_ORIGIN ? VIEW_SEL_SIDE : 0u) | (armed ? VIEW_SEL_ARMED : 0u);
+}
+
+static inline enum side view_sel_side(unsigned sel)
+{
+	return (sel & VIEW_SEL_SIDE) ? SIDE_ORIGIN : SIDE_CDN;
+}
 
 /*
  * Load every zone of CFG, check the switches against them, and compile the
- * answers. Returns 0 and sets *out, or -1 with a "file:line: error: ..."
+ * answers. Returns 0 and sets *out, or -EINVAL with a "file:line: error: ..."
  * message in err. Nothing global changes either way.
  */
 int view_build(const struct config *cfg, struct view **out, char *err, size_t errlen);

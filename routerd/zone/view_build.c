@@ -44,7 +44,7 @@ struct bnode {
 	struct bnode *cut;       /* delegation at or above, or NULL */
 	struct bnode *wild;      /* "*" child */
 	struct node *out;
-	int sw;                  /* switch index or -1 */
+	int sw; /* switch index or -1 */
 	int skip;                /* inside a more specific served zone */
 	uint8_t len;
 	uint8_t lname[WIRE_NAME_MAX];
@@ -363,52 +363,110 @@ static int attach_switches(struct build *b)
 
 /* ---- compiling answers ---------------------------------------------------- */
 
-enum outcome_kind { OUT_DATA, OUT_EMPTY, OUT_NX, OUT_REFERRAL, OUT_EXTERNAL };
+enum outcome_kind {
+	OUT_DATA,
+	OUT_EMPTY,
+	OUT_NX,
+	OUT_REFERRAL,
+	OUT_EXTERNAL,
+	OUT_DNAME,
+};
 
 struct outcome {
 	enum outcome_kind kind;
-	struct bnode *node; /* DATA, EMPTY: the node; REFERRAL: the cut */
+	struct bnode *node; /* DATA, EMPTY: the node; REFERRAL: the cut; DNAME: its owner */
 	int synthesized;    /* DATA from a wildcard: owner is the looked-up name */
 	int at_cut;         /* REFERRAL for the delegation point itself */
 	struct bzone *zone; /* the zone that answered */
 };
 
+/* The build-time node behind a node of the view. */
+static struct bnode *bnode_of(struct build *b, const struct node *n)
+{
+	struct bzone *z = &b->zones[n->zone - b->v->zones];
+	return bz_find(z, n->name, n->name_len);
+}
+
 /* What we serve for NAME, as a query for it would find it, in whichever
- * of our zones holds it (a CNAME may lead to another; NSD follows it too). */
+ * of our zones holds it (a CNAME may lead to another; NSD follows it too).
+ * The view's table is complete before any answer is compiled, so this is
+ * the query path's own walk (view_walk), over the same nodes. */
 static struct outcome resolve(struct build *b, const ldns_rdf *name)
 {
 	uint8_t lname[WIRE_NAME_MAX];
-	size_t len = ldns_rdf_size(name), i = 0;
+	size_t len = ldns_rdf_size(name);
 	struct outcome o = { OUT_EXTERNAL, NULL, 0, 0, NULL };
-	struct bzone *z;
+	struct walk w;
 
 	memcpy(lname, ldns_rdf_data(name), len);
 	wire_name_lower(lname, len);
-	z = zone_of(b, lname, len);
-	if (z == NULL)
+	w = view_walk(b->v, lname, len);
+	if (w.kind == WALK_NONE)
 		return o;
-	o.zone = z;
-	for (;;) {
-		struct bnode *n = bz_find(z, lname + i, len - i);
-		if (n != NULL) {
-			if (n->cut != NULL) {
-				o.kind = OUT_REFERRAL;
-				o.node = n->cut;
-				o.at_cut = i == 0 && n->cut == n;
-			} else if (i == 0) {
-				o.kind = n->n_sets ? OUT_DATA : OUT_EMPTY;
-				o.node = n;
-			} else if (n->wild != NULL) {
-				o.kind = n->wild->n_sets ? OUT_DATA : OUT_EMPTY;
-				o.node = n->wild;
-				o.synthesized = 1;
-			} else {
-				o.kind = OUT_NX;
-			}
-			return o;
+	o.node = bnode_of(b, w.node);
+	o.zone = &b->zones[w.node->zone - b->v->zones];
+	switch (w.kind) {
+	case WALK_NODE:
+		if (o.node->cut != NULL) { /* a delegation point itself */
+			o.kind = OUT_REFERRAL;
+			o.at_cut = 1;
+		} else {
+			o.kind = o.node->n_sets ? OUT_DATA : OUT_EMPTY;
 		}
-		i += 1u + lname[i];
+		break;
+	case WALK_REFERRAL:
+		o.kind = OUT_REFERRAL;
+		break;
+	case WALK_WILD:
+		o.kind = o.node->n_sets ? OUT_DATA : OUT_EMPTY;
+		o.synthesized = 1;
+		break;
+	case WALK_NX:
+		o.kind = OUT_NX;
+		break;
+	case WALK_DNAME:
+		o.kind = OUT_DNAME;
+		break;
+	case WALK_NONE:
+		break;
 	}
+	return o;
+}
+
+/* RFC 6672 2.2: NAME with the DNAME owner at DN replaced by its target, or
+ * NULL when the result would exceed 255 octets (YXDOMAIN). */
+static ldns_rdf *dname_substitute(const ldns_rdf *name, const struct bnode *dn)
+{
+	const ldns_rdf *target = ldns_rr_rdf(ldns_rr_list_rr(bnode_set(dn, TYPE_DNAME)->rrs, 0), 0);
+	size_t prefix = ldns_rdf_size(name) - dn->len, tlen = ldns_rdf_size(target);
+	uint8_t buf[WIRE_NAME_MAX];
+
+	if (prefix + tlen > WIRE_NAME_MAX)
+		return NULL;
+	memcpy(buf, ldns_rdf_data(name), prefix);
+	memcpy(buf + prefix, ldns_rdf_data(target), tlen);
+	wire_name_lower(buf, prefix + tlen);
+	return ldns_rdf_new_frm_data(LDNS_RDF_TYPE_DNAME, prefix + tlen, buf);
+}
+
+/* The delegation point for zone Z in the served zone above it, or NULL
+ * (we do not serve the parent, or it does not delegate Z); *PARENT set. */
+static struct bnode *parent_cut(struct build *b, const struct bzone *z, struct bzone **parent)
+{
+	const struct bnode *apex = z->apex;
+	size_t strip = 1u + apex->lname[0];
+	struct bzone *pz;
+	struct bnode *cut;
+
+	if (apex->len <= 1)
+		return NULL; /* the root has no parent */
+	pz = zone_of(b, apex->lname + strip, apex->len - strip);
+	cut = pz != NULL ? bz_find(pz, apex->lname, apex->len) : NULL;
+	if (cut == NULL || cut->cut != cut)
+		return NULL;
+	if (parent != NULL)
+		*parent = pz;
+	return cut;
 }
 
 static int add_soa(struct bzone *z, struct blob_builder *bb)
@@ -494,6 +552,39 @@ static const struct blob *finish(struct node_ctx *c, struct blob_builder *bb, in
 	return out;
 }
 
+/* A DNAME in a chain (RFC 6672 3.1): its RRset and the CNAME it
+ * synthesizes for TARGET go into BB; *NEXT is the substituted name (the
+ * caller frees it), NULL when too long (YXDOMAIN, RFC 6672 2.2). */
+static int add_dname_step(struct build *b, struct blob_builder *bb, const struct bnode *dn, const ldns_rdf *target,
+                          ldns_rdf **next)
+{
+	const struct bset *set = bnode_set(dn, TYPE_DNAME);
+	ldns_rr_list *l;
+	ldns_rr *rr;
+
+	*next = NULL;
+	if (bb_add_rrset(bb, SEC_ANSWER, dn->owner, set->rrs, COMPILE_TTL_ASIS) < 0)
+		return -1;
+	*next = dname_substitute(target, dn);
+	if (*next == NULL)
+		return 0;
+	l = owned_list(b);
+	rr = ldns_rr_new();
+	if (l == NULL || rr == NULL) {
+		ldns_rr_free(rr);
+		return -1;
+	}
+	ldns_rr_set_owner(rr, ldns_rdf_clone(target));
+	ldns_rr_set_type(rr, LDNS_RR_TYPE_CNAME);
+	ldns_rr_set_class(rr, LDNS_RR_CLASS_IN);
+	ldns_rr_set_ttl(rr, ldns_rr_ttl(ldns_rr_list_rr(set->rrs, 0)));
+	if (!ldns_rr_push_rdf(rr, ldns_rdf_clone(*next)) || !ldns_rr_list_push_rr(l, rr)) {
+		ldns_rr_free(rr);
+		return -1;
+	}
+	return bb_add_rrset(bb, SEC_ANSWER, target, l, COMPILE_TTL_ASIS);
+}
+
 /* Follow the CNAME at the node for QTYPE (0: a type nobody has) inside the zone. */
 static const struct blob *compile_chain(struct node_ctx *c, const struct bset *cname, uint16_t qtype)
 {
@@ -503,6 +594,8 @@ static const struct blob *compile_chain(struct node_ctx *c, const struct bset *c
 	int rc;
 	struct bnode *seen[CHAIN_MAX + 1] = { c->self };
 	size_t n_seen = 1;
+	ldns_rdf *made[CHAIN_MAX] = { NULL }; /* names substituted by DNAMEs */
+	size_t n_made = 0;
 
 	if (bb == NULL)
 		return NULL;
@@ -516,6 +609,17 @@ static const struct blob *compile_chain(struct node_ctx *c, const struct bset *c
 
 		if (o.kind == OUT_EXTERNAL)
 			break;
+		if (o.kind == OUT_DNAME) {
+			if (n_made == CHAIN_MAX)
+				break;
+			rc = add_dname_step(c->b, bb, o.node, target, &made[n_made]);
+			if (rc == 0 && made[n_made] == NULL)
+				rcode = RCODE_YXDOMAIN;
+			if (rc < 0 || made[n_made] == NULL)
+				break;
+			target = made[n_made++];
+			continue;
+		}
 		if (o.kind == OUT_NX || o.kind == OUT_EMPTY) {
 			rcode = o.kind == OUT_NX ? RCODE_NXDOMAIN : RCODE_NOERROR; /* RFC 6604 3 */
 			rc = add_soa(o.zone, bb);
@@ -530,6 +634,16 @@ static const struct blob *compile_chain(struct node_ctx *c, const struct bset *c
 		if (o.kind == OUT_REFERRAL) {
 			rc = add_referral(o.zone, bb, o.node);
 			break;
+		}
+		if (qtype == TYPE_DS && o.node == o.zone->apex && !o.synthesized) {
+			/* A child apex whose parent we serve too: DS from the parent side. */
+			struct bzone *pz = NULL;
+			struct bnode *cut = parent_cut(c->b, o.zone, &pz);
+			struct bset *ds = cut ? bnode_set(cut, TYPE_DS) : NULL;
+			if (cut != NULL) {
+				rc = ds ? bb_add_rrset(bb, SEC_ANSWER, cut->owner, ds->rrs, COMPILE_TTL_ASIS) : add_soa(pz, bb);
+				break;
+			}
 		}
 		/* A switched name changes under us: leave it to the resolver. */
 		if (o.node->sw >= 0)
@@ -553,6 +667,8 @@ static const struct blob *compile_chain(struct node_ctx *c, const struct bset *c
 			rc = add_soa(o.zone, bb);
 		break;
 	}
+	for (size_t i = 0; i < n_made; i++)
+		ldns_rdf_deep_free(made[i]);
 	return finish(c, bb, rc, rcode);
 }
 
@@ -560,17 +676,32 @@ static const struct blob *compile_chain(struct node_ctx *c, const struct bset *c
 static struct bnode *chain_end(struct build *b, const struct bset *cname)
 {
 	const ldns_rdf *target = ldns_rr_rdf(ldns_rr_list_rr(cname->rrs, 0), 0);
-	for (int hops = 0; hops < CHAIN_MAX; hops++) {
+	ldns_rdf *made = NULL; /* the name a DNAME substituted, owned here */
+	struct bnode *end = NULL;
+
+	for (int hops = 0; hops < 2 * CHAIN_MAX; hops++) {
 		struct outcome o = resolve(b, target);
 		struct bset *next;
+		if (o.kind == OUT_DNAME) {
+			ldns_rdf *sub = dname_substitute(target, o.node);
+			ldns_rdf_deep_free(made);
+			made = sub;
+			target = sub;
+			if (sub == NULL)
+				break;
+			continue;
+		}
 		if (o.kind != OUT_DATA || o.node->sw >= 0)
-			return NULL;
+			break;
 		next = bnode_set(o.node, TYPE_CNAME);
-		if (next == NULL)
-			return o.node;
+		if (next == NULL) {
+			end = o.node;
+			break;
+		}
 		target = ldns_rr_rdf(ldns_rr_list_rr(next->rrs, 0), 0);
 	}
-	return NULL;
+	ldns_rdf_deep_free(made);
+	return end;
 }
 
 /* The answer to a query for SET's type at the node. */
@@ -644,9 +775,9 @@ static const struct answers *compile_answers(struct node_ctx *c)
 			types[n].type = t;
 			types[n++].blob = compile_chain(c, cname, t);
 		}
-		/* DS: a chain that ends at a delegation point answers it from the
-		 * parent side, where other types get the referral. */
-		if (end == NULL) {
+		/* DS: a chain that ends at a delegation point, or at the apex of a
+		 * child whose parent we serve, answers it from the parent side. */
+		if (end == NULL || bnode_set(end, TYPE_DS) == NULL) {
 			types[n].type = TYPE_DS;
 			types[n++].blob = compile_chain(c, cname, TYPE_DS);
 		}
@@ -685,8 +816,8 @@ static const struct answers *compile_answers(struct node_ctx *c)
 static size_t switched_sets(struct build *b, struct bnode *n, unsigned sel, struct bset *out, size_t cap)
 {
 	const struct cfg_switch *s = &b->cfg->switches[n->sw];
-	const struct cfg_answer *side = (sel & VIEW_SEL_ORIGIN) ? &s->origin : &s->cdn;
-	uint32_t ttl = (sel & VIEW_SEL_ARMED) ? s->ttl_armed : s->ttl;
+	const struct cfg_answer *side = view_sel_side(sel) == SIDE_ORIGIN ? &s->origin : &s->cdn;
+	uint32_t ttl = (sel & VIEW_SEL_ARMED) ? s->p.ttl_armed : s->p.ttl;
 	struct bset extra[2];
 	size_t k = 0, n_extra;
 
@@ -738,6 +869,22 @@ static int compile_node(struct build *b, struct bzone *z, struct bnode *n)
 		out->ans = compile_answers(&c);
 		return out->ans ? 0 : -1;
 	}
+	if (out->flags & NODE_DNAME) {
+		/* For the names below the owner: the DNAME RRset, anchored at
+		 * the owner; answer.c adds the CNAME (RFC 6672 3.1). */
+		struct blob_builder *bb = bb_new(n->lname, n->len, 0);
+		const struct blob *d;
+		if (bb == NULL)
+			return -1;
+		int rc = bb_add_rrset(bb, SEC_ANSWER, n->owner, bnode_set(n, TYPE_DNAME)->rrs, COMPILE_TTL_ASIS);
+		d = rc == 0 ? bb_finish(bb, b->arena, RCODE_NOERROR, 1) : NULL;
+		bb_free(bb);
+		/* The layout answer.c reads: a pointer for the owner, the
+		 * fixed fields, then the target whole. */
+		if (d == NULL || d->len < DNAME_TARGET_OFF + 1 || (d->data[0] & 0xc0) != 0xc0)
+			return -1;
+		out->referral = d;
+	}
 	if (n->n_sets == 0 && n->sw < 0) {
 		out->ans = b->empty;
 		return 0;
@@ -787,6 +934,8 @@ static int table_insert(struct view *v, const struct node *n)
 	return 0;
 }
 
+static int parent_side_ds(struct build *b);
+
 static int assemble(struct build *b)
 {
 	struct view *v = b->v;
@@ -832,6 +981,16 @@ static int assemble(struct build *b)
 			struct bnode *n = z->all[i];
 			n->out->cut = n->cut ? n->cut->out : NULL;
 			n->out->wild = n->wild ? n->wild->out : NULL;
+			/* A DNAME at or below a cut is the child's, occluded here. A
+			 * wildcard DNAME (RFC 6672 5.3 leaves it open) is, as NSD and
+			 * Knot serve it, wildcard data for the names it matches, and
+			 * a DNAME for the names below the literal '*' owner. */
+			if (n->cut == NULL && bnode_set(n, TYPE_DNAME) != NULL)
+				n->out->flags |= NODE_DNAME;
+			/* The table is complete before any answer is compiled: the
+			 * builder follows chains with the query path's walk. */
+			if (!n->skip)
+				table_insert(v, n->out);
 		}
 		z->out->nxdomain = negative_blob(b, z, RCODE_NXDOMAIN);
 		z->out->nodata = negative_blob(b, z, RCODE_NOERROR);
@@ -849,9 +1008,48 @@ static int assemble(struct build *b)
 			struct bnode *n = z->all[i];
 			if (compile_node(b, z, n) < 0)
 				return -1;
-			if (!n->skip)
-				table_insert(v, n->out);
 		}
+	}
+	return parent_side_ds(b);
+}
+
+/* Make answers A give BLOB to queries for TYPE, in place of what it gave. */
+static int set_type_blob(struct arena *arena, struct answers *a, uint16_t type, const struct blob *blob)
+{
+	struct typed_blob *t = arena_alloc(arena, (a->n_types + 1u) * sizeof(*t));
+	uint16_t n = 0;
+
+	if (t == NULL)
+		return -1;
+	for (uint16_t i = 0; i < a->n_types; i++)
+		if (a->types[i].type != type)
+			t[n++] = a->types[i];
+	t[n].type = type;
+	t[n++].blob = blob;
+	a->types = t;
+	a->n_types = n;
+	return 0;
+}
+
+/*
+ * DS lives on the parent side of a cut (RFC 4035 3.1.4.1). When we serve
+ * both the parent and the child, the view keeps the child's apex for the
+ * name, and its DS answer is taken from the parent's delegation point:
+ * the DS RRset there, or the parent's NODATA.
+ */
+static int parent_side_ds(struct build *b)
+{
+	for (size_t zi = 0; zi < b->n_zones; zi++) {
+		struct bzone *z = &b->zones[zi];
+		struct bnode *apex = z->apex, *cut = parent_cut(b, z, NULL);
+
+		if (cut == NULL || cut->out->ans == NULL)
+			continue;
+		const struct blob *ds = answers_find(cut->out->ans, TYPE_DS);
+		struct answers *a = (struct answers *)apex->out->ans;
+		for (unsigned sel = 0; sel < (apex->sw >= 0 ? 4u : 1u); sel++)
+			if (set_type_blob(b->arena, &a[sel], TYPE_DS, ds) < 0)
+				return -1;
 	}
 	return 0;
 }
@@ -868,7 +1066,7 @@ static int build_switch_table(struct build *b)
 		v->switches[i].name = arena_dup(b->arena, s->name, strlen(s->name) + 1);
 		if (v->switches[i].name == NULL)
 			return -1;
-		atomic_init(&v->switches[i].sel, s->initial == SIDE_ORIGIN ? VIEW_SEL_ORIGIN : 0);
+		atomic_init(&v->switches[i].sel, (uint8_t)view_sel(s->p.home, 0));
 	}
 	for (size_t zi = 0; zi < b->n_zones; zi++)
 		for (size_t i = 0; i < b->zones[zi].n_all; i++) {
@@ -876,7 +1074,7 @@ static int build_switch_table(struct build *b)
 			if (n->sw >= 0)
 				v->switches[n->sw].node = n->out;
 		}
-	return 0;
+	return view_index_switches(v);
 }
 
 static int check_switches(struct build *b)
@@ -893,6 +1091,17 @@ static int check_switches(struct build *b)
 				snprintf(b->err, b->errlen, "%s:%d:%d: error: switch %s is at or below the delegation %s",
 				         b->cfg->path, s->line, s->col, s->name, cut ? cut : "?");
 				free(cut);
+				return -1;
+			}
+			for (struct bnode *a = n; a != NULL; a = a->parent) {
+				if (bnode_set(a, TYPE_DNAME) == NULL)
+					continue;
+				char *dn = ldns_rdf2str(a->owner);
+				snprintf(b->err, b->errlen,
+				         "%s:%d:%d: error: switch %s is at or below the DNAME at %s: no query could reach it "
+				         "(RFC 6672)",
+				         b->cfg->path, s->line, s->col, s->name, dn ? dn : "?");
+				free(dn);
 				return -1;
 			}
 			if (n == b->zones[zi].apex && (s->cdn.cname || s->origin.cname)) {
@@ -930,7 +1139,7 @@ static void build_free(struct build *b)
 int view_build(const struct config *cfg, struct view **out, char *err, size_t errlen)
 {
 	struct build b = { .cfg = cfg, .err = err, .errlen = errlen };
-	int rc = -1;
+	int rc = -EINVAL;
 
 	err[0] = '\0';
 	b.v = calloc(1, sizeof(*b.v));
@@ -946,10 +1155,14 @@ int view_build(const struct config *cfg, struct view **out, char *err, size_t er
 			goto done;
 		bzone_adjust(&b.zones[i]);
 	}
-	if (attach_switches(&b) < 0 || check_switches(&b) < 0)
+	if (attach_switches(&b) < 0)
 		goto done;
+	/* Switch nodes may be new names: they learn their cut here, and only
+	 * then can a switch below a delegation be refused. */
 	for (size_t i = 0; i < b.n_zones; i++)
-		bzone_adjust(&b.zones[i]); /* switch nodes may be new names */
+		bzone_adjust(&b.zones[i]);
+	if (check_switches(&b) < 0)
+		goto done;
 	if (assemble(&b) < 0 || build_switch_table(&b) < 0) {
 		if (err[0] == '\0')
 			snprintf(err, errlen, "%s: error: cannot compile the zones (out of memory, or an answer over 64 KiB)",

@@ -61,7 +61,7 @@ struct loader {
 	size_t errlen;
 };
 
-/* "file:line: error: " then the reason. Returns -1 for the caller to pass on. */
+/* "file:line: error: " then the reason. Returns -EINVAL for the caller to pass on. */
 static int refusef(struct loader *l, int line, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 static int refusef(struct loader *l, int line, const char *fmt, ...)
 {
@@ -73,7 +73,7 @@ static int refusef(struct loader *l, int line, const char *fmt, ...)
 		vsnprintf(l->err + n, l->errlen - (size_t)n, fmt, ap);
 		va_end(ap);
 	}
-	return -1;
+	return -EINVAL;
 }
 
 /* The same, with NAME in presentation format filling the one %s of FMT. */
@@ -83,7 +83,7 @@ static int refuse(struct loader *l, int line, const char *fmt, const ldns_rdf *n
 
 	refusef(l, line, fmt, s ? s : "?");
 	free(s);
-	return -1;
+	return -EINVAL;
 }
 
 /* The whole file in memory: ldns reads it through fmemopen(), and error
@@ -118,7 +118,7 @@ fail:
 	snprintf(l->err, l->errlen, "%s: error: cannot read zone file: %s", l->file, strerror(errno));
 	if (f != NULL)
 		fclose(f);
-	return -1;
+	return -EINVAL;
 }
 
 /*
@@ -164,7 +164,7 @@ static int split_directive(struct loader *l, char *buf, char *word[], int max)
 	char *save = NULL;
 
 	if (n >= DIRECTIVE_MAX)
-		return -1;
+		return -EINVAL;
 	memcpy(buf, s, n);
 	buf[n] = '\0';
 	buf[strcspn(buf, ";")] = '\0';
@@ -320,9 +320,6 @@ static int check_rr(struct loader *l, ldns_rr *rr, int line)
 	                     : ldns_dname_compare(owner, l->apex) == 0 || ldns_dname_is_subdomain(owner, l->apex);
 	if (!inside)
 		return refuse(l, line, "%s is outside the zone", owner);
-	/* A DNAME answer needs synthesized CNAMEs (RFC 6672): not built. */
-	if (type == LDNS_RR_TYPE_DNAME)
-		return refuse(l, line, "DNAME at %s is not supported", owner);
 	if (type == LDNS_RR_TYPE_SOA && ldns_dname_compare(owner, l->apex) != 0)
 		return refuse(l, line, "SOA at %s, not at the zone apex", owner);
 	return 0;
@@ -338,7 +335,7 @@ static int parse_error(struct loader *l, ldns_status st)
 		n--;
 	snprintf(l->err, l->errlen, "%s:%d: error: %s: %.*s%s", l->file, l->line, ldns_get_errorstr_by_id(st),
 	         n > 60 ? 60 : n, s, n > 60 ? "..." : "");
-	return -1;
+	return -EINVAL;
 }
 
 /* ldns accepts a "(" still open at the end of the file and stops quietly at
@@ -378,7 +375,7 @@ static int read_rr(struct loader *l, FILE *f)
 		end = (long)(l->pos + n + (nl != NULL));
 		if (check_rr(l, rr, l->line) < 0 || push(l, rr, l->line) < 0) {
 			ldns_rr_free(rr);
-			return -1;
+			return -EINVAL;
 		}
 		advance_to(l, (size_t)end);
 		return 0;
@@ -395,7 +392,7 @@ static int read_rr(struct loader *l, FILE *f)
 		st = LDNS_STATUS_SYNTAX_ERR;
 	if (st != LDNS_STATUS_OK || check_rr(l, rr, l->line) < 0 || push(l, rr, l->line) < 0) {
 		ldns_rr_free(rr);
-		return st != LDNS_STATUS_OK ? refusef(l, l->line, "unbalanced parentheses") : -1;
+		return st != LDNS_STATUS_OK ? refusef(l, l->line, "unbalanced parentheses") : -EINVAL;
 	}
 	advance_to(l, (size_t)end);
 	return 0;
@@ -411,7 +408,7 @@ static int read_file(struct loader *l)
 	f = fmemopen(l->text, l->len, "r");
 	if (f == NULL) {
 		snprintf(l->err, l->errlen, "%s: error: %s", l->file, strerror(errno));
-		return -1;
+		return -EINVAL;
 	}
 	l->line = 1;
 	skip_blank(l);
@@ -497,12 +494,16 @@ static int check_owner(struct loader *l, size_t i, size_t j, size_t *soa, int *a
 		size_t end = k + 1;
 		while (end < j && ldns_rr_get_type(l->rrs[end].rr) == t)
 			end++;
-		/* A CNAME or an SOA is a single record (RFC 1034 3.6.2, 4.3.4). */
+		/* A CNAME, a DNAME or an SOA is a single record (RFC 1034 3.6.2,
+		 * 4.3.4; RFC 6672 2.4). */
 		const struct lrr *dup = NULL;
-		if (t == LDNS_RR_TYPE_CNAME || t == LDNS_RR_TYPE_SOA)
+		if (t == LDNS_RR_TYPE_CNAME || t == LDNS_RR_TYPE_SOA || t == LDNS_RR_TYPE_DNAME)
 			dup = second_distinct(l->rrs, k, end);
 		if (dup != NULL)
-			return refuse(l, dup->line, t == LDNS_RR_TYPE_SOA ? "a second SOA at %s" : "more than one CNAME at %s",
+			return refuse(l, dup->line,
+			              t == LDNS_RR_TYPE_SOA     ? "a second SOA at %s"
+			              : t == LDNS_RR_TYPE_CNAME ? "more than one CNAME at %s"
+			                                        : "more than one DNAME at %s",
 			              owner);
 		if (t == LDNS_RR_TYPE_SOA)
 			*soa = k;
@@ -527,13 +528,28 @@ static int check_owners(struct loader *l)
 {
 	size_t soa = SIZE_MAX;
 	int apex_ns = 0;
+	const ldns_rdf *dname = NULL; /* the last DNAME owner, in canonical order */
 
 	qsort_r(l->rrs, l->n, sizeof(*l->rrs), cmp_lrr, l);
 	for (size_t i = 0, j; i < l->n; i = j) {
+		const ldns_rdf *owner = ldns_rr_owner(l->rrs[i].rr);
+		/* Names below a DNAME are never reached (RFC 6672 2.3): NSD
+		 * and Knot refuse such data, and so do we. In canonical order
+		 * the descendants of a name follow it directly. */
+		if (dname != NULL && ldns_dname_is_subdomain(owner, dname)) {
+			char *o = ldns_rdf2str(owner), *d = ldns_rdf2str(dname);
+			refusef(l, l->rrs[i].line, "%s is below the DNAME at %s (RFC 6672 2.3)", o ? o : "?", d ? d : "?");
+			free(o);
+			free(d);
+			return -EINVAL;
+		}
 		for (j = i + 1; j < l->n && cmp_owner(l, &l->rrs[j], &l->rrs[i]) == 0; j++)
-			;
+			if (ldns_rr_get_type(l->rrs[j].rr) == LDNS_RR_TYPE_DNAME)
+				dname = owner;
+		if (ldns_rr_get_type(l->rrs[i].rr) == LDNS_RR_TYPE_DNAME)
+			dname = owner;
 		if (check_owner(l, i, j, &soa, &apex_ns) < 0)
-			return -1;
+			return -EINVAL;
 	}
 	if (soa == SIZE_MAX)
 		return refuse(l, 1, "no SOA record for %s", l->apex);
@@ -583,7 +599,7 @@ static int collect(struct loader *l, struct zone_data *z)
 	return 0;
 oom:
 	snprintf(l->err, l->errlen, "%s: error: out of memory", l->file);
-	return -1;
+	return -ENOMEM;
 }
 
 /* While loading: keep up to 1 GiB free at the top of the heap, and grow it
@@ -604,14 +620,14 @@ int zone_load(const char *name, const char *file, struct zone_data **out, char *
 {
 	struct loader l = { .file = file, .err = err, .errlen = errlen, .ttl = DEFAULT_TTL };
 	struct zone_data *z = NULL;
-	int rc = -1;
+	int rc = -EINVAL;
 
 	*out = NULL;
 	mallopt(M_TRIM_THRESHOLD, LOAD_TRIM_THRESHOLD);
 	mallopt(M_TOP_PAD, LOAD_TOP_PAD);
 	if (ldns_str2rdf_dname(&l.apex, name) != LDNS_STATUS_OK) {
 		snprintf(err, errlen, "%s: error: bad zone name %s", file, name);
-		return -1;
+		return -EINVAL;
 	}
 	ldns_dname2canonical(l.apex);
 	l.apex_key_len = owner_key(l.apex, l.apex_key);

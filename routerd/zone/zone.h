@@ -40,7 +40,7 @@ struct zone_data {
 
 /*
  * Load FILE as zone NAME ("example.com." or "example.com", any case).
- * Returns 0 and sets *out, or -1, *out NULL, and "file:line: error: reason"
+ * Returns 0 and sets *out, or -EINVAL, *out NULL, and "file:line: error: reason"
  * in err (no line when the file cannot be read). Warnings go to the log.
  */
 int zone_load(const char *name, const char *file, struct zone_data **out, char *err, size_t errlen);

@@ -28,7 +28,9 @@ names = ["fuzz.test.", "www.fuzz.test.", "alias2.fuzz.test.", "ext.fuzz.test.", 
          "q.wcname.fuzz.test.", "b.c.ent.fuzz.test.", "c.ent.fuzz.test.", "sub.fuzz.test.", "host.sub.fuzz.test.",
          "outdeleg.fuzz.test.", "sw.fuzz.test.", "big.fuzz.test.", "nx.fuzz.test.", "a\\.dot.fuzz.test.",
          "_sip._tcp.fuzz.test.", "ptr.fuzz.test.", "other.test.", "host.other.test.", "any.other.test.",
-         "www.example.org.", ".", "test.", "WwW.FuZz.TeSt."]
+         "www.example.org.", ".", "test.", "WwW.FuZz.TeSt.", "www.dn.fuzz.test.", "a.b.dnext.fuzz.test.",
+         "x.dl1.fuzz.test.", "x.dngrow.fuzz.test.", "qqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqq.dnlong.fuzz.test.",
+         "todn.fuzz.test.", "kid.fuzz.test.", "www.kid.fuzz.test."]
 types = ["A", "AAAA", "TXT", "MX", "NS", "DS", "SOA", "CNAME", "SRV", "PTR", "CAA", "ANY", "RRSIG", "AXFR",
          "IXFR", "TYPE65280"]
 i = 0

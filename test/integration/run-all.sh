@@ -1,11 +1,18 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: BSD-3-Clause
-# run-all.sh [CASE...] -- run every test/integration/*/run.sh (sorted), or
-# only the named cases, against $ROUTERD (default: the sanitizer build).
+# run-all.sh [CASE...] -- run every test/integration/*/run.sh, or only the
+# named cases, against $ROUTERD (default: the sanitizer build).
 #
-# Prints PASS/FAIL/SKIP per case with its time, the tail of a failing case's
-# log (the whole log is in build/it-<case>.log), and closes with the line
-# "N passed, N failed, N skipped". Exits 1 if any case failed.
+# Cases run side by side, IT_JOBS at a time (default 3): each has its own
+# ports (README "Tests"), so they cannot talk to each other's daemons. A
+# case whose run.sh has the line "# it: alone" measures something that
+# other load would disturb (memory or latency against its own idle
+# baseline, or real resolvers' timing); those run after the others, one at
+# a time, with nothing beside them.
+#
+# Prints PASS/FAIL/SKIP per case with its time as it ends, the tail of a
+# failing case's log (the whole log is in build/it-<case>.log), and closes
+# with the line "N passed, N failed, N skipped". Exits 1 if any case failed.
 # A case's run.sh exits 0 pass, 77 skip, anything else fail; one that runs
 # longer than IT_TIMEOUT seconds (default 900) is stopped and fails.
 set -u
@@ -15,7 +22,10 @@ case $ROUTERD in /*) ;; *) ROUTERD=$PWD/$ROUTERD ;; esac
 # Leaks count; the first report aborts so the exit status shows it too.
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}
-mkdir -p "$top/build/it"
+jobs=${IT_JOBS:-3}
+res=$top/build/it/results.$$
+mkdir -p "$top/build/it" "$res"
+trap 'rm -rf "$res"' EXIT
 
 if [ ! -x "$ROUTERD" ]; then
 	echo "no routerd binary at $ROUTERD (make build/routerd-san)"
@@ -23,15 +33,10 @@ if [ ! -x "$ROUTERD" ]; then
 	exit 1
 fi
 
-pass=0 fail=0 skip=0
-for t in "$top"/test/integration/*/run.sh; do
-	name=$(basename "$(dirname "$t")")
-	if [ $# -gt 0 ]; then
-		want=0
-		for a in "$@"; do [ "$a" == "$name" ] && want=1; done
-		[ $want -eq 1 ] || continue
-	fi
-	log=$top/build/it-$name.log
+# run_case NAME SCRIPT: run one case, print its verdict, leave its exit
+# status in $res/NAME.
+run_case() {
+	local name=$1 t=$2 log=$top/build/it-$1.log rc secs start
 	start=$(date +%s.%N)
 	# timeout signals its whole process group: the case and its daemons.
 	# Written aside and moved in place: a concurrent run-all has its own.
@@ -39,23 +44,55 @@ for t in "$top"/test/integration/*/run.sh; do
 	rc=$?
 	mv -f "$log.$$" "$log"
 	secs=$(awk -v a="$start" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')
-	case $rc in
-	0)
-		pass=$((pass + 1))
-		echo "PASS $name (${secs}s)"
-		;;
-	77)
-		skip=$((skip + 1))
-		echo "SKIP $name (${secs}s): $(tail -n 1 "$log")"
-		;;
-	*)
-		fail=$((fail + 1))
-		[ $rc -eq 124 ] && echo "timed out after ${IT_TIMEOUT:-900}s" >>"$log"
-		echo "FAIL $name (${secs}s, exit $rc), log build/it-$name.log:"
-		grep -E '^FAIL' "$log" | sed -n '1,20p' | sed 's/^/    /'
-		echo "    --- last lines:"
-		tail -n 15 "$log" | sed 's/^/    /'
-		;;
+	{
+		case $rc in
+		0) echo "PASS $name (${secs}s)" ;;
+		77) echo "SKIP $name (${secs}s): $(tail -n 1 "$log")" ;;
+		*)
+			[ $rc -eq 124 ] && echo "timed out after ${IT_TIMEOUT:-900}s" >>"$log"
+			echo "FAIL $name (${secs}s, exit $rc), log build/it-$name.log:"
+			grep -E '^FAIL' "$log" | sed -n '1,20p' | sed 's/^/    /'
+			echo "    --- last lines:"
+			tail -n 15 "$log" | sed 's/^/    /'
+			;;
+		esac
+	} >"$res/$name.out"
+	# One write per verdict: lines of cases ending together do not mix.
+	cat "$res/$name.out"
+	echo $rc >"$res/$name"
+}
+
+shared=() alone=()
+for t in "$top"/test/integration/*/run.sh; do
+	name=$(basename "$(dirname "$t")")
+	if [ $# -gt 0 ]; then
+		want=0
+		for a in "$@"; do [ "$a" == "$name" ] && want=1; done
+		[ $want -eq 1 ] || continue
+	fi
+	if grep -qx '# it: alone' "$t"; then alone+=("$name"); else shared+=("$name"); fi
+done
+
+running=0
+for name in "${shared[@]}"; do
+	if [ $running -ge "$jobs" ]; then
+		wait -n
+		running=$((running - 1))
+	fi
+	run_case "$name" "$top/test/integration/$name/run.sh" &
+	running=$((running + 1))
+done
+wait
+for name in "${alone[@]}"; do
+	run_case "$name" "$top/test/integration/$name/run.sh"
+done
+
+pass=0 fail=0 skip=0
+for name in "${shared[@]}" "${alone[@]}"; do
+	case $(cat "$res/$name" 2>/dev/null || echo 1) in
+	0) pass=$((pass + 1)) ;;
+	77) skip=$((skip + 1)) ;;
+	*) fail=$((fail + 1)) ;;
 	esac
 done
 echo "$pass passed, $fail failed, $skip skipped"

@@ -4,6 +4,7 @@
  * compiled into a view, and queries built with ldns are answered and parsed
  * back with ldns (which also checks every compression pointer).
  */
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -23,6 +24,7 @@
 #include "lib/ring.h"
 #include "zone/view.h"
 
+/* clang-format off */
 static const char *zone_text =
 	"$ORIGIN t.example.\n"
 	"$TTL 3600\n"
@@ -47,6 +49,17 @@ static const char *zone_text =
 	"sub DS 12345 8 2 0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\n"
 	"ns.sub A 192.0.2.54\n"
 	"ns.sub AAAA 2001:db8::54\n"
+	"dn DNAME elsewhere.example.\n"
+	"dnin DNAME wild.t.example.\n"
+	"dnlong DNAME aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa."
+	"bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb."
+	"ccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccc.example.\n"
+	"todn CNAME host.dnin\n"
+	"kid NS ns.kid\n"
+	"kid DS 11111 8 2 0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\n"
+	"ns.kid A 192.0.2.120\n"
+	"kid2 NS ns.kid2\n"
+	"ns.kid2 A 192.0.2.121\n"
 	"big TXT \"0123456789012345678901234567890123456789012345678901234567890123456789\"\n"
 	"big TXT \"1123456789012345678901234567890123456789012345678901234567890123456789\"\n"
 	"big TXT \"2123456789012345678901234567890123456789012345678901234567890123456789\"\n"
@@ -55,6 +68,7 @@ static const char *zone_text =
 	"big TXT \"5123456789012345678901234567890123456789012345678901234567890123456789\"\n"
 	"big TXT \"6123456789012345678901234567890123456789012345678901234567890123456789\"\n"
 	"big TXT \"7123456789012345678901234567890123456789012345678901234567890123456789\"\n";
+/* clang-format on */
 
 static char dir[] = "/tmp/test_answer.XXXXXX";
 static char zone_path[256];
@@ -62,7 +76,8 @@ static struct view *view;
 static struct answer_ctx ctx;
 static int slot;
 
-static struct cfg_zone zones[1];
+static struct cfg_zone zones[3];
+static char kid_path[256], kid2_path[256];
 static struct in_addr origin_a[1];
 static struct cfg_switch switches[1];
 static struct config cfg;
@@ -84,16 +99,32 @@ static int setup(void **state)
 
 	zones[0].name = "t.example.";
 	zones[0].file = zone_path;
+	/* Two children served beside the parent: DS at the cut comes from the
+	 * parent (RFC 4035 3.1.4.1); kid2 has none there. */
+	snprintf(kid_path, sizeof(kid_path), "%s/kid.zone", dir);
+	snprintf(kid2_path, sizeof(kid2_path), "%s/kid2.zone", dir);
+	for (int i = 0; i < 2; i++) {
+		f = fopen(i ? kid2_path : kid_path, "w");
+		if (f == NULL)
+			return -1;
+		fprintf(f, "$ORIGIN %s.t.example.\n$TTL 900\n@ SOA ns hostmaster 5 3600 900 604800 60\n@ NS ns\n"
+		           "ns A 192.0.2.12%d\nwww A 192.0.2.123\n", i ? "kid2" : "kid", i);
+		fclose(f);
+	}
+	zones[1].name = "kid.t.example.";
+	zones[1].file = kid_path;
+	zones[2].name = "kid2.t.example.";
+	zones[2].file = kid2_path;
 	inet_pton(AF_INET, "198.51.100.7", &origin_a[0]);
 	switches[0].name = "sw.t.example.";
 	switches[0].cdn.cname = "cust.cdn.example.net.";
 	switches[0].origin.a = origin_a;
 	switches[0].origin.n_a = 1;
-	switches[0].ttl = 30;
-	switches[0].ttl_armed = 5;
+	switches[0].p.ttl = 30;
+	switches[0].p.ttl_armed = 5;
 	cfg.path = "test.yaml";
 	cfg.zones = zones;
-	cfg.n_zones = 1;
+	cfg.n_zones = 3;
 	cfg.switches = switches;
 	cfg.n_switches = 1;
 	cfg.udp_payload_max = 1232;
@@ -114,6 +145,8 @@ static int teardown(void **state)
 	track_ring_free(ctx.ring);
 	rcu_reader_unregister(slot);
 	unlink(zone_path);
+	unlink(kid_path);
+	unlink(kid2_path);
 	rmdir(dir);
 	return 0;
 }
@@ -298,6 +331,124 @@ static void test_referral(void **state)
 	ldns_pkt_free(p);
 }
 
+/* DNAME (RFC 6672): the DNAME, a CNAME synthesized for the name below it,
+ * the substituted name followed where it is ours, YXDOMAIN when too long. */
+static void test_dname(void **state)
+{
+	(void)state;
+	ldns_pkt *p = ask("Host.X.dn.t.example.", LDNS_RR_TYPE_A);
+	assert_int_equal(ldns_pkt_get_rcode(p), LDNS_RCODE_NOERROR);
+	assert_true(ldns_pkt_aa(p));
+	assert_int_equal(ldns_pkt_ancount(p), 2);
+	assert_rr(ldns_pkt_answer(p), 0, "dn.t.example. 3600 IN DNAME elsewhere.example.");
+	assert_rr(ldns_pkt_answer(p), 1, "Host.X.dn.t.example. 3600 IN CNAME host.x.elsewhere.example.");
+	ldns_pkt_free(p);
+
+	/* The owner itself is plain data. */
+	p = ask("dn.t.example.", LDNS_RR_TYPE_DNAME);
+	assert_int_equal(ldns_pkt_ancount(p), 1);
+	ldns_pkt_free(p);
+	p = ask("dn.t.example.", LDNS_RR_TYPE_A);
+	assert_int_equal(ldns_pkt_ancount(p), 0);
+	assert_int_equal(ldns_pkt_nscount(p), 1);
+	ldns_pkt_free(p);
+
+	/* Into this zone: onto the wildcard, followed (relocated pointers). */
+	p = ask("a.b.dnin.t.example.", LDNS_RR_TYPE_TXT);
+	assert_int_equal(ldns_pkt_ancount(p), 3);
+	assert_rr(ldns_pkt_answer(p), 1, "a.b.dnin.t.example. 3600 IN CNAME a.b.wild.t.example.");
+	assert_rr(ldns_pkt_answer(p), 2, "a.b.wild.t.example. 3600 IN TXT \"wild\"");
+	ldns_pkt_free(p);
+	/* Onto a name that blocks the wildcard and has no TXT: NODATA there. */
+	p = ask("x.dnin.t.example.", LDNS_RR_TYPE_TXT);
+	assert_int_equal(ldns_pkt_get_rcode(p), LDNS_RCODE_NOERROR);
+	assert_int_equal(ldns_pkt_ancount(p), 2);
+	assert_int_equal(ldns_pkt_nscount(p), 1);
+	ldns_pkt_free(p);
+	/* A CNAME query stops at the synthesized CNAME. */
+	p = ask("a.dnin.t.example.", LDNS_RR_TYPE_CNAME);
+	assert_int_equal(ldns_pkt_ancount(p), 2);
+	ldns_pkt_free(p);
+
+	/* A CNAME into a DNAME: compiled at load. */
+	p = ask("todn.t.example.", LDNS_RR_TYPE_A);
+	assert_int_equal(ldns_pkt_ancount(p), 4);
+	assert_rr(ldns_pkt_answer(p), 2, "host.dnin.t.example. 3600 IN CNAME host.wild.t.example.");
+	assert_rr(ldns_pkt_answer(p), 3, "host.wild.t.example. 3600 IN A 192.0.2.99");
+	ldns_pkt_free(p);
+
+	/* Too long a substitution: YXDOMAIN with the DNAME only (RFC 6672 2.2). */
+	p = ask("qqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqq.dnlong.t.example.", LDNS_RR_TYPE_A);
+	assert_int_equal(ldns_pkt_get_rcode(p), LDNS_RCODE_YXDOMAIN);
+	assert_int_equal(ldns_pkt_ancount(p), 1);
+	ldns_pkt_free(p);
+	p = ask("q.dnlong.t.example.", LDNS_RR_TYPE_A);
+	assert_int_equal(ldns_pkt_get_rcode(p), LDNS_RCODE_NOERROR);
+	assert_int_equal(ldns_pkt_ancount(p), 2);
+	ldns_pkt_free(p);
+
+	/* Over TCP and in 512 bytes without EDNS alike, every pointer decodes. */
+	size_t len;
+	p = ask_full("a.b.dnin.t.example.", LDNS_RR_TYPE_A, 0, 0, ANSWER_TCP, &len);
+	assert_int_equal(ldns_pkt_ancount(p), 3);
+	ldns_pkt_free(p);
+}
+
+/* A switched name at or below a DNAME owner could never be reached: the
+ * config is refused, with the switch's place and the DNAME's name. */
+static void test_switch_below_dname(void **state)
+{
+	(void)state;
+	static char names[][32] = { "x.dn.t.example.", "dn.t.example.", "a.b.dnin.t.example." };
+	for (size_t i = 0; i < 3; i++) {
+		struct config c = cfg;
+		struct cfg_switch sw = switches[0];
+		struct view *v = NULL;
+		char err[512];
+		sw.name = names[i];
+		sw.line = 7;
+		sw.col = 5;
+		c.switches = &sw;
+		c.n_switches = 1;
+		assert_int_equal(view_build(&c, &v, err, sizeof(err)), -EINVAL);
+		assert_null(v);
+		assert_non_null(strstr(err, "test.yaml:7:5: error: switch "));
+		assert_non_null(strstr(err, "at or below the DNAME at d"));
+	}
+}
+
+/* DS at a cut between two zones we serve comes from the parent; every
+ * other type from the child. */
+static void test_ds_at_served_cut(void **state)
+{
+	(void)state;
+	ldns_pkt *p = ask("kid.t.example.", LDNS_RR_TYPE_DS);
+	assert_int_equal(ldns_pkt_get_rcode(p), LDNS_RCODE_NOERROR);
+	assert_true(ldns_pkt_aa(p));
+	assert_int_equal(ldns_pkt_ancount(p), 1);
+	assert_rr(ldns_pkt_answer(p), 0,
+	          "kid.t.example. 3600 IN DS 11111 8 2 0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef");
+	ldns_pkt_free(p);
+	p = ask("kid2.t.example.", LDNS_RR_TYPE_DS); /* NODATA, the parent's SOA */
+	assert_int_equal(ldns_pkt_ancount(p), 0);
+	assert_int_equal(ldns_pkt_nscount(p), 1);
+	{
+		char *owner = ldns_rdf2str(ldns_rr_owner(ldns_rr_list_rr(ldns_pkt_authority(p), 0)));
+		assert_string_equal(owner, "t.example."); /* not kid2.t.example. */
+		free(owner);
+	}
+	ldns_pkt_free(p);
+	p = ask("kid.t.example.", LDNS_RR_TYPE_NS); /* the child's, authoritative */
+	assert_true(ldns_pkt_aa(p));
+	assert_int_equal(ldns_pkt_ancount(p), 1);
+	assert_rr(ldns_pkt_answer(p), 0, "kid.t.example. 900 IN NS ns.kid.t.example.");
+	ldns_pkt_free(p);
+	p = ask("www.kid.t.example.", LDNS_RR_TYPE_A);
+	assert_true(ldns_pkt_aa(p));
+	assert_rr(ldns_pkt_answer(p), 0, "www.kid.t.example. 900 IN A 192.0.2.123");
+	ldns_pkt_free(p);
+}
+
 static void test_refused_outside(void **state)
 {
 	(void)state;
@@ -350,6 +501,16 @@ static void test_malformed(void **state)
 	len = raw(m, sizeof(m), out);
 	assert_int_equal(out[3] & 0xf, LDNS_RCODE_NOTIMPL);
 	assert_int_equal(out[2] & 0x78, 2 << 3);
+
+	/* An unknown opcode with a malformed question: NOTIMP (the opcode is
+	 * judged first, as NSD and Knot do), header only. */
+	memcpy(m, q, sizeof(q));
+	m[2] = 15 << 3;
+	m[12] = 0xc0; /* a pointer in the question */
+	len = raw(m, sizeof(m), out);
+	assert_int_equal(len, 12);
+	assert_int_equal(out[3] & 0xf, LDNS_RCODE_NOTIMPL);
+	assert_int_equal(out[5], 0);
 
 	assert_int_equal(raw(m, 5, out), 0); /* a runt */
 
@@ -439,7 +600,7 @@ static void test_switch_flip(void **state)
 	assert_rr(ldns_pkt_answer(p), 0, "sw.t.example. 30 IN CNAME cust.cdn.example.net.");
 	ldns_pkt_free(p);
 
-	view_switch_set(v, (size_t)idx, VIEW_SEL_ORIGIN | VIEW_SEL_ARMED);
+	view_switch_set(v, (size_t)idx, VIEW_SEL_SIDE | VIEW_SEL_ARMED);
 	p = ask("sw.t.example.", LDNS_RR_TYPE_A);
 	assert_int_equal(ldns_pkt_ancount(p), 1);
 	assert_rr(ldns_pkt_answer(p), 0, "sw.t.example. 5 IN A 198.51.100.7");
@@ -454,7 +615,7 @@ static void test_switch_flip(void **state)
 	assert_int_equal(ldns_rdf2native_int32(ldns_rr_rdf(ldns_rr_list_rr(ldns_pkt_authority(p), 0), 2)), 2);
 	ldns_pkt_free(p);
 	assert_int_equal(view_switch_serial(v, (size_t)idx), 2);
-	view_switch_set(v, (size_t)idx, VIEW_SEL_ORIGIN | VIEW_SEL_ARMED); /* no change, no new serial */
+	view_switch_set(v, (size_t)idx, VIEW_SEL_SIDE | VIEW_SEL_ARMED); /* no change, no new serial */
 	assert_int_equal(view_switch_serial(v, (size_t)idx), 2);
 
 	/* Both queries for the switch were recorded for the tracker, with side and resolver. */
@@ -469,6 +630,7 @@ static void test_switch_flip(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		/* clang-format off */
 		cmocka_unit_test(test_exact_answer),    cmocka_unit_test(test_case_preserved),
 		cmocka_unit_test(test_nxdomain_and_nodata), cmocka_unit_test(test_cname_chain),
 		cmocka_unit_test(test_wildcard),        cmocka_unit_test(test_referral),
@@ -476,6 +638,9 @@ int main(void)
 		cmocka_unit_test(test_edns),            cmocka_unit_test(test_badvers),
 		cmocka_unit_test(test_truncation),      cmocka_unit_test(test_any),
 		cmocka_unit_test(test_switch_flip),
+		cmocka_unit_test(test_dname),           cmocka_unit_test(test_ds_at_served_cut),
+		cmocka_unit_test(test_switch_below_dname),
 	};
+	        /* clang-format on */
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

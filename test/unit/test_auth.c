@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* test_auth.c -- bearer, basic and HMAC-SHA256 webhook authentication. */
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -116,10 +117,10 @@ static void test_bad_secret_files(void **state)
 	struct auth *a = NULL;
 	char err[256];
 
-	assert_int_equal(auth_load(&cfg, &a, err, sizeof(err)), -1);
+	assert_int_equal(auth_load(&cfg, &a, err, sizeof(err)), -ENOENT);
 	assert_non_null(strstr(err, "/nonexistent/token: error: cannot read secret"));
 	cfg.bearer_token_file = (char *)secret_file("\n");
-	assert_int_equal(auth_load(&cfg, &a, err, sizeof(err)), -1);
+	assert_int_equal(auth_load(&cfg, &a, err, sizeof(err)), -EINVAL);
 	assert_non_null(strstr(err, "empty"));
 }
 
@@ -137,9 +138,11 @@ static void test_none(void **state)
 
 int main(void)
 {
+	/* clang-format off */
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_bearer), cmocka_unit_test(test_basic),           cmocka_unit_test(test_hmac),
 		cmocka_unit_test(test_none),   cmocka_unit_test(test_bad_secret_files),
 	};
+	/* clang-format on */
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -3,6 +3,7 @@
  * test_config.c -- the YAML schema: parsed values and defaults, and every
  * refused config with its exact line:col and reason. Run from test/unit.
  */
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -113,7 +114,7 @@ static void test_defaults(void **state)
 	assert_int_equal(cfg->http.idle_timeout, 30);
 	assert_string_equal(cfg->http.hmac_header, "X-Routerd-Signature");
 	assert_true(cfg->brake.max_share > 0.199 && cfg->brake.max_share < 0.201);
-	assert_int_equal(cfg->brake.window, 600);
+	assert_int_equal(cfg->brake.window, 600 * 1000);
 	assert_int_equal(cfg->brake.min_switches, 2);
 	assert_string_equal(cfg->armed_label, "severity");
 	assert_string_equal(cfg->armed_value, "warning");
@@ -121,11 +122,11 @@ static void test_defaults(void **state)
 	assert_string_equal(cfg->zones[0].name, "example.com.");
 	assert_int_equal(cfg->zones[0].line, 4);
 	assert_int_equal(cfg->zones[0].col, 5);
-	assert_int_equal(cfg->defaults.ttl, 30);
-	assert_int_equal(cfg->defaults.ttl_armed, 5);
-	assert_int_equal(cfg->defaults.failback_hold, 300);
-	assert_int_equal(cfg->defaults.signal_ttl, 3600);
-	assert_int_equal(cfg->defaults.all_down, ALL_DOWN_STAY);
+	assert_int_equal(cfg->defaults.p.ttl, 30);
+	assert_int_equal(cfg->defaults.p.ttl_armed, 5);
+	assert_int_equal(cfg->defaults.p.failback_hold, 300 * 1000);
+	assert_int_equal(cfg->defaults.signal_ttl, 3600 * 1000);
+	assert_int_equal(cfg->defaults.p.all_down, ALL_DOWN_STAY);
 	assert_int_equal(cfg->n_switches, 0);
 	config_free(cfg);
 }
@@ -199,7 +200,7 @@ static void test_values(void **state)
 	assert_int_equal(cfg->http.max_connections, 9);
 	assert_int_equal(cfg->http.idle_timeout, 3600);
 	assert_true(cfg->brake.max_share > 0.499 && cfg->brake.max_share < 0.501);
-	assert_int_equal(cfg->brake.window, 86400);
+	assert_int_equal(cfg->brake.window, 86400 * 1000);
 	assert_int_equal(cfg->brake.min_switches, 0);
 	assert_string_equal(cfg->armed_label, "level");
 	assert_string_equal(cfg->armed_value, "page");
@@ -209,10 +210,10 @@ static void test_values(void **state)
 	assert_string_equal(cfg->zones[1].name, "example.org.");
 	assert_int_equal(cfg->zones[1].line, 21);
 	assert_int_equal(cfg->zones[1].col, 5);
-	assert_int_equal(cfg->defaults.ttl, 20);
-	assert_int_equal(cfg->defaults.ttl_armed, 5);
-	assert_int_equal(cfg->defaults.failback_hold, 0);
-	assert_int_equal(cfg->defaults.signal_ttl, 7200);
+	assert_int_equal(cfg->defaults.p.ttl, 20);
+	assert_int_equal(cfg->defaults.p.ttl_armed, 5);
+	assert_int_equal(cfg->defaults.p.failback_hold, 0 * 1000);
+	assert_int_equal(cfg->defaults.signal_ttl, 7200 * 1000);
 	assert_int_equal(cfg->n_switches, 3);
 
 	s = &cfg->switches[0];
@@ -227,22 +228,22 @@ static void test_values(void **state)
 	assert_v4(&s->origin.a[1], "192.0.2.11");
 	assert_int_equal(s->origin.n_aaaa, 1);
 	assert_v6(&s->origin.aaaa[0], "2001:db8::10");
-	assert_int_equal(s->ttl, 3);
-	assert_int_equal(s->ttl_armed, 3); /* the inherited 5s is capped at the switch's ttl */
-	assert_int_equal(s->failback_hold, 0);
-	assert_int_equal(s->all_down, ALL_DOWN_ORIGIN);
-	assert_int_equal(s->initial, SIDE_CDN);
+	assert_int_equal(s->p.ttl, 3);
+	assert_int_equal(s->p.ttl_armed, 3); /* the inherited 5s is capped at the switch's ttl */
+	assert_int_equal(s->p.failback_hold, 0 * 1000);
+	assert_int_equal(s->p.all_down, ALL_DOWN_ORIGIN);
+	assert_int_equal(s->p.home, SIDE_CDN);
 
 	s = &cfg->switches[1];
 	assert_string_equal(s->name, "example.org.");
 	assert_int_equal(s->cdn.n_a, 0);
 	assert_int_equal(s->cdn.n_aaaa, 1);
 	assert_v6(&s->cdn.aaaa[0], "2001:db8::1");
-	assert_int_equal(s->ttl, 20);
-	assert_int_equal(s->ttl_armed, 1);
-	assert_int_equal(s->failback_hold, 90);
-	assert_int_equal(s->all_down, ALL_DOWN_CDN);
-	assert_int_equal(s->initial, SIDE_ORIGIN);
+	assert_int_equal(s->p.ttl, 20);
+	assert_int_equal(s->p.ttl_armed, 1);
+	assert_int_equal(s->p.failback_hold, 90 * 1000);
+	assert_int_equal(s->p.all_down, ALL_DOWN_CDN);
+	assert_int_equal(s->p.home, SIDE_ORIGIN);
 
 	s = &cfg->switches[2];
 	assert_string_equal(s->name, "_svc.example.org.");
@@ -441,7 +442,7 @@ static void test_errors(void **state)
 		int rc = load(b->text, &cfg, err, sizeof(err));
 
 		snprintf(want, sizeof(want), "%s:%s: error: ", path, b->where);
-		if (rc != -1 || cfg != NULL || strncmp(err, want, strlen(want)) != 0 || strstr(err, b->reason) == NULL ||
+		if (rc != -EINVAL || cfg != NULL || strncmp(err, want, strlen(want)) != 0 || strstr(err, b->reason) == NULL ||
 		    strchr(err, '\n') != NULL) {
 			print_error("case %zu (line %s): rc %d, got \"%s\"\n  wanted \"%s...%s\"\n", i, b->where, rc, err,
 			            want, b->reason);
@@ -471,7 +472,7 @@ static void test_name_lengths(void **state)
 			assert_int_equal(strlen(cfg->zones[0].name), len + 1);
 			config_free(cfg);
 		} else {
-			assert_int_equal(load(text, &cfg, err, sizeof(err)), -1);
+			assert_int_equal(load(text, &cfg, err, sizeof(err)), -EINVAL);
 			assert_non_null(strstr(err, ":2:18: error: name: bad domain name"));
 		}
 	}
@@ -483,7 +484,7 @@ static void test_missing_file(void **state)
 	char err[512];
 
 	(void)state;
-	assert_int_equal(config_load("/nonexistent/routerd.yaml", &cfg, err, sizeof(err)), -1);
+	assert_int_equal(config_load("/nonexistent/routerd.yaml", &cfg, err, sizeof(err)), -ENOENT);
 	assert_null(cfg);
 	assert_string_equal(err, "/nonexistent/routerd.yaml: error: cannot open: No such file or directory");
 }
@@ -496,7 +497,7 @@ static void test_small_err(void **state)
 
 	(void)state;
 	memset(err, 'x', sizeof(err));
-	assert_int_equal(load(MIN "listn: 1\n", &cfg, err, sizeof(err)), -1);
+	assert_int_equal(load(MIN "listn: 1\n", &cfg, err, sizeof(err)), -EINVAL);
 	assert_int_equal(strlen(err), sizeof(err) - 1);
 	assert_null(cfg);
 }
@@ -598,15 +599,15 @@ static void test_full_conf(void **state)
 	assert_int_equal(cfg->http.max_header, 16 << 10);
 	assert_int_equal(cfg->http.max_connections, 256);
 	assert_int_equal(cfg->http.idle_timeout, 30);
-	assert_int_equal(cfg->brake.window, 600);
+	assert_int_equal(cfg->brake.window, 600 * 1000);
 	assert_int_equal(cfg->brake.min_switches, 2);
 	assert_string_equal(cfg->armed_label, "severity");
 	assert_string_equal(cfg->armed_value, "warning");
-	assert_int_equal(cfg->defaults.ttl, 30);
-	assert_int_equal(cfg->defaults.ttl_armed, 5);
-	assert_int_equal(cfg->defaults.failback_hold, 300);
-	assert_int_equal(cfg->defaults.signal_ttl, 3600);
-	assert_int_equal(cfg->defaults.all_down, ALL_DOWN_STAY);
+	assert_int_equal(cfg->defaults.p.ttl, 30);
+	assert_int_equal(cfg->defaults.p.ttl_armed, 5);
+	assert_int_equal(cfg->defaults.p.failback_hold, 300 * 1000);
+	assert_int_equal(cfg->defaults.signal_ttl, 3600 * 1000);
+	assert_int_equal(cfg->defaults.p.all_down, ALL_DOWN_STAY);
 	assert_true(cfg->n_switches >= 1);
 	config_free(cfg);
 }
@@ -618,12 +619,14 @@ static void test_parse_duration(void **state)
 		int rc;
 		uint32_t seconds;
 	} cases[] = {
+		/* clang-format off */
 		{ "0", 0, 0 },         { "90", 0, 90 },     { "30s", 0, 30 },     { "5m", 0, 300 },
 		{ "2h", 0, 7200 },     { "1d", 0, 86400 },  { "4294967295", 0, UINT32_MAX },
-		{ "49710d", 0, 49710u * 86400u },            { "49711d", -1, 0 },  { "4294967296", -1, 0 },
-		{ "", -1, 0 },         { "s", -1, 0 },      { "-5", -1, 0 },      { "+5", -1, 0 },
-		{ " 5", -1, 0 },       { "5 ", -1, 0 },     { "5w", -1, 0 },      { "5ms", -1, 0 },
-		{ "5S", -1, 0 },       { "1.5h", -1, 0 },   { "99999999999999999999999", -1, 0 },
+		{ "49710d", 0, 49710u * 86400u },            { "49711d", -EINVAL, 0 },  { "4294967296", -EINVAL, 0 },
+		{ "", -EINVAL, 0 },         { "s", -EINVAL, 0 },      { "-5", -EINVAL, 0 },      { "+5", -EINVAL, 0 },
+		{ " 5", -EINVAL, 0 },       { "5 ", -EINVAL, 0 },     { "5w", -EINVAL, 0 },      { "5ms", -EINVAL, 0 },
+		{ "5S", -EINVAL, 0 },       { "1.5h", -EINVAL, 0 },   { "99999999999999999999999", -EINVAL, 0 },
+		/* clang-format on */
 	};
 
 	(void)state;
@@ -642,6 +645,7 @@ static void test_parse_addr(void **state)
 		int family; /* 0: refused */
 		unsigned port;
 	} cases[] = {
+		/* clang-format off */
 		{ "127.0.0.1:53", AF_INET, 53 },        { "0.0.0.0:65535", AF_INET, 65535 },
 		{ "[::1]:53", AF_INET6, 53 },           { "[2001:db8::1]:5353", AF_INET6, 5353 },
 		{ "[::ffff:192.0.2.1]:1", AF_INET6, 1 }, { "127.0.0.1", 0, 0 },
@@ -653,6 +657,7 @@ static void test_parse_addr(void **state)
 		{ "[]:53", 0, 0 },                      { "[127.0.0.1]:53", 0, 0 },
 		{ "localhost:53", 0, 0 },               { "1.2.3:53", 0, 0 },
 		{ "[0000:0000:0000:0000:0000:0000:0000:0000:0000:0000:0000:0001]:53", 0, 0 },
+		/* clang-format on */
 	};
 
 	(void)state;
@@ -675,6 +680,7 @@ static void test_parse_addr(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		/* clang-format off */
 		cmocka_unit_test(test_defaults),       cmocka_unit_test(test_values),
 		cmocka_unit_test(test_auth_kinds),     cmocka_unit_test(test_aliases),
 		cmocka_unit_test(test_errors),         cmocka_unit_test(test_name_lengths),
@@ -682,6 +688,7 @@ int main(void)
 		cmocka_unit_test(test_small_err),      cmocka_unit_test(test_zone_paths),
 		cmocka_unit_test(test_example_conf),   cmocka_unit_test(test_full_conf),
 		cmocka_unit_test(test_parse_duration), cmocka_unit_test(test_parse_addr),
+		/* clang-format on */
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

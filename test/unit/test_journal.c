@@ -371,10 +371,10 @@ static void test_state_dir_created(void **unused)
 /* ---- snapshots, with the real state ---- */
 
 static struct cfg_switch sws[4] = {
-	{ .name = "a.example.com.", .ttl = 30, .ttl_armed = 5, .failback_hold = 300 },
-	{ .name = "b.example.com.", .ttl = 30, .ttl_armed = 5, .failback_hold = 300 },
-	{ .name = "c.example.com.", .ttl = 30, .ttl_armed = 5, .failback_hold = 300 },
-	{ .name = "d.example.com.", .ttl = 30, .ttl_armed = 5, .failback_hold = 300 },
+	{ .name = "a.example.com.", .p = { .ttl = 30, .ttl_armed = 5, .failback_hold = 300 * 1000 } },
+	{ .name = "b.example.com.", .p = { .ttl = 30, .ttl_armed = 5, .failback_hold = 300 * 1000 } },
+	{ .name = "c.example.com.", .p = { .ttl = 30, .ttl_armed = 5, .failback_hold = 300 * 1000 } },
+	{ .name = "d.example.com.", .p = { .ttl = 30, .ttl_armed = 5, .failback_hold = 300 * 1000 } },
 };
 
 static void make_cfg(struct config *cfg)
@@ -382,8 +382,8 @@ static void make_cfg(struct config *cfg)
 	memset(cfg, 0, sizeof(*cfg));
 	cfg->switches = sws;
 	cfg->n_switches = 4;
-	cfg->defaults.signal_ttl = 3600;
-	cfg->brake = (struct cfg_brake){ 0.5, 600, 2 };
+	cfg->defaults.signal_ttl = 3600 * 1000;
+	cfg->brake = (struct cfg_brake){ 0.5, 600 * 1000, 2 };
 }
 
 /* The control loop's step: events, policy, journal. */

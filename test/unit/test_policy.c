@@ -24,7 +24,16 @@
 
 #define T0 1700000000000LL /* the fake clock starts here (ms); steps are seconds after */
 
-enum ev { TICK = 0, DOWN, UP, WARN, WARN_CLEAR, PIN, UNPIN, BRAKE_CLEAR };
+enum ev {
+	TICK = 0,
+	DOWN,
+	UP,
+	WARN,
+	WARN_CLEAR,
+	PIN,
+	UNPIN,
+	BRAKE_CLEAR,
+};
 
 /* Expectations: 0 means "not checked", so values are stored shifted. */
 #define CAUSE(c) (ST_CAUSE_##c + 1)
@@ -59,7 +68,7 @@ struct step {
 
 struct scenario {
 	const char *name;
-	int n;               /* switches s1..sN.example.com. (when names is empty) */
+	int n; /* switches s1..sN.example.com. (when names is empty) */
 	const char *names[4];
 	int origin_home;     /* every switch starts on origin */
 	uint32_t hold;       /* failback_hold, seconds */
@@ -73,6 +82,7 @@ struct scenario {
 #define BASE .n = 3, .hold = 300, .share = 0.2, .window = 600, .min = 10
 #define BRAKE(N) .n = N, .hold = 300, .share = 0.2, .window = 600, .min = 2
 
+/* clang-format off */
 static const struct scenario scenarios[] = {
 	{ "cdn down: origin", BASE,
 	  .steps = { { 0, TICK, .expect_side = "cdn", .cause = CAUSE(INITIAL), .brake = OFF, FLIPS(0), DL_NEVER },
@@ -228,6 +238,7 @@ static const struct scenario scenarios[] = {
 	    { 40, UP, .side = "origin", .id = "o", .expect_side = "cdn", DL(340) },
 	    { 340, TICK, .expect_side = "origin", .cause = CAUSE(FAILBACK), FLIPS(2) } } },
 };
+/* clang-format on */
 
 /* ---- the runner ---- */
 
@@ -236,11 +247,11 @@ static const struct scenario scenarios[] = {
 static int run_event(struct state *st, json_t *txn, const struct step *s, int64_t now)
 {
 	const char *target = s->target ? s->target : "s1.example.com";
-	enum cfg_side side = SIDE_CDN;
+	enum side side = SIDE_CDN;
 	const char *id = s->id ? s->id : "a";
 
 	if (s->side != NULL)
-		assert_int_equal(state_side_parse(s->side, &side), 0);
+		assert_int_equal(side_parse(s->side, &side), 0);
 	switch (s->ev) {
 	case TICK:
 		return 0;
@@ -312,17 +323,17 @@ static void run_scenario(void **arg)
 		else
 			snprintf(names[n], sizeof(names[n]), "s%zu.example.com.", n + 1);
 		sws[n].name = names[n];
-		sws[n].ttl = 30;
-		sws[n].ttl_armed = 5;
-		sws[n].failback_hold = sc->hold;
-		sws[n].all_down = sc->all_down;
-		sws[n].initial = sc->origin_home ? SIDE_ORIGIN : SIDE_CDN;
+		sws[n].p.ttl = 30;
+		sws[n].p.ttl_armed = 5;
+		sws[n].p.failback_hold = (int64_t)sc->hold * 1000;
+		sws[n].p.all_down = sc->all_down;
+		sws[n].p.home = sc->origin_home ? SIDE_ORIGIN : SIDE_CDN;
 	}
 	cfg.switches = sws;
 	cfg.n_switches = n;
-	cfg.defaults.signal_ttl = 3600;
+	cfg.defaults.signal_ttl = 3600 * 1000;
 	cfg.brake.max_share = sc->share;
-	cfg.brake.window = sc->window;
+	cfg.brake.window = (int64_t)sc->window * 1000;
 	cfg.brake.min_switches = sc->min;
 
 	txn = state_txn_new(T0);
@@ -334,7 +345,7 @@ static void run_scenario(void **arg)
 	for (size_t i = 0; i < sizeof(sc->steps) / sizeof(sc->steps[0]); i++) {
 		const struct step *s = &sc->steps[i];
 		int64_t now = T0 + s->t * 1000;
-		const char *swname = s->sw ? s->sw : s->target && !state_is_glob(s->target) ? s->target : "s1.example.com";
+		const char *swname = s->sw ? s->sw : (s->target && !state_is_glob(s->target) ? s->target : "s1.example.com");
 		size_t hist_before = st->hist_len;
 		struct policy_decision d;
 		struct st_switch *sw;
@@ -353,8 +364,8 @@ static void run_scenario(void **arg)
 		if (sw == NULL)
 			fail_msg("%s: no switch %s", where, swname);
 		policy_evaluate(st, sw, now, &d);
-		if (s->expect_side && strcmp(state_side_name(sw->side), s->expect_side) != 0)
-			fail_msg("%s: %s serves %s, expected %s", where, sw->name, state_side_name(sw->side), s->expect_side);
+		if (s->expect_side && strcmp(side_name(sw->side), s->expect_side) != 0)
+			fail_msg("%s: %s serves %s, expected %s", where, sw->name, side_name(sw->side), s->expect_side);
 		if (s->cause && d.cause != (enum st_cause)(s->cause - 1))
 			fail_msg("%s: cause %s, expected %s", where, state_cause_name(d.cause),
 			         state_cause_name((enum st_cause)(s->cause - 1)));
@@ -392,14 +403,14 @@ static void run_scenario(void **arg)
 /* The switch JSON the admin socket shows: derived fields present and right. */
 static void test_show_json(void **unused)
 {
-	struct cfg_switch sw = { .name = "www.example.com.", .ttl = 30, .ttl_armed = 5, .failback_hold = 300 };
+	struct cfg_switch sw = { .name = "www.example.com.", .p = { .ttl = 30, .ttl_armed = 5, .failback_hold = 300 * 1000 } };
 	struct config cfg = { .switches = &sw, .n_switches = 1 };
 	struct state *st = state_new(0);
 	json_t *o, *rows;
 
 	(void)unused;
-	cfg.defaults.signal_ttl = 3600;
-	cfg.brake = (struct cfg_brake){ 0.2, 600, 2 };
+	cfg.defaults.signal_ttl = 3600 * 1000;
+	cfg.brake = (struct cfg_brake){ 0.2, 600 * 1000, 2 };
 	assert_int_equal(state_sync(st, NULL, &cfg, T0), 1);
 	assert_int_equal(state_signal(st, NULL, "WWW.example.com", "grafana", "x", ST_SIG_DOWN, SIDE_CDN, "5xx", T0),
 	                 ST_CHANGED);
@@ -472,14 +483,76 @@ static void test_sync_and_history_ring(void **unused)
 	state_free(st);
 }
 
+/* Signals by (source, id): many added and removed in mixed order stay
+ * findable (the index follows swap-removal), the bounds refuse and count
+ * new signals only, and a replay of the journal rebuilds the same set. */
+static void test_signal_index_and_bounds(void **unused)
+{
+	struct cfg_switch sws[2] = { { .name = "a.example.com." }, { .name = "b.example.com." } };
+	struct config cfg = { .switches = sws, .n_switches = 2 };
+	struct state *st = state_new(0), *re = state_new(0);
+	json_t *txn = state_txn_new(T0);
+	char id[32];
+	int r;
+
+	(void)unused;
+	cfg.signals.max_per_switch = 600;
+	cfg.signals.max_total = 1000;
+	cfg.defaults.signal_ttl = 3600;
+	state_sync(st, txn, &cfg, T0);
+	for (int i = 0; i < 700; i++) {
+		snprintf(id, sizeof(id), "fp%d", i);
+		r = state_signal(st, txn, "a.example.com", "alertmanager", id, ST_SIG_DOWN, SIDE_CDN, "x", T0 + 1);
+		assert_true(r > 0);
+		assert_int_equal(!!(r & ST_REFUSED), i >= 600); /* max_per_switch */
+	}
+	assert_int_equal(state_lookup(st, "a.example.com")->n_sig, 600);
+	assert_int_equal(st->sig_refused, 100);
+	/* A repeat of a held signal is not new: never refused. */
+	r = state_signal(st, txn, "a.example.com", "alertmanager", "fp5", ST_SIG_DOWN, SIDE_CDN, "y", T0 + 2);
+	assert_int_equal(r, ST_REFRESHED);
+	/* Remove every third; then each is found (and removed) or not, as it should. */
+	for (int i = 0; i < 600; i += 3) {
+		snprintf(id, sizeof(id), "fp%d", i);
+		r = state_signal(st, txn, "a.example.com", "alertmanager", id, ST_SIG_UP, SIDE_CDN, NULL, T0 + 3);
+		assert_int_equal(r, ST_CHANGED);
+	}
+	assert_int_equal(state_lookup(st, "a.example.com")->n_sig, 400);
+	for (int i = 0; i < 700; i++) {
+		snprintf(id, sizeof(id), "fp%d", i);
+		r = state_signal(st, NULL, "a.example.com", "alertmanager", id, ST_SIG_UP, SIDE_CDN, NULL, T0 + 4);
+		/* NULL txn: applied to st only (not to the replayed transaction). */
+		assert_int_equal(r, i < 600 && i % 3 != 0 ? ST_CHANGED : 0);
+	}
+	/* max_total: 1000 over both switches, warnings included. */
+	for (int i = 0; i < 1100; i++) {
+		snprintf(id, sizeof(id), "w%d", i);
+		state_signal(st, txn, "*", "grafana", id, ST_SIG_WARN, SIDE_CDN, "w", T0 + 5);
+	}
+	assert_true(st->n_signals <= 1000);
+	assert_int_equal(st->n_signals, 1000);
+	/* The journal's promise: the same transaction replayed gives the same set. */
+	char *text = json_dumps(txn, JSON_COMPACT);
+	json_t *back = json_loads(text, 0, NULL);
+	assert_int_equal(state_apply(re, back), 0);
+	assert_int_equal(state_lookup(re, "a.example.com")->n_warn, state_lookup(st, "a.example.com")->n_warn);
+	assert_int_equal(state_lookup(re, "b.example.com")->n_warn, state_lookup(st, "b.example.com")->n_warn);
+	free(text);
+	json_decref(back);
+	json_decref(txn);
+	state_free(st);
+	state_free(re);
+}
+
 int main(void)
 {
-	struct CMUnitTest tests[sizeof(scenarios) / sizeof(scenarios[0]) + 2];
+	struct CMUnitTest tests[sizeof(scenarios) / sizeof(scenarios[0]) + 3];
 	size_t n = 0;
 	log_set_level(LOG_LVL_ERR); /* flips are logged at NOTICE: too many here */
 	for (; n < sizeof(scenarios) / sizeof(scenarios[0]); n++)
 		tests[n] = (struct CMUnitTest){ scenarios[n].name, run_scenario, NULL, NULL, (void *)&scenarios[n] };
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_show_json);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_sync_and_history_ring);
+	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_signal_index_and_bounds);
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* test_rcu.c -- reader slots, and that rcu_synchronize() waits for every
  * reader that may hold the old pointer and for no other. */
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -37,7 +38,7 @@ static void test_slots_run_out(void **state)
 	int s[RCU_MAX_READERS];
 	for (int i = 0; i < RCU_MAX_READERS; i++)
 		assert_true((s[i] = rcu_reader_register()) >= 0);
-	assert_int_equal(rcu_reader_register(), -1);
+	assert_int_equal(rcu_reader_register(), -ENOSPC);
 	for (int i = 0; i < RCU_MAX_READERS; i++)
 		rcu_reader_unregister(s[i]);
 }

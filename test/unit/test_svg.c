@@ -163,15 +163,15 @@ static void test_garbage_fields(void **state)
 {
 	(void)state;
 	json_t *r = json_loads(
-		"{\"switch\": 42, \"flip\": \"x\", \"flips\": [], \"state\": {}, \"from\": null, \"to\": 1,"
-		" \"age_s\": -5, \"ttl_s\": \"30\", \"below_1pct_s\": -1e308, \"now\": [1, 2],"
-		" \"curve\": [1, \"a\", null, [], {\"t\": \"5\"}, {\"t\": -3, \"lower\": 0.5}, {\"t\": 1e300, \"lower\": 0},"
-		"   {\"t\": 5, \"lower\": \"x\", \"upper\": null, \"expected\": 2.5, \"refetched\": -7},"
-		"   {\"t\": 3, \"lower\": -1, \"upper\": 1e308, \"expected\": 0.5}, {\"t\": 1, \"lower\": 0.1, \"upper\": 0.2}],"
-		" \"errors\": [{\"t\": 0, \"old_requests\": -5, \"old_errors\": 10}, {\"t\": 60, \"old_requests\": 0},"
-		"   {}, 7, {\"t\": -1e308, \"old_requests\": 10, \"old_errors\": 1e308}, {\"t\": 120, \"old_requests\": 10,"
-		"   \"old_errors\": 1e308, \"new_requests\": 1e308, \"new_errors\": \"x\"}]}",
-		0, NULL);
+	    "{\"switch\": 42, \"flip\": \"x\", \"flips\": [], \"state\": {}, \"from\": null, \"to\": 1,"
+	    " \"age_s\": -5, \"ttl_s\": \"30\", \"below_1pct_s\": -1e308, \"now\": [1, 2],"
+	    " \"curve\": [1, \"a\", null, [], {\"t\": \"5\"}, {\"t\": -3, \"lower\": 0.5}, {\"t\": 1e300, \"lower\": 0},"
+	    "   {\"t\": 5, \"lower\": \"x\", \"upper\": null, \"expected\": 2.5, \"refetched\": -7},"
+	    "   {\"t\": 3, \"lower\": -1, \"upper\": 1e308, \"expected\": 0.5}, {\"t\": 1, \"lower\": 0.1, \"upper\": 0.2}],"
+	    " \"errors\": [{\"t\": 0, \"old_requests\": -5, \"old_errors\": 10}, {\"t\": 60, \"old_requests\": 0},"
+	    "   {}, 7, {\"t\": -1e308, \"old_requests\": 10, \"old_errors\": 1e308}, {\"t\": 120, \"old_requests\": 10,"
+	    "   \"old_errors\": 1e308, \"new_requests\": 1e308, \"new_errors\": \"x\"}]}",
+	    0, NULL);
 	size_t len;
 	char *svg;
 
@@ -190,12 +190,14 @@ static void test_garbage_fields(void **state)
 static void test_duration_and_escape(void **state)
 {
 	(void)state;
+	/* clang-format off */
 	static const struct {
 		double s;
 		const char *want;
 	} cases[] = { { 0, "0s" },       { 42, "42s" },     { 0.5, "0.5s" },    { 90, "1m30s" }, { 600, "10m" },
 		      { 3600, "1h" },    { 7260, "2h01m" }, { 86400, "1d" },    { 90000, "1d01h" },
 		      { -600, "-10m" } };
+	/* clang-format on */
 	char b[32], *out = NULL;
 	size_t n = 0;
 	FILE *f;
@@ -360,10 +362,10 @@ static void test_add_answers(void **state)
 	cfg.n_switches = 2;
 	status_page_add_answers(rows, &cfg);
 	assert_string_equal(json_string_value(json_object_get(
-				    json_object_get(json_array_get(rows, 0), "cdn_answer"), "cname")),
+	                        json_object_get(json_array_get(rows, 0), "cdn_answer"), "cname")),
 	                    "b.cdn.example.net.");
 	assert_string_equal(json_string_value(json_array_get(
-				    json_object_get(json_object_get(json_array_get(rows, 0), "origin_answer"), "a"), 0)),
+	                        json_object_get(json_object_get(json_array_get(rows, 0), "origin_answer"), "a"), 0)),
 	                    "192.0.2.9");
 	assert_null(json_object_get(json_array_get(rows, 1), "cdn_answer"));
 	assert_null(json_object_get(json_array_get(rows, 2), "cdn_answer"));

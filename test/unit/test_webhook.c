@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* test_webhook.c -- payload parsing on the shapes Alertmanager and Grafana send. */
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -15,6 +16,7 @@ static const struct webhook_opts opts = { "severity", "warning" };
 
 /* Alertmanager 0.25 webhook v4: a group of two alerts for routerd and one
  * unrelated alert, with truncatedAlerts set as when max_alerts cuts. */
+/* clang-format off */
 static const char *am_grouped =
 	"{\"receiver\":\"routerd\",\"status\":\"firing\",\"alerts\":["
 	"{\"status\":\"firing\",\"labels\":{\"alertname\":\"Edge503\",\"routerd_switch\":\"www.example.com\","
@@ -28,7 +30,9 @@ static const char *am_grouped =
 	"\"groupLabels\":{\"alertname\":\"Edge503\"},\"commonLabels\":{},\"commonAnnotations\":{},"
 	"\"externalURL\":\"http://am:9093\",\"version\":\"4\",\"groupKey\":\"{}:{alertname=\\\"Edge503\\\"}\","
 	"\"truncatedAlerts\":3}";
+/* clang-format on */
 
+/* clang-format off */
 static const char *am_resolved_warning =
 	"{\"receiver\":\"routerd\",\"status\":\"resolved\",\"alerts\":["
 	"{\"status\":\"resolved\",\"labels\":{\"alertname\":\"Edge5xxRising\",\"routerd_switch\":\"www.example.com\","
@@ -36,8 +40,10 @@ static const char *am_resolved_warning =
 	"\"endsAt\":\"2026-11-24T10:05:00Z\",\"generatorURL\":\"\",\"fingerprint\":\"1111\"}],"
 	"\"groupLabels\":{},\"commonLabels\":{},\"commonAnnotations\":{},\"externalURL\":\"\",\"version\":\"4\","
 	"\"groupKey\":\"{}\",\"truncatedAlerts\":0}";
+/* clang-format on */
 
 /* Grafana unified alerting webhook (version "1"). */
+/* clang-format off */
 static const char *grafana =
 	"{\"receiver\":\"routerd\",\"status\":\"firing\",\"orgId\":1,\"alerts\":["
 	"{\"status\":\"firing\",\"labels\":{\"alertname\":\"CDN errors\",\"grafana_folder\":\"edge\","
@@ -48,6 +54,7 @@ static const char *grafana =
 	"\"groupLabels\":{\"alertname\":\"CDN errors\"},\"commonLabels\":{},\"commonAnnotations\":{},"
 	"\"externalURL\":\"http://grafana/\",\"version\":\"1\",\"groupKey\":\"{}:{}\",\"truncatedAlerts\":0,"
 	"\"title\":\"[FIRING:1] CDN errors\",\"state\":\"alerting\",\"message\":\"...\"}";
+/* clang-format on */
 
 static void test_alertmanager_grouped(void **state)
 {
@@ -94,7 +101,7 @@ static void test_grafana(void **state)
 	char err[256];
 
 	assert_int_equal(
-		webhook_parse_signals(SRC_GRAFANA, grafana, strlen(grafana), &opts, &ev, &n, &ignored, err, sizeof(err)), 0);
+	    webhook_parse_signals(SRC_GRAFANA, grafana, strlen(grafana), &opts, &ev, &n, &ignored, err, sizeof(err)), 0);
 	assert_int_equal(n, 1);
 	assert_int_equal(ev[0].kind, SIG_DOWN);
 	assert_string_equal(ev[0].id, "57c6d9296de2ad39");
@@ -151,7 +158,7 @@ static void test_bad_payloads(void **state)
 		char err[256] = "";
 		int rc = webhook_parse_signals(cases[i].src, cases[i].body, strlen(cases[i].body), &opts, &ev, &n, &ignored,
 		                               err, sizeof(err));
-		if (rc != -1 || strstr(err, cases[i].error) == NULL)
+		if (rc != -EINVAL || strstr(err, cases[i].error) == NULL)
 			fail_msg("case %zu (%s): rc %d, error \"%s\", wanted \"%s\"", i, cases[i].body, rc, err,
 			         cases[i].error);
 		assert_null(ev);
@@ -184,16 +191,18 @@ static void test_errors_report(void **state)
 		"{\"switch\":\"a\",\"target\":\"cdn\",\"requests\":\"5\",\"errors\":0}",
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
-		if (webhook_parse_errors(bad[i], strlen(bad[i]), &r, err, sizeof(err)) != -1)
+		if (webhook_parse_errors(bad[i], strlen(bad[i]), &r, err, sizeof(err)) != -EINVAL)
 			fail_msg("accepted bad error report %s", bad[i]);
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		/* clang-format off */
 		cmocka_unit_test(test_alertmanager_grouped), cmocka_unit_test(test_alertmanager_resolved_warning),
 		cmocka_unit_test(test_grafana),              cmocka_unit_test(test_signal),
 		cmocka_unit_test(test_bad_payloads),         cmocka_unit_test(test_errors_report),
+		/* clang-format on */
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

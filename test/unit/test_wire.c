@@ -139,6 +139,38 @@ static void test_drop_and_errors(void **state)
 	assert_int_equal(wire_parse_query(p, len, &q), WIRE_FORMERR);
 }
 
+/* The opcode is judged before the question (as NSD and Knot do): an
+ * unknown opcode with a malformed question is NOTIMP, with nothing echoed. */
+static void test_opcode_before_question(void **state)
+{
+	(void)state;
+	uint8_t p[512];
+	struct wire_query q;
+	size_t len = base_query(p, 0);
+
+	p[2] = 15 << 3;
+	p[16] = 63; /* a label running past the end */
+	assert_int_equal(wire_parse_query(p, len, &q), WIRE_NOTIMP);
+	assert_int_equal(q.qname_len, 0);
+	base_query(p, 0);
+	p[2] = 2 << 3;
+	p[12] = 0xc0; /* a pointer in the question */
+	assert_int_equal(wire_parse_query(p, len, &q), WIRE_NOTIMP);
+	assert_int_equal(q.qname_len, 0);
+	base_query(p, 0);
+	p[2] = 2 << 3;
+	assert_int_equal(wire_parse_query(p, len - 1, &q), WIRE_NOTIMP); /* question cut short */
+	base_query(p, 0);
+	p[2] = 5 << 3;
+	p[11] = 1; /* an additional record that is not there */
+	assert_int_equal(wire_parse_query(p, len, &q), WIRE_NOTIMP);
+	assert_int_equal(q.qname_len, 0);
+	/* QUERY with the same faults stays FORMERR. */
+	base_query(p, 0);
+	p[16] = 63;
+	assert_int_equal(wire_parse_query(p, len, &q), WIRE_FORMERR);
+}
+
 static void test_name_too_long(void **state)
 {
 	(void)state;
@@ -169,11 +201,14 @@ static void test_lower(void **state)
 
 int main(void)
 {
+	/* clang-format off */
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_question),       cmocka_unit_test(test_edns_and_ecs),
 		cmocka_unit_test(test_bad_ecs),        cmocka_unit_test(test_two_opts),
 		cmocka_unit_test(test_option_overrun), cmocka_unit_test(test_drop_and_errors),
+		cmocka_unit_test(test_opcode_before_question),
 		cmocka_unit_test(test_name_too_long),  cmocka_unit_test(test_lower),
 	};
+	/* clang-format on */
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* test_zone.c -- zone loading: what is refused, at which line, and what is kept. */
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -102,7 +103,9 @@ static const struct bad bad_zones[] = {
 	{ HEAD "@ SOA ns hostmaster 2 3600 600 604800 60\n", 6, "a second SOA at z.test." },
 	{ HEAD "www CH TXT \"x\"\n", 6, "class other than IN at www.z.test." },
 	{ HEAD "www HS A 192.0.2.2\n", 6, "class other than IN" },
-	{ HEAD "d DNAME elsewhere.test.\n", 6, "DNAME at d.z.test. is not supported" },
+	{ HEAD "d DNAME elsewhere.test.\nx.d A 192.0.2.9\n", 7, "x.d.z.test. is below the DNAME at d.z.test." },
+	{ HEAD "d DNAME elsewhere.test.\nd DNAME other.test.\n", 7, "more than one DNAME at d.z.test." },
+	{ HEAD "d DNAME elsewhere.test.\nd CNAME other.test.\n", 7, "CNAME beside other data at d.z.test." },
 	{ HEAD "www 2147483648 A 192.0.2.2\n", 6, "TTL above 2147483647" },
 	/* CNAME rules, blamed on whichever record came second. */
 	{ HEAD "www A 192.0.2.2\nwww CNAME ns\n", 7, "CNAME beside other data at www.z.test." },
@@ -149,7 +152,7 @@ static void test_refused(void **state)
 		char err[512] = "", want[300];
 		write_zone(c->text);
 		snprintf(want, sizeof(want), "%s:%d: error: ", path, c->line);
-		if (zone_load("z.test", path, &z, err, sizeof(err)) != -1 || strncmp(err, want, strlen(want)) != 0 ||
+		if (zone_load("z.test", path, &z, err, sizeof(err)) != -EINVAL || strncmp(err, want, strlen(want)) != 0 ||
 		    strstr(err, c->reason) == NULL || z != NULL) {
 			print_error("case %zu: got \"%s\", wanted \"%s...%s\"\n", i, err, want, c->reason);
 			failed++;
@@ -164,7 +167,7 @@ static void test_missing_file(void **state)
 	(void)state;
 	struct zone_data *z = NULL;
 	char err[512];
-	assert_int_equal(zone_load("z.test", "/nonexistent.zone", &z, err, sizeof(err)), -1);
+	assert_int_equal(zone_load("z.test", "/nonexistent.zone", &z, err, sizeof(err)), -EINVAL);
 	assert_non_null(strstr(err, "/nonexistent.zone: error: cannot read zone file: No such file"));
 	assert_null(z);
 }
@@ -175,7 +178,7 @@ static void test_bad_zone_name(void **state)
 	struct zone_data *z = NULL;
 	char err[512];
 	write_zone(HEAD);
-	assert_int_equal(zone_load("a..b", path, &z, err, sizeof(err)), -1);
+	assert_int_equal(zone_load("a..b", path, &z, err, sizeof(err)), -EINVAL);
 	assert_non_null(strstr(err, "bad zone name a..b"));
 }
 
@@ -300,7 +303,7 @@ static void test_duplicates(void **state)
 	(void)state;
 	char got[512];
 	struct zone_data *z = load_ok(HEAD SOA "www CNAME NS\nwww CNAME ns.z.test.\nns A 192.0.2.1\n"
-	                                   "t TXT \"a\"\nt TXT \"A\"\nt TXT \"a\"\n");
+	                                       "t TXT \"a\"\nt TXT \"A\"\nt TXT \"a\"\n");
 	/* SOA, NS, ns A, one CNAME, two TXT: TXT data is case-sensitive. */
 	assert_int_equal(ldns_rr_list_rr_count(z->rrs), 6);
 	find(z, "www.z.test.", LDNS_RR_TYPE_CNAME, got, sizeof(got));
@@ -422,6 +425,14 @@ static void test_allowed(void **state)
 	                                   "c NSEC3 1 0 0 - 2VPTU5TIMAMQTTGL4LUU9KG21E0AOR3S CNAME\n"
 	                                   "d NS ns.d\nns.d A 192.0.2.7\n*.w CNAME ns\n");
 	assert_int_equal(ldns_rr_list_rr_count(z->rrs), 10);
+	zone_data_free(z);
+	/* DNAME (RFC 6672): at the apex, below it, beside other data, and a
+	 * wildcard DNAME (served as plain wildcard data, as NSD and Knot do). */
+	z = load_ok(HEAD "d DNAME elsewhere.test.\nd A 192.0.2.8\n*.w DNAME x.test.\ndd A 192.0.2.9\n");
+	assert_int_equal(ldns_rr_list_rr_count(z->rrs), 7);
+	zone_data_free(z);
+	z = load_ok("$ORIGIN z.test.\n$TTL 300\n" SOA "@ NS ns.other.test.\n@ DNAME other.test.\n");
+	assert_int_equal(ldns_rr_list_rr_count(z->rrs), 3);
 	zone_data_free(z);
 }
 

@@ -136,5 +136,26 @@ $TTL 300
 @ NS ns
 ns BOGUS 192.0.2.1' "$D/bad-type\.zone:5: error: "
 
+# -- A switch at or below a delegation: the referral would answer instead,
+# so the switch could never have an effect (README "Configuration"). Below
+# it, the name is not in the zone at all: the check must run once the
+# switch's own node knows its cut.
+deleg_zone='$ORIGIN ok.test.
+$TTL 300
+@ SOA ns hostmaster 1 3600 600 604800 60
+@ NS ns
+ns A 192.0.2.1
+sub NS ns.sub
+ns.sub A 192.0.2.53'
+printf '%s\n' "$deleg_zone" >"$D/deleg.zone"
+for sw in sub.ok.test foo.sub.ok.test a.b.sub.ok.test; do
+	check "switch-under-cut-$sw" "$head
+zones:
+  - { name: ok.test, file: $D/deleg.zone }
+switches:
+  - { name: $sw, cdn: { cname: c.cdn.example.net }, origin: { a: [192.0.2.9] } }" \
+		"$D/switch-under-cut-$sw\.yaml:9:5: error: switch ${sw//./\\.}\. is at or below the delegation sub\.ok\.test\."
+done
+
 port_listening $P && fail "something listens on port $P at the end" || ok "nothing listens on $P at the end"
 finish

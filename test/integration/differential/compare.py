@@ -87,6 +87,13 @@ below; every run prints its own tally with examples):
   - xfr: AXFR/IXFR over TCP (and IXFR over UDP) from a server that allows
     none: REFUSED with EDE 18 (Prohibited) from NSD, NOTAUTH from Knot.
   - meta-type: QTYPE 0 (see above).
+  - dname: DNAME corners (RFC 6672), where Knot 3.2 is the odd one out:
+    NSD adds EDE 0 (Other) to YXDOMAIN, Knot no option; a substitution of
+    exactly 256 octets and more is YXDOMAIN for NSD, NXDOMAIN with the SOA
+    for Knot when the target's zone is ours; a truncated answer keeps the
+    final rcode with NSD (NXDOMAIN), NOERROR with Knot; below a literal
+    '*' owner of a DNAME, Knot writes the DNAME with the query name as its
+    owner, NSD with its own owner. routerd follows NSD.
 Any other NSD-vs-Knot difference is printed as "unexplained".
 """
 import json
@@ -116,6 +123,7 @@ KNOWN_CLASSES = {
     "opcode": "opcodes other than QUERY: rcode, question and OPT of the refusal",
     "xfr": "zone transfers refused: REFUSED + EDE 18 (NSD) against NOTAUTH (Knot)",
     "meta-type": "QTYPE 0: NODATA (NSD) against NOTIMP (Knot)",
+    "dname": "DNAME corners: EDE on YXDOMAIN, rcode when truncated or too long, '*' owners",
     "outside": "names in no served zone",
     "unexplained": "not one of the documented classes: look at the examples",
 }
@@ -323,6 +331,8 @@ def nsd_knot_class(q, nsd, knot, fields):
         # answer holds that same chain and goes on.
         if all(rr in nsd["answer"] for rr in knot["answer"]):
             return "cname-cross-zone"
+    if any(rr.split()[2] == "DNAME" for rr in nsd["answer"] + knot["answer"]):
+        return "dname"
     return "unexplained"
 
 

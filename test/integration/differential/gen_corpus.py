@@ -31,6 +31,8 @@ What is covered:
     EDNS version 1 (BADVERS);
   - the odd questions at a few names: meta and DNSSEC types, classes other
     than IN, opcodes other than QUERY, AXFR and IXFR over UDP and TCP;
+  - below every DNAME owner (RFC 6672): substitutions just within and just
+    over 255 octets (YXDOMAIN), and the common types two labels below;
   - a sample of the whole corpus again over TCP.
 """
 import json
@@ -230,6 +232,38 @@ def generate(zonedir, seed=20261124, tcp_sample=500):
                 add(name, t, "qclass/" + c, qclass=c)
         for op in OPCODES:
             add(name, "SOA", "opcode/%d" % op, opcode=op)
+    # DNAME (RFC 6672): the names one and two labels below every owner come
+    # from the loops above; here, for every DNAME owner, substitutions just
+    # within and just over 255 octets (YXDOMAIN, RFC 6672 2.2), each type
+    # class of answer, and the same in random case.
+    for apex, zone in load_zones(zonedir):
+        for name in sorted(zone.nodes):
+            rds = zone.get_rdataset(name, "DNAME")
+            if rds is None:
+                continue
+            target = len(rds[0].target.to_wire())
+            for over in (-1, 0, 1, 9):
+                # A prefix of PREFIX octets: the substitution is
+                # PREFIX + target long, 255 + OVER.
+                prefix = 255 + over - target
+                room = 255 - len(name.to_wire())
+                if prefix < 2 or prefix > room:
+                    continue
+                labels = []
+                while prefix > 0:
+                    n = min(63, prefix - 1) if prefix - 1 <= 63 or prefix - 64 >= 2 else prefix - 3
+                    labels.append(random_label(rng, n))
+                    prefix -= n + 1
+                long = child(labels, name)
+                if long is None:
+                    continue
+                for t in ("A", "CNAME", "DNAME", "TXT"):
+                    add(long, t, "dname-length/%+d" % over)
+                    add(random_case(rng, long), t, "dname-length/%+d" % over, edns=None, rd=True)
+            for t in ("A", "AAAA", "MX", "TXT", "CNAME", "DNAME", "NS", "SOA", "DS", "ANY"):
+                add(child([b"www"], name), t, "dname-below")
+                add(random_case(rng, child([b"host", b"x"], name)), t, "dname-below", tcp=True)
+
     # Zone transfers from a server that allows none (RFC 5936): AXFR and
     # IXFR (RFC 1995) over TCP, and over UDP.
     for apex in apexes:

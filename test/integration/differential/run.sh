@@ -8,6 +8,12 @@
 # printed for information; their known classes are documented in
 # compare.py. The full report is in build/it/differential/report.txt.
 #
+# The zones include DNAMEs (RFC 6672: at an apex, below it, chained with
+# CNAMEs and with another DNAME, too long for YXDOMAIN, a wildcard DNAME)
+# and a parent served together with two children (child.diff.test with a
+# DS at the cut, child2.diff.test without), so DS, NS and address queries
+# around a cut between two served zones are compared too.
+#
 # Ports: routerd 15401, NSD 15402, Knot 15403 on 127.0.0.1.
 . "$(dirname "$0")/../lib.sh"
 here=$(cd "$(dirname "$0")" && pwd)

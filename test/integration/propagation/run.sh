@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: BSD-3-Clause
+# it: alone
 # Propagation against real resolvers (issue 4, point 5).
 #
 # Five recursive resolvers -- Unbound, Knot Resolver, BIND 9, PowerDNS
