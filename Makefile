@@ -5,6 +5,7 @@
 #   make run        install what running needs, build, serve conf/routerd.yaml in the foreground
 #   make test       install what testing needs, build, run every test (unit, sanitizers, fuzz, integration)
 #   make bench      compare routerd with NSD, Knot and gdnsd (see BENCHMARKS.md)
+#   make install    PREFIX=/usr/local DESTDIR=...: binaries, unit, man pages, example config
 #
 # run, test and bench install packages first and only then start a second
 # make for the build: pkg-config and the llhttp sources are read when a
@@ -170,6 +171,48 @@ bench: deps-bench
 
 version:
 	@echo $(VERSION)
+
+# make install PREFIX=/usr/local DESTDIR=...: the binaries, the systemd unit
+# (its paths follow SBINDIR and SYSCONFDIR), the man pages (built here from
+# man/*.scd with scdoc, which only installing needs), the documentation,
+# and an example config with its zones in SYSCONFDIR/routerd unless a
+# config is there already (an operator's file is never overwritten).
+PREFIX     ?= /usr/local
+SBINDIR    ?= $(PREFIX)/sbin
+MANDIR     ?= $(PREFIX)/share/man
+DOCDIR     ?= $(PREFIX)/share/doc/routerd
+UNITDIR    ?= $(PREFIX)/lib/systemd/system
+SYSCONFDIR ?= /etc
+MANS := $(B)/man/routerd.8 $(B)/man/routerctl.8 $(B)/man/routerd.yaml.5
+
+.PHONY: man install
+man: $(MANS)
+
+$(B)/man/%: man/%.scd
+	@mkdir -p $(@D)
+	@command -v scdoc >/dev/null || { echo "routerd: scdoc builds the man pages: apt-get install scdoc" >&2; exit 1; }
+	scdoc <$< >$@
+
+install: all man
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8 \
+	        $(DESTDIR)$(DOCDIR)/zones $(DESTDIR)$(UNITDIR) $(DESTDIR)$(SYSCONFDIR)/routerd/zones
+	install -m 755 $(B)/routerd $(B)/routerctl $(DESTDIR)$(SBINDIR)/
+	sed -e 's|/usr/local/sbin/|$(SBINDIR)/|g' -e 's|/etc/routerd/|$(SYSCONFDIR)/routerd/|g' \
+	    conf/routerd.service >$(DESTDIR)$(UNITDIR)/routerd.service
+	chmod 644 $(DESTDIR)$(UNITDIR)/routerd.service
+	install -m 644 $(B)/man/routerd.8 $(B)/man/routerctl.8 $(DESTDIR)$(MANDIR)/man8/
+	install -m 644 $(B)/man/routerd.yaml.5 $(DESTDIR)$(MANDIR)/man5/
+	install -m 644 README.md LICENSE conf/routerd.yaml conf/routerd.full.yaml $(DESTDIR)$(DOCDIR)/
+	install -m 644 zones/*.zone $(DESTDIR)$(DOCDIR)/zones/
+	@if [ -e $(DESTDIR)$(SYSCONFDIR)/routerd/routerd.yaml ]; then \
+	  echo "keeping $(DESTDIR)$(SYSCONFDIR)/routerd/routerd.yaml"; \
+	else \
+	  sed -e 's|/etc/routerd/|$(SYSCONFDIR)/routerd/|g' conf/routerd.installed.yaml \
+	      >$(DESTDIR)$(SYSCONFDIR)/routerd/routerd.yaml && \
+	  chmod 644 $(DESTDIR)$(SYSCONFDIR)/routerd/routerd.yaml && \
+	  install -m 644 zones/*.zone $(DESTDIR)$(SYSCONFDIR)/routerd/zones/ && \
+	  echo "installed an example $(DESTDIR)$(SYSCONFDIR)/routerd/routerd.yaml"; \
+	fi
 
 # .clang-format needs clang-format 19 (Debian 12: clang-format-19): 14 has
 # no way to leave hand-aligned trailing comments alone.

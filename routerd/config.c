@@ -547,6 +547,58 @@ static int h_dnstap_listen(struct ctx *c, const struct key *k, yaml_node_t *node
 	return 0;
 }
 
+/* "192.0.2.0/24", "2001:db8::/32" or a bare address (a /32 or /128). */
+static int parse_rrl_prefix(const char *text, struct cfg_rrl_prefix *p)
+{
+	char buf[INET6_ADDRSTRLEN + 8], *slash, *end;
+	long len;
+
+	if (strlen(text) >= sizeof(buf))
+		return -1;
+	strcpy(buf, text);
+	slash = strchr(buf, '/');
+	if (slash != NULL)
+		*slash = 0;
+	memset(p, 0, sizeof(*p));
+	p->family = strchr(buf, ':') ? AF_INET6 : AF_INET;
+	if (inet_pton(p->family, buf, p->addr) != 1)
+		return -1;
+	len = p->family == AF_INET ? 32 : 128;
+	if (slash != NULL) {
+		long max = len;
+		len = strtol(slash + 1, &end, 10);
+		if (*end != 0 || slash[1] == 0 || len < 0 || len > max)
+			return -1;
+	}
+	p->len = (uint8_t)len;
+	for (int bit = p->len; bit < (p->family == AF_INET ? 32 : 128); bit++)
+		p->addr[bit / 8] &= (uint8_t)~(0x80 >> (bit % 8));
+	return 0;
+}
+
+static int h_prefixes(struct ctx *c, const struct key *k, yaml_node_t *node, const char *text, void *base)
+{
+	struct cfg_rrl *r = base;
+
+	(void)text;
+	if (node->type != YAML_SEQUENCE_NODE)
+		return error_at(c, node, "%s must be a list of prefixes like 192.0.2.0/24", k->name);
+	r->exempt = calloc(seq_len(node) ? seq_len(node) : 1, sizeof(*r->exempt));
+	if (r->exempt == NULL)
+		return error_at(c, node, "out of memory");
+	for (yaml_node_item_t *it = node->data.sequence.items.start; it < node->data.sequence.items.top; it++) {
+		yaml_node_t *v = node_of(c, *it);
+		const char *t = value_text(c, v, "a prefix");
+
+		if (t == NULL)
+			return -1;
+		if (parse_rrl_prefix(t, &r->exempt[r->n_exempt]) < 0)
+			return error_at(c, v, "bad prefix \"%s\" (want 192.0.2.0/24, 2001:db8::/32 or an address)", t);
+		r->n_exempt++;
+	}
+	return 0;
+}
+
 /* An A or AAAA set: a non-empty list, no address twice (RFC 2181 5: an RRset
  * holds no duplicates, and a repeated address is a typo anyway). */
 static int addr_list(struct ctx *c, yaml_node_t *node, int family, char *arr, size_t *n)
@@ -901,6 +953,18 @@ static int h_fleet(struct ctx *c, const struct key *k, yaml_node_t *node, const 
 }
 
 
+/* As NSD's and Knot's defaults: 200 per second keeps a busy resolver's
+ * answers flowing; /24 and /56 are what one site (and one spoofed victim)
+ * usually holds; slip 2 sends every second limited answer truncated. */
+static const struct key rrl_keys[] = {
+	KEY("responses_per_second", h_uint, struct cfg_rrl, responses_per_second, 0, 10000000, "0", 0),
+	KEY("slip",        h_uint,     struct cfg_rrl, slip,        0, 100, "2",  0),
+	KEY("ipv4_prefix", h_uint,     struct cfg_rrl, ipv4_prefix, 1, 32,  "24", 0),
+	KEY("ipv6_prefix", h_uint,     struct cfg_rrl, ipv6_prefix, 1, 128, "56", 0),
+	KEY("exempt",      h_prefixes, struct cfg_rrl, exempt,      0, 0,   NULL, F_NODE),
+	END,
+};
+
 static const struct key server_keys[] = {
 	KEY("listen",           h_listen,   struct config, listen,           0, 0,       NULL,  F_REQ | F_NODE),
 	KEY("workers",          h_workers,  struct config, workers,          1, 256,     "auto", 0),
@@ -909,6 +973,7 @@ static const struct key server_keys[] = {
 	KEY("udp_payload_max",  h_uint,     struct config, udp_payload_max,  512, 4096,  "1232", 0),
 	KEY("tcp_idle_timeout", h_duration, struct config, tcp_idle_timeout, 1, 3600,    "10s", 0),
 	KEY("tcp_max_clients",  h_uint,     struct config, tcp_max_clients,  1, 1000000, "1000", 0),
+	MAP("rrl", h_map, offsetof(struct config, rrl), 0, rrl_keys),
 	END,
 };
 
@@ -1423,6 +1488,7 @@ void config_free(struct config *cfg)
 	free(cfg->path);
 	free(cfg->listen);
 	free(cfg->user);
+	free(cfg->rrl.exempt);
 	free(cfg->state_dir);
 	free(cfg->control_socket);
 	free(cfg->http.bearer_token_file);

@@ -161,6 +161,23 @@ struct cfg_fleet {
 	struct cfg_dnstap dnstap;    /* fleet.dnstap */
 };
 
+/* An address prefix as the RRL compares it (server.rrl.exempt). */
+struct cfg_rrl_prefix {
+	int family;        /* AF_INET or AF_INET6 */
+	uint8_t addr[16];  /* network byte order; bits past len are zero */
+	uint8_t len;       /* prefix length in bits */
+};
+
+/* Response rate limiting (server.rrl; README "Response rate limiting"). */
+struct cfg_rrl {
+	uint32_t responses_per_second; /* per source prefix and response kind; 0: off (0) */
+	uint32_t slip;                 /* every Nth limited response goes out truncated; 0: none (2) */
+	uint32_t ipv4_prefix;          /* source prefix length for IPv4 (24) */
+	uint32_t ipv6_prefix;          /* and IPv6 (56) */
+	struct cfg_rrl_prefix *exempt;     /* never limited */
+	size_t n_exempt;
+};
+
 struct config {
 	char *path; /* as given on the command line */
 
@@ -171,6 +188,7 @@ struct config {
 	uint32_t udp_payload_max; /* EDNS payload we offer and honour (1232) */
 	uint32_t tcp_idle_timeout; /* seconds (10s) */
 	uint32_t tcp_max_clients;  /* per worker (1000) */
+	struct cfg_rrl rrl;
 
 	char *state_dir;      /* default /var/lib/routerd */
 	char *control_socket; /* default /run/routerd/control.sock */

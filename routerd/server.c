@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <grp.h>
+#include <netinet/in.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
@@ -19,9 +20,12 @@
 #include "admin/control.h"
 #include "lib/log.h"
 #include "zone/view.h"
+#include "zone/zone.h"
+#include "dns/rrl.h"
 #include "dns/worker.h"
 #include "dns/tcp.h"
 #include "fleet/fleet.h"
+#include "service.h"
 
 
 
@@ -32,18 +36,22 @@ struct server {
 	struct worker_set *workers;
 	struct control *control;
 	struct fleet *fleet;
+	struct service_watchdog *watchdog;
 	int loop_ready;
 };
 
 static int load(const char *path, struct config **cfg, struct view **view)
 {
 	char err[1024];
+	int rc;
 
 	if (config_load(path, cfg, err, sizeof(err)) < 0) {
 		log_error("%s", err);
 		return -1;
 	}
-	if (view_build(*cfg, view, err, sizeof(err)) < 0) {
+	rc = view_build(*cfg, view, err, sizeof(err));
+	zone_heap_settle();
+	if (rc < 0) {
 		log_error("%s", err);
 		config_free(*cfg);
 		*cfg = NULL;
@@ -57,13 +65,16 @@ int server_check(const char *path)
 	struct config *cfg;
 	struct view *view;
 	char err[1024];
+	int rc;
 
 	/* -t prints bare errors: they are the whole output, for editors and CI. */
 	if (config_load(path, &cfg, err, sizeof(err)) < 0) {
 		fprintf(stderr, "%s\n", err);
 		return 1;
 	}
-	if (view_build(cfg, &view, err, sizeof(err)) < 0) {
+	rc = view_build(cfg, &view, err, sizeof(err));
+	zone_heap_settle();
+	if (rc < 0) {
 		fprintf(stderr, "%s\n", err);
 		config_free(cfg);
 		return 1;
@@ -99,12 +110,39 @@ static void keep_socket_settings(struct config *old, struct config *cfg)
 	cfg->tcp_max_clients = old->tcp_max_clients;
 }
 
+/* A reload cannot bind (the sockets were made at startup), and once the
+ * capabilities are gone a port below 1024 could not be bound even at the
+ * next start under the same user: refuse such a config outright rather
+ * than keep half of it. */
+static int check_new_low_ports(const struct config *old, const struct config *cfg, char *err, size_t errlen)
+{
+	if (service_can_bind_low_ports())
+		return 0;
+	for (size_t i = 0; i < cfg->n_listen; i++) {
+		const struct cfg_addr *a = &cfg->listen[i];
+		in_port_t port = a->ss.ss_family == AF_INET6 ? ((const struct sockaddr_in6 *)&a->ss)->sin6_port
+		                                             : ((const struct sockaddr_in *)&a->ss)->sin_port;
+		int known = 0;
+		for (size_t j = 0; j < old->n_listen && !known; j++)
+			known = old->listen[j].len == a->len && memcmp(&old->listen[j].ss, &a->ss, a->len) == 0;
+		if (!known && ntohs(port) < 1024) {
+			snprintf(err, errlen,
+			         "%s: server.listen adds %s: a port below 1024 needs root or CAP_NET_BIND_SERVICE, "
+			         "which routerd gave up after binding; restart routerd to serve it",
+			         cfg->path, a->text);
+			return -1;
+		}
+	}
+	return 0;
+}
+
 /* Re-read config and zones; on any error the old ones keep serving. */
 static int server_reload(void *arg, char *err, size_t errlen)
 {
 	struct server *s = arg;
 	struct config *cfg;
 	struct view *view;
+	int rc;
 
 	log_notice("reloading %s", s->cfg->path);
 	log_debug("reload: reading the config, then every zone, then compiling a new view");
@@ -113,7 +151,15 @@ static int server_reload(void *arg, char *err, size_t errlen)
 		log_error("reload failed: still serving the previous configuration and zones");
 		return -1;
 	}
-	if (view_build(cfg, &view, err, errlen) < 0) {
+	if (check_new_low_ports(s->cfg, cfg, err, errlen) < 0) {
+		log_error("%s", err);
+		log_error("reload failed: still serving the previous configuration and zones");
+		config_free(cfg);
+		return -1;
+	}
+	rc = view_build(cfg, &view, err, errlen);
+	zone_heap_settle();
+	if (rc < 0) {
 		log_error("%s", err);
 		log_error("reload failed: still serving the previous configuration and zones");
 		config_free(cfg);
@@ -121,6 +167,7 @@ static int server_reload(void *arg, char *err, size_t errlen)
 	}
 	keep_socket_settings(s->cfg, cfg);
 	view_publish(view);
+	rrl_publish(rrl_conf_new(&cfg->rrl, cfg->workers));
 	config_free(s->cfg);
 	s->cfg = cfg;
 	log_notice("reloaded: %zu zones, %zu switches", view_zone_count(view), view_switch_count(view));
@@ -133,7 +180,7 @@ static void on_signal(uv_signal_t *h, int signum)
 	switch (signum) {
 	case SIGHUP: {
 		char err[1024];
-		sd_notify(0, "RELOADING=1");
+		service_notify_reloading();
 		control_reloaded(s->control, server_reload(s, err, sizeof(err)) == 0);
 		sd_notify(0, "READY=1");
 		break;
@@ -164,13 +211,20 @@ static int drop_privileges(const struct config *cfg)
 {
 	const char *user = cfg->user;
 	struct passwd *pw;
+	int rc;
 
-	if (user == NULL)
-		return 0;
 	if (geteuid() != 0) {
-		log_info("server.user %s: not running as root, nothing to drop", user);
+		/* Under systemd (DynamicUser=, AmbientCapabilities=): what bound
+		 * port 53 is not needed any more. A system call filter that
+		 * forbids capset only leaves us with what we had. */
+		if ((rc = service_drop_caps(0)) < 0)
+			log_warning("cannot give up capabilities: %s", strerror(-rc));
+		if (user != NULL)
+			log_info("server.user %s: not running as root, nothing to drop", user);
 		return 0;
 	}
+	if (user == NULL)
+		return 0;
 	pw = getpwnam(user);
 	if (pw == NULL) {
 		log_error("server.user: no user named %s", user);
@@ -250,6 +304,7 @@ static int server_start(struct server *s, const char *path)
 	if (addrs[0] != '\0')
 		log_info("%s", addrs);
 	view_publish(view);
+	rrl_publish(rrl_conf_new(&s->cfg->rrl, s->cfg->workers));
 	/* Every socket is bound here, still privileged; a bind failure is
 	 * fatal at startup (lib/err.h: fail fast at start, softly at runtime). */
 	if (workers_create(s->cfg, &s->workers, err, sizeof(err)) < 0) {
@@ -264,6 +319,13 @@ static int server_start(struct server *s, const char *path)
 	s->fleet = fleet_create(s->cfg, err, sizeof(err));
 	if (s->fleet == NULL) {
 		log_error("%s", err);
+		return -1;
+	}
+	/* The bounding set and no_new_privs are per thread: set them before
+	 * control_start() makes the first thread, so every thread inherits
+	 * them. Root keeps its effective capabilities until setuid() below. */
+	if (s->cfg->user != NULL && geteuid() == 0 && (rc = service_drop_caps(1)) < 0) {
+		log_error("cannot empty the capability bounding set: %s", strerror(-rc));
 		return -1;
 	}
 	struct control_host host = { &s->cfg, s->workers, server_reload, s, s->fleet };
@@ -282,6 +344,7 @@ static int server_start(struct server *s, const char *path)
 		return -1;
 	}
 	tcp_set_xfr_handler(fleet_take_connection, s->fleet);
+	s->watchdog = service_watchdog_start(&s->loop, s->workers);
 	if ((rc = workers_start(s->workers)) < 0) {
 		log_errno(LOG_LVL_ERR, -rc, "cannot start the DNS workers");
 		return -1;
@@ -300,6 +363,7 @@ static int server_start(struct server *s, const char *path)
  * connections), then free the view once no worker reads it. */
 static void server_stop(struct server *s)
 {
+	service_watchdog_stop(s->watchdog);
 	if (s->control != NULL)
 		control_stop(s->control);
 	if (s->loop_ready) {
@@ -308,9 +372,11 @@ static void server_stop(struct server *s)
 		if (uv_loop_close(&s->loop) != 0)
 			log_error("main loop: handles left open at exit");
 	}
+	service_watchdog_free(s->watchdog);
 	workers_destroy(s->workers);
 	fleet_stop(s->fleet);
 	view_publish(NULL);
+	rrl_publish(NULL);
 	config_free(s->cfg);
 }
 

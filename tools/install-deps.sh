@@ -16,7 +16,7 @@ TEST_PKGS="$RUN_PKGS clang libclang-rt-14-dev libcmocka-dev clang-format-19
 dnsutils ldnsutils python3 python3-dnspython chromium chromium-driver
 nsd knot gdnsd zonemaster-cli dnsviz bind9 bind9-utils prometheus prometheus-alertmanager curl iproute2 procps
 unbound knot-resolver pdns-recursor dnsmasq-base
-knot-module-dnstap fstrm-bin"
+knot-module-dnstap fstrm-bin systemd scdoc man-db"
 BENCH_PKGS="$TEST_PKGS dnsperf"
 
 case "${1:-test}" in

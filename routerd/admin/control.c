@@ -116,6 +116,12 @@ static void metrics(struct control *c, FILE *f)
 	fprintf(f, "# HELP routerd_dns_dropped_total Packets not answered (responses, runts).\n"
 	           "# TYPE routerd_dns_dropped_total counter\nrouterd_dns_dropped_total %llu\n",
 	        (unsigned long long)stat_get(&s.dropped));
+	uint64_t rrl_slipped, rrl_dropped;
+	workers_rrl_counts(c->host.workers, &rrl_slipped, &rrl_dropped);
+	fprintf(f, "# HELP routerd_rrl_limited_total UDP responses over server.rrl's rate: sent truncated (slipped) "
+	           "or dropped.\n# TYPE routerd_rrl_limited_total counter\n"
+	           "routerd_rrl_limited_total{action=\"slipped\"} %llu\nrouterd_rrl_limited_total{action=\"dropped\"} %llu\n",
+	        (unsigned long long)rrl_slipped, (unsigned long long)rrl_dropped);
 	fprintf(f, "# HELP routerd_switch_side 1 for the side a switch serves.\n# TYPE routerd_switch_side gauge\n");
 	for (size_t i = 0; i < view_switch_count(v); i++) {
 		unsigned origin = view_sel_side(view_switch_get(v, i)) == SIDE_ORIGIN;

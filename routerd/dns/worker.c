@@ -57,6 +57,7 @@ static void on_stop(uv_async_t *a)
 		udp_close(w->udp[i]);
 	tcp_close_all(w);
 	uv_close((uv_handle_t *)&w->sweep, NULL);
+	uv_close((uv_handle_t *)&w->beat, NULL);
 	uv_close((uv_handle_t *)&w->tcp_resume, NULL);
 	uv_close((uv_handle_t *)&w->stop, NULL);
 }
@@ -93,8 +94,10 @@ static int worker_init(struct worker *w, int id, const struct config *cfg, char 
 		return err_set(err, errlen, rc, "cannot create an event loop: %s", uv_strerror(rc));
 	w->stop.data = w;
 	w->sweep.data = w;
+	w->beat.data = w;
 	uv_async_init(&w->loop, &w->stop, on_stop);
 	uv_timer_init(&w->loop, &w->sweep);
+	uv_timer_init(&w->loop, &w->beat);
 	uv_idle_init(&w->loop, &w->tcp_resume);
 	w->tcp_resume.data = w;
 	w->loop_ready = 1;
@@ -104,6 +107,9 @@ static int worker_init(struct worker *w, int id, const struct config *cfg, char 
 		w->udp[i] = udp_open(w, (const struct sockaddr *)&a->ss, a->len, why, sizeof(why));
 		if (w->udp[i] == NULL)
 			return err_set(err, errlen, -EADDRNOTAVAIL, "%s: %s", a->text, why);
+		/* The UDP thread records into a ring of its own (one producer each). */
+		if (cfg->tracking.enabled && (udp_ctx(w->udp[i])->ring = track_ring_create(RING_SIZE)) == NULL)
+			return err_set(err, errlen, -ENOMEM, "out of memory");
 		w->tcp[i] = tcp_open(w, (const struct sockaddr *)&a->ss, a->len, why, sizeof(why));
 		if (w->tcp[i] == NULL)
 			return err_set(err, errlen, -EADDRNOTAVAIL, "%s: %s", a->text, why);
@@ -163,6 +169,41 @@ int workers_create(const struct config *cfg, struct worker_set **out, char *err,
 	return 0;
 }
 
+static void on_beat(uv_timer_t *t)
+{
+	struct worker *w = t->data;
+	atomic_fetch_add_explicit(&w->heartbeat, 1, memory_order_relaxed);
+}
+
+void workers_set_heartbeat(struct worker_set *set, uint64_t ms)
+{
+	for (size_t i = 0; i < set->n; i++)
+		set->w[i].beat_ms = ms;
+}
+
+size_t workers_threads(const struct worker_set *set)
+{
+	return set->n * (1 + (set->n ? set->w[0].n_sockets : 0));
+}
+
+uint64_t workers_heartbeat(const struct worker_set *set, size_t i)
+{
+	if (i < set->n)
+		return atomic_load_explicit(&set->w[i].heartbeat, memory_order_relaxed);
+	i -= set->n;
+	return udp_heartbeat(set->w[i / set->w[0].n_sockets].udp[i % set->w[0].n_sockets]);
+}
+
+void workers_thread_name(const struct worker_set *set, size_t i, char *out, size_t outlen)
+{
+	if (i < set->n) {
+		snprintf(out, outlen, "worker %zu", i);
+		return;
+	}
+	i -= set->n;
+	snprintf(out, outlen, "worker %zu UDP thread %zu", i / set->w[0].n_sockets, i % set->w[0].n_sockets);
+}
+
 /* Returns 0 or a negative errno-style code. */
 static int worker_start(struct worker *w)
 {
@@ -172,9 +213,12 @@ static int worker_start(struct worker *w)
 	if (w->rcu_slot < 0)
 		return -ENOSPC;
 	for (size_t s = 0; s < w->n_sockets; s++) {
-		if ((rc = udp_start(w->udp[s])) < 0 || (rc = tcp_start(w->tcp[s])) < 0)
+		if ((rc = udp_start(w->udp[s], (int)s)) < 0 || (rc = tcp_start(w->tcp[s])) < 0)
 			return rc;
 	}
+	/* Started before the thread, like the sockets: the loop is not yet run. */
+	if (w->beat_ms > 0 && (rc = uv_timer_start(&w->beat, on_beat, 0, w->beat_ms)) < 0)
+		return rc;
 	rc = pthread_create(&w->thread, NULL, worker_main, w);
 	if (rc != 0)
 		return -rc;
@@ -233,26 +277,51 @@ void workers_destroy(struct worker_set *set)
 size_t workers_drain(struct worker_set *set, size_t (*drain)(void *arg, struct track_ring *r), void *arg)
 {
 	size_t n = 0;
-	for (size_t i = 0; i < set->n; i++)
-		if (set->w[i].ctx.ring != NULL)
-			n += drain(arg, set->w[i].ctx.ring);
+	for (size_t i = 0; i < set->n; i++) {
+		struct worker *w = &set->w[i];
+		if (w->ctx.ring != NULL)
+			n += drain(arg, w->ctx.ring);
+		for (size_t s = 0; s < w->n_sockets; s++)
+			if (w->udp[s] != NULL && udp_ctx(w->udp[s])->ring != NULL)
+				n += drain(arg, udp_ctx(w->udp[s])->ring);
+	}
 	return n;
 }
 
 uint64_t workers_ring_dropped(const struct worker_set *set)
 {
 	uint64_t n = 0;
-	for (size_t i = 0; i < set->n; i++)
-		if (set->w[i].ctx.ring != NULL)
-			n += track_ring_dropped(set->w[i].ctx.ring);
+	for (size_t i = 0; i < set->n; i++) {
+		const struct worker *w = &set->w[i];
+		if (w->ctx.ring != NULL)
+			n += track_ring_dropped(w->ctx.ring);
+		for (size_t s = 0; s < w->n_sockets; s++)
+			if (w->udp[s] != NULL && udp_ctx(w->udp[s])->ring != NULL)
+				n += track_ring_dropped(udp_ctx(w->udp[s])->ring);
+	}
 	return n;
+}
+
+void workers_rrl_counts(const struct worker_set *set, uint64_t *slipped, uint64_t *dropped)
+{
+	*slipped = *dropped = 0;
+	for (size_t i = 0; i < set->n; i++)
+		for (size_t k = 0; k < set->w[i].n_sockets; k++) {
+			uint64_t s, d;
+			udp_rrl_counts(set->w[i].udp[k], &s, &d);
+			*slipped += s;
+			*dropped += d;
+		}
 }
 
 void workers_stats(const struct worker_set *set, struct answer_stats *sum)
 {
 	memset(sum, 0, sizeof(*sum));
-	for (size_t i = 0; i < set->n; i++) {
-		struct answer_stats *s = &set->w[i].ctx.stats;
+	for (size_t t = 0; t < workers_threads(set); t++) {
+		/* Each worker's loop (TCP), then each of its UDP threads. */
+		struct worker *w = &set->w[t < set->n ? t : (t - set->n) / set->w[0].n_sockets];
+		struct answer_stats *s =
+		        t < set->n ? &w->ctx.stats : &udp_ctx(w->udp[(t - set->n) % set->w[0].n_sockets])->stats;
 		for (int p = 0; p < 2; p++)
 			for (int q = 0; q < QT__COUNT; q++)
 				stat_add(&sum->queries[p][q], stat_get(&s->queries[p][q]));

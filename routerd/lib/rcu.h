@@ -12,7 +12,9 @@
 #ifndef ROUTERD_RCU_H
 #define ROUTERD_RCU_H
 
-#define RCU_MAX_READERS 256
+/* Every worker's event loop and each of its UDP threads (one per listen
+ * address) reads: 256 workers with three addresses each. */
+#define RCU_MAX_READERS 1024
 
 /* Claim a reader slot for the calling thread; returns its index, or
  * -ENOSPC when all RCU_MAX_READERS are taken. */

@@ -3,8 +3,10 @@
 #include "zone/zone.h"
 
 #include "lib/log.h"
+#include "zone/zone_fast.h"
 
 #include <ctype.h>
+#include <malloc.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -26,11 +28,17 @@
 /* A directive line longer than this is not a directive we know. */
 #define DIRECTIVE_MAX 1024
 
-/* One record and the line where it starts, for error messages. */
+/* One record, the line where it starts (for error messages), and its
+ * owner's sort key (see owner_key) in the loader's key pool. */
 struct lrr {
 	ldns_rr *rr;
 	int line;
+	uint16_t key_len;   /* 0xffff: no key, compare with ldns */
+	size_t key_off;
 };
+
+/* A key longer than any name's (255 bytes of wire form): "no key". */
+#define NO_KEY 0xffff
 
 struct loader {
 	const char *file;
@@ -45,6 +53,10 @@ struct loader {
 	ldns_rdf *prev;   /* last owner, for records with a blank owner */
 	struct lrr *rrs;
 	size_t n, cap;
+	uint8_t *keys;      /* every owner's sort key, back to back */
+	size_t keys_len, keys_cap;
+	uint8_t apex_key[256];
+	uint16_t apex_key_len;
 	char *err;
 	size_t errlen;
 };
@@ -227,8 +239,43 @@ static int directive(struct loader *l)
 	return rc;
 }
 
+/*
+ * A name's canonical sort key (RFC 4034 6.1): its labels from the last to
+ * the first, each lower-cased and followed by a 0 byte. memcmp() of two
+ * keys orders the names as ldns_dname_compare() does (a label that is a
+ * prefix of another sorts first, a name with fewer labels first), and a
+ * name is at or below the apex when its key starts with the apex's, at a
+ * fraction of the cost: sorting a million records by ldns_dname_compare()
+ * took a fifth of the load. A label holding a 0 byte has no such key
+ * (returns NO_KEY): those names are compared by ldns.
+ */
+static uint16_t owner_key(const ldns_rdf *name, uint8_t out[256])
+{
+	const uint8_t *w = ldns_rdf_data(name);
+	size_t len = ldns_rdf_size(name), starts[128], n = 0, o = 0;
+
+	for (size_t p = 0; p < len && w[p] != 0 && n < 128; p += 1 + (size_t)w[p])
+		starts[n++] = p;
+	while (n-- > 0) {
+		size_t p = starts[n], ll = w[p];
+		if (p + 1 + ll > len || o + ll + 1 > 256)
+			return NO_KEY;
+		for (size_t i = 0; i < ll; i++) {
+			uint8_t c = w[p + 1 + i];
+			if (c == 0)
+				return NO_KEY;
+			out[o++] = c >= 'A' && c <= 'Z' ? (uint8_t)(c + 32) : c;
+		}
+		out[o++] = 0;
+	}
+	return (uint16_t)o;
+}
+
 static int push(struct loader *l, ldns_rr *rr, int line)
 {
+	uint8_t key[256];
+	uint16_t klen = owner_key(ldns_rr_owner(rr), key);
+
 	if (l->n == l->cap) {
 		size_t cap = l->cap ? l->cap * 2 : 256;
 		struct lrr *rrs = realloc(l->rrs, cap * sizeof(*rrs));
@@ -236,6 +283,20 @@ static int push(struct loader *l, ldns_rr *rr, int line)
 			return refusef(l, line, "out of memory");
 		l->rrs = rrs;
 		l->cap = cap;
+	}
+	if (klen != NO_KEY && l->keys_len + klen > l->keys_cap) {
+		size_t cap = l->keys_cap ? l->keys_cap * 2 : 1 << 16;
+		uint8_t *k = realloc(l->keys, cap);
+		if (k == NULL)
+			return refusef(l, line, "out of memory");
+		l->keys = k;
+		l->keys_cap = cap;
+	}
+	l->rrs[l->n].key_len = klen;
+	l->rrs[l->n].key_off = l->keys_len;
+	if (klen != NO_KEY) {
+		memcpy(l->keys + l->keys_len, key, klen);
+		l->keys_len += klen;
 	}
 	l->rrs[l->n].rr = rr;
 	l->rrs[l->n++].line = line;
@@ -252,7 +313,12 @@ static int check_rr(struct loader *l, ldns_rr *rr, int line)
 		return refuse(l, line, "class other than IN at %s", owner);
 	if (ldns_rr_ttl(rr) > MAX_TTL)
 		return refuse(l, line, "TTL above 2147483647 (RFC 2181 8) at %s", owner);
-	if (ldns_dname_compare(owner, l->apex) != 0 && !ldns_dname_is_subdomain(owner, l->apex))
+	uint8_t key[256];
+	uint16_t klen = owner_key(owner, key);
+	int inside = klen != NO_KEY && l->apex_key_len != NO_KEY
+	                     ? klen >= l->apex_key_len && memcmp(key, l->apex_key, l->apex_key_len) == 0
+	                     : ldns_dname_compare(owner, l->apex) == 0 || ldns_dname_is_subdomain(owner, l->apex);
+	if (!inside)
 		return refuse(l, line, "%s is outside the zone", owner);
 	if (type == LDNS_RR_TYPE_SOA && ldns_dname_compare(owner, l->apex) != 0)
 		return refuse(l, line, "SOA at %s, not at the zone apex", owner);
@@ -302,6 +368,18 @@ static int read_rr(struct loader *l, FILE *f)
 	ldns_status st;
 	long end;
 
+	const char *line = l->text + l->pos, *nl = memchr(line, '\n', l->len - l->pos);
+	size_t n = nl ? (size_t)(nl - line) : l->len - l->pos;
+
+	if (zone_fast_rr(line, n, l->origin, &l->prev, ttl, &rr)) {
+		end = (long)(l->pos + n + (nl != NULL));
+		if (check_rr(l, rr, l->line) < 0 || push(l, rr, l->line) < 0) {
+			ldns_rr_free(rr);
+			return -EINVAL;
+		}
+		advance_to(l, (size_t)end);
+		return 0;
+	}
 	if (fseek(f, (long)l->pos, SEEK_SET) < 0)
 		return refusef(l, l->line, "cannot seek in the zone file");
 	st = ldns_rr_new_frm_fp_l(&rr, f, &ttl, &l->origin, &l->prev, NULL);
@@ -344,11 +422,20 @@ static int read_file(struct loader *l)
 	return rc;
 }
 
+/* Owners in canonical order (RFC 4034 6.1), by key where both have one. */
+static int cmp_owner(const struct loader *l, const struct lrr *x, const struct lrr *y)
+{
+	if (x->key_len == NO_KEY || y->key_len == NO_KEY)
+		return ldns_dname_compare(ldns_rr_owner(x->rr), ldns_rr_owner(y->rr));
+	int c = memcmp(l->keys + x->key_off, l->keys + y->key_off, x->key_len < y->key_len ? x->key_len : y->key_len);
+	return c != 0 ? c : (int)x->key_len - (int)y->key_len;
+}
+
 /* Owner in canonical order (RFC 4034 6.1), then type, then file order. */
-static int cmp_lrr(const void *a, const void *b)
+static int cmp_lrr(const void *a, const void *b, void *arg)
 {
 	const struct lrr *x = a, *y = b;
-	int c = ldns_dname_compare(ldns_rr_owner(x->rr), ldns_rr_owner(y->rr));
+	int c = cmp_owner(arg, x, y);
 	if (c != 0)
 		return c;
 	if (ldns_rr_get_type(x->rr) != ldns_rr_get_type(y->rr))
@@ -420,7 +507,8 @@ static int check_owner(struct loader *l, size_t i, size_t j, size_t *soa, int *a
 			              owner);
 		if (t == LDNS_RR_TYPE_SOA)
 			*soa = k;
-		if (t == LDNS_RR_TYPE_NS && ldns_dname_compare(owner, l->apex) == 0)
+		/* Every owner is at or below the apex, so the apex sorts first. */
+		if (t == LDNS_RR_TYPE_NS && i == 0 && ldns_dname_compare(owner, l->apex) == 0)
 			*apex_ns = 1;
 		if (t == LDNS_RR_TYPE_CNAME)
 			cname_line = l->rrs[k].line;
@@ -442,7 +530,7 @@ static int check_owners(struct loader *l)
 	int apex_ns = 0;
 	const ldns_rdf *dname = NULL; /* the last DNAME owner, in canonical order */
 
-	qsort(l->rrs, l->n, sizeof(*l->rrs), cmp_lrr);
+	qsort_r(l->rrs, l->n, sizeof(*l->rrs), cmp_lrr, l);
 	for (size_t i = 0, j; i < l->n; i = j) {
 		const ldns_rdf *owner = ldns_rr_owner(l->rrs[i].rr);
 		/* Names below a DNAME are never reached (RFC 6672 2.3): NSD
@@ -453,9 +541,9 @@ static int check_owners(struct loader *l)
 			refusef(l, l->rrs[i].line, "%s is below the DNAME at %s (RFC 6672 2.3)", o ? o : "?", d ? d : "?");
 			free(o);
 			free(d);
-			return -1;
+			return -EINVAL;
 		}
-		for (j = i + 1; j < l->n && ldns_dname_compare(ldns_rr_owner(l->rrs[j].rr), owner) == 0; j++)
+		for (j = i + 1; j < l->n && cmp_owner(l, &l->rrs[j], &l->rrs[i]) == 0; j++)
 			if (ldns_rr_get_type(l->rrs[j].rr) == LDNS_RR_TYPE_DNAME)
 				dname = owner;
 		if (ldns_rr_get_type(l->rrs[i].rr) == LDNS_RR_TYPE_DNAME)
@@ -473,42 +561,59 @@ static int check_owners(struct loader *l)
 }
 
 /* Hand every record to one list in canonical order (RFC 4034 6.3), so each
- * RRset is contiguous, and keep each distinct record once (RFC 2181 5). */
+ * RRset is contiguous, and keep each distinct record once (RFC 2181 5).
+ * check_owners() sorted the records by owner and type already, which is
+ * the canonical order up to the RDATA: only each RRset (a few records) is
+ * sorted here, not the whole zone again. */
 static int collect(struct loader *l, struct zone_data *z)
 {
-	ldns_rr_list *all = ldns_rr_list_new();
-	int rc = -EINVAL;
-
 	z->rrs = ldns_rr_list_new();
-	if (all == NULL || z->rrs == NULL)
-		goto done;
-	for (size_t i = 0; i < l->n; i++) {
-		if (!ldns_rr_list_push_rr(all, l->rrs[i].rr))
-			goto done;
-		l->rrs[i].rr = NULL;
-	}
-	ldns_rr_list_sort(all);
-	for (size_t i = 0; i < ldns_rr_list_rr_count(all); i++) {
-		/* Take the record out of ALL: it is now kept or freed here. */
-		ldns_rr *rr = ldns_rr_list_set_rr(all, NULL, i);
-		size_t kept = ldns_rr_list_rr_count(z->rrs);
-		if (kept > 0 && ldns_rr_compare(ldns_rr_list_rr(z->rrs, kept - 1), rr) == 0) {
-			ldns_rr_free(rr);
-			continue;
+	if (z->rrs == NULL)
+		goto oom;
+	for (size_t i = 0, j; i < l->n; i = j) {
+		ldns_rr_type t = ldns_rr_get_type(l->rrs[i].rr);
+		for (j = i + 1; j < l->n && ldns_rr_get_type(l->rrs[j].rr) == t && cmp_owner(l, &l->rrs[j], &l->rrs[i]) == 0;
+		     j++)
+			;
+		/* Insertion sort by ldns_rr_compare(): RRsets are small. */
+		for (size_t a = i + 1; a < j; a++) {
+			struct lrr x = l->rrs[a];
+			size_t b = a;
+			for (; b > i && ldns_rr_compare(l->rrs[b - 1].rr, x.rr) > 0; b--)
+				l->rrs[b] = l->rrs[b - 1];
+			l->rrs[b] = x;
 		}
-		if (!ldns_rr_list_push_rr(z->rrs, rr)) {
-			ldns_rr_free(rr);
-			goto done;
+		ldns_rr *last = NULL;
+		for (size_t k = i; k < j; k++) {
+			ldns_rr *rr = l->rrs[k].rr;
+			if (last != NULL && ldns_rr_compare(last, rr) == 0)
+				continue; /* a duplicate: freed with l->rrs */
+			last = rr;
+			if (!ldns_rr_list_push_rr(z->rrs, rr))
+				goto oom;
+			l->rrs[k].rr = NULL; /* now the zone's */
+			if (t == LDNS_RR_TYPE_SOA)
+				z->soa = rr;
 		}
-		if (ldns_rr_get_type(rr) == LDNS_RR_TYPE_SOA)
-			z->soa = rr;
 	}
-	rc = 0;
-done:
-	ldns_rr_list_deep_free(all);
-	if (rc < 0)
-		snprintf(l->err, l->errlen, "%s: error: out of memory", l->file);
-	return rc;
+	return 0;
+oom:
+	snprintf(l->err, l->errlen, "%s: error: out of memory", l->file);
+	return -ENOMEM;
+}
+
+/* While loading: keep up to 1 GiB free at the top of the heap, and grow it
+ * 64 MiB at a time. glibc's defaults (128 KiB each) restored after. */
+#define LOAD_TRIM_THRESHOLD (1 << 30)
+#define LOAD_TOP_PAD (64 << 20)
+#define DEFAULT_TRIM_THRESHOLD (128 * 1024)
+#define DEFAULT_TOP_PAD (128 * 1024)
+
+void zone_heap_settle(void)
+{
+	mallopt(M_TRIM_THRESHOLD, DEFAULT_TRIM_THRESHOLD);
+	mallopt(M_TOP_PAD, DEFAULT_TOP_PAD);
+	malloc_trim(0);
 }
 
 int zone_load(const char *name, const char *file, struct zone_data **out, char *err, size_t errlen)
@@ -518,11 +623,14 @@ int zone_load(const char *name, const char *file, struct zone_data **out, char *
 	int rc = -EINVAL;
 
 	*out = NULL;
+	mallopt(M_TRIM_THRESHOLD, LOAD_TRIM_THRESHOLD);
+	mallopt(M_TOP_PAD, LOAD_TOP_PAD);
 	if (ldns_str2rdf_dname(&l.apex, name) != LDNS_STATUS_OK) {
 		snprintf(err, errlen, "%s: error: bad zone name %s", file, name);
 		return -EINVAL;
 	}
 	ldns_dname2canonical(l.apex);
+	l.apex_key_len = owner_key(l.apex, l.apex_key);
 	/* The default origin is the zone's name (RFC 1035 5.1). */
 	l.origin = ldns_rdf_clone(l.apex);
 	z = calloc(1, sizeof(*z));
@@ -546,6 +654,7 @@ done:
 	for (size_t i = 0; i < l.n; i++)
 		ldns_rr_free(l.rrs[i].rr);
 	free(l.rrs);
+	free(l.keys);
 	free(l.text);
 	ldns_rdf_deep_free(l.apex);
 	ldns_rdf_deep_free(l.origin);

@@ -50,6 +50,17 @@ struct config;
  * Returns 0 and sets *out, or -1 with a message. */
 int zone_catalog(const struct config *cfg, struct zone_data **out, char *err, size_t errlen);
 
+/*
+ * Loading allocates and frees a great many small objects, and ldns takes
+ * and frees a 64 KiB line buffer per record: with glibc's default trim
+ * threshold every record then shrinks the heap and grows it again (two brk
+ * calls, page faults, half the load time in the kernel). zone_load() makes
+ * glibc keep freed memory and grow the heap in large steps; call
+ * zone_heap_settle() once the view is built (or the build failed) to go
+ * back to the defaults and hand the freed memory back to the kernel.
+ */
+void zone_heap_settle(void);
+
 /* Free a zone from zone_load(); NULL is fine. */
 void zone_data_free(struct zone_data *z);
 

@@ -115,3 +115,24 @@ dsecs=${FUZZ_DNSTAP_SECONDS:-30}
 	echo "fuzz: fuzz_dnstap FAILED; full log build/fuzz/fuzz-dnstap.log"; exit 1; }
 grep -E '^stat::number_of_executed_units|cov: ' "$B/fuzz-dnstap.log" | tail -n 2
 echo "fuzz: dnstap parser, no crash in ${dsecs} s"
+
+# The zone reader's fast path against ldns (zone/zone_fast.c): a line it
+# takes must be one ldns reads into the very same record.
+clang -g -O1 -std=gnu11 -D_GNU_SOURCE -Irouterd $(pkg-config --cflags ldns) \
+	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+	-o "$B/fuzz_zone_line" test/fuzz/fuzz_zone_line.c routerd/zone/zone_fast.c \
+	$(pkg-config --libs ldns) >"$B/build-zone-line.log" 2>&1 || {
+	tail -n 20 "$B/build-zone-line.log"; echo "fuzz: fuzz_zone_line does not build"; exit 1; }
+rm -rf "$B/seeds-zone-line"; mkdir -p "$B/seeds-zone-line" "$B/corpus-zone-line"
+i=0
+for l in 'www A 192.0.2.1' 'mx 300 IN MX 10 mail' ' TXT "a b" "c"' '@ AAAA 2001:db8::1' 'c.d CNAME x.example.' \
+	'_s._tcp PTR p' 'sub 60 NS ns.sub'; do
+	printf '%s' "$l" >"$B/seeds-zone-line/s$i"
+	i=$((i + 1))
+done
+zsecs=${FUZZ_ZONE_SECONDS:-20}
+"$B/fuzz_zone_line" -max_total_time="$zsecs" -max_len=200 -timeout=5 -dict=test/fuzz/zone_line.dict \
+	-artifact_prefix="$B/zone-line-" "$B/corpus-zone-line" "$B/seeds-zone-line" >"$B/fuzz-zone-line.log" 2>&1 || {
+	grep -E -A 30 '==[0-9]+==ERROR|runtime error|deadly signal|fast path' "$B/fuzz-zone-line.log" | head -n 60
+	echo "fuzz: fuzz_zone_line FAILED; full log build/fuzz/fuzz-zone-line.log"; exit 1; }
+echo "fuzz: zone fast path against ldns, no difference in ${zsecs} s"

@@ -14,6 +14,7 @@
 
 #include "lib/log.h"
 #include "zone/zone.h"
+#include "zone/zone_fast.h"
 
 static char dir[] = "/tmp/test_zone.XXXXXX";
 static char path[256];
@@ -340,6 +341,79 @@ static void test_order(void **state)
 	zone_data_free(z);
 }
 
+/* The fast sort keys give ldns's canonical order: labels that are prefixes
+ * of others, upper case, high bytes, a 0 byte (no key: ldns compares),
+ * deeper names, several RDATA orders, duplicates in other case. */
+static void test_order_keys(void **state)
+{
+	(void)state;
+	struct zone_data *z = load_ok(HEAD "abc A 192.0.2.1\nab A 192.0.2.1\nAB A 192.0.2.9\nab A 192.0.2.1\n"
+	                                   "a\\\\b A 192.0.2.1\na\\255 A 192.0.2.1\na\\000b A 192.0.2.1\n"
+	                                   "a\\000 A 192.0.2.1\nx.ab TXT \"b\" \"a\"\nx.ab TXT \"a\"\nZ.y.AB MX 10 ab\n"
+	                                   "y.ab MX 5 ab\nAbC AAAA 2001:db8::1\n_t._udp SRV 0 0 53 ns\n-a A 192.0.2.1\n");
+	ldns_rr_list *copy = ldns_rr_list_clone(z->rrs);
+	assert_non_null(copy);
+	ldns_rr_list_sort(copy);
+	assert_int_equal(ldns_rr_list_rr_count(copy), ldns_rr_list_rr_count(z->rrs));
+	for (size_t i = 0; i < ldns_rr_list_rr_count(copy); i++)
+		if (ldns_rr_compare(ldns_rr_list_rr(copy, i), ldns_rr_list_rr(z->rrs, i)) != 0) {
+			char *a = ldns_rr2str(ldns_rr_list_rr(copy, i)), *b = ldns_rr2str(ldns_rr_list_rr(z->rrs, i));
+			fail_msg("record %zu: ldns order has %s, the zone %s", i, a, b);
+		}
+	ldns_rr_list_deep_free(copy);
+	zone_data_free(z);
+}
+
+/* The fast path builds what ldns builds: the same zone read by zone_load()
+ * (fast path for most lines) and by ldns alone gives the same records,
+ * TTLs and owner case included; lines it does not know it leaves to ldns. */
+static void test_fast_path(void **state)
+{
+	(void)state;
+	static const char text[] = "$ORIGIN z.test.\n$TTL 300\n"
+	                           "@ IN SOA ns hostmaster 1 3600 600 604800 60\n"
+	                           "@ NS ns\n@ 300 IN NS ns.other.test.\nns A 192.0.2.1\n"
+	                           "Www 120 A 192.0.2.2\n    AAAA 2001:db8::2\n\t300 IN AAAA 2001:DB8::3\n"
+	                           "c.d CNAME www\nmx MX 10 mail.example.\nmx IN MX 20 @\n"
+	                           "t TXT \"v=spf1 -all\" \"\" \"x y;z\"\n_s._tcp.x PTR ptr.z.test.\n"
+	                           "*.w A 192.0.2.9\nsub NS ns.sub\nns.sub A 192.0.2.10\n"
+	                           "p 1h A 192.0.2.11\nq A ( 192.0.2.13 )\n"
+	                           "e TXT \"a\\\"b\"\nr A 192.0.2.14 ; comment\n";
+	struct zone_data *z = load_ok(text);
+	FILE *f = fmemopen((void *)text, sizeof(text) - 1, "r");
+	ldns_zone *lz = NULL;
+	assert_int_equal(ldns_zone_new_frm_fp(&lz, f, NULL, 300, LDNS_RR_CLASS_IN), LDNS_STATUS_OK);
+	fclose(f);
+	ldns_rr_list *want = ldns_rr_list_clone(ldns_zone_rrs(lz));
+	ldns_rr_list_push_rr(want, ldns_rr_clone(ldns_zone_soa(lz)));
+	ldns_rr_list_sort(want);
+	assert_int_equal(ldns_rr_list_rr_count(want), ldns_rr_list_rr_count(z->rrs));
+	for (size_t i = 0; i < ldns_rr_list_rr_count(want); i++) {
+		char *a = ldns_rr2str(ldns_rr_list_rr(want, i)), *b = ldns_rr2str(ldns_rr_list_rr(z->rrs, i));
+		if (strcmp(a, b) != 0)
+			fail_msg("record %zu: ldns read %s, routerd %s", i, a, b);
+		free(a);
+		free(b);
+	}
+	ldns_rr_list_deep_free(want);
+	ldns_zone_deep_free(lz);
+	zone_data_free(z);
+
+	/* What the fast path declines. */
+	static const char *const declined[] = { "a 1h A 192.0.2.1",     "a CH TXT \"x\"",       "a A ( 192.0.2.1 )",
+		                                "a A 192.0.2.1 ; c",    "a\\.b A 192.0.2.1",    "a TXT \"x\\\"y\"",
+		                                "a SRV 0 0 53 b",       "a 300 300 A 192.0.2.1", "a A 192.0.2.256",
+		                                "a TXT unquoted",       ". A 192.0.2.1",        "a..b A 192.0.2.1",     "a IN 30 A 192.0.2.1" };
+	ldns_rdf *origin = ldns_dname_new_frm_str("z.test."), *prev = NULL;
+	for (size_t i = 0; i < sizeof(declined) / sizeof(declined[0]); i++) {
+		ldns_rr *rr = NULL;
+		if (zone_fast_rr(declined[i], strlen(declined[i]), origin, &prev, 300, &rr) != 0)
+			fail_msg("fast path took \"%s\"", declined[i]);
+		assert_null(prev);
+	}
+	ldns_rdf_deep_free(origin);
+}
+
 /* DNSSEC records may sit beside a CNAME (RFC 4035 2.5); a delegation's NS
  * and glue below it are fine. */
 static void test_allowed(void **state)
@@ -390,6 +464,8 @@ int main(void)
 		cmocka_unit_test(test_ttl_mismatch),
 		cmocka_unit_test(test_duplicates),
 		cmocka_unit_test(test_order),
+		cmocka_unit_test(test_order_keys),
+		cmocka_unit_test(test_fast_path),
 		cmocka_unit_test(test_allowed),
 		cmocka_unit_test(test_example_zones),
 	};
