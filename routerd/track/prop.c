@@ -140,18 +140,31 @@ static int prop_name_switch_locked(struct prop *p, uint32_t switch_id, const cha
 /* ---- the estimate -------------------------------------------------------------- */
 
 /* One cache at one resolver: a (resolver, record type) pair, since a
- * resolver fetches and holds A and AAAA apart. Times in seconds after the flip. */
+ * resolver fetches and holds A and AAAA apart. Times in seconds after the flip.
+ *
+ * What its queries cannot say is described by hypotheses, each with a
+ * probability: whether it serves stale answers first (nothing in its
+ * queries shows it; STALE_PRIOR), and whether it holds by the TTL or by a
+ * floor above it (its gaps, and since the flip whether it has re-fetched
+ * when the TTL's expiry says it should have, tell). Each hypothesis gives
+ * the time the cache moves; the estimate is the mixture, and the band its
+ * spread (see shares_at). */
+enum { HY_BASE, HY_FLOOR, HY_N };
+
 struct unit {
 	const struct track_entry *e;
 	double w;        /* client queries per second it stands for */
+	double w_var;    /* the variance of that estimate */
 	double hold;     /* learned hold time; 0: unknown */
 	double before;   /* latest fetch before the flip; NAN: none */
 	double after;    /* first fetch after it; NAN: none yet */
 	int at_risk;
-	double move;      /* when it leaves the expected share */
-	double lower_end; /* the lower: expiry by the TTL or a shorter hold */
-	double upper_end; /* and the upper: its re-fetch, if it may hold the old answer */
-	int measured;    /* w learned from gaps, not guessed */
+	int seen;        /* re-fetched (after is set) */
+	double move;     /* when it leaves the expected share, the likeliest way (laggards) */
+	double fresh[HY_N];  /* until when its copy is fresh under each hold hypothesis (<= 0: not at the flip) */
+	double p[2][HY_N];   /* posterior of (not stale / stale, hold hypothesis) */
+	int window;      /* its weight came from a window before the flip; 0: guessed (fallback) */
+	int measured;    /* w learned from its queries, not guessed */
 };
 
 struct units {
@@ -160,6 +173,7 @@ struct units {
 	const struct flip_meta *m;
 	double age;      /* seconds since the flip, as of the report */
 	int failed;
+	double first;    /* the earliest query seen of this switch (s after the flip) */
 };
 
 static double rel_s(uint64_t t_ns, uint64_t flip_ns)
@@ -174,6 +188,24 @@ static double rel_s(uint64_t t_ns, uint64_t flip_ns)
 /* The prior odds that a resolver clamps TTLs to a floor: Bhowmick et al.
  * (PAM 2023) saw 8.74% of resolvers extend TTLs. */
 #define FLOOR_PRIOR 0.0874
+/* A floor for a resolver seen too rarely to show one: a common one. */
+#define UNSEEN_FLOOR_S 300.0
+
+/* The share of demand behind resolvers that answer stale first (RFC 8767
+ * with a client timeout of 0), and how far a population may be from it:
+ * nothing in a resolver's queries shows it, so this is an assumption,
+ * used for the expectation and, with its spread, for the band. */
+#define STALE_PRIOR 0.06
+#define STALE_SD 0.05
+/* The band: the expectation +- Z_90 standard deviations (a 90% interval),
+ * the deviation including MODEL_SD_REL of the expectation for what the
+ * model leaves out (prefetch windows, rounding, sparse weights). */
+#define Z_90 1.645
+#define MODEL_SD_REL 0.06
+#define MODEL_SD_ABS 0.002
+/* Weights from gaps when a cache is busy (its waits short against its
+ * hold) or has shown this many; otherwise from a count over a window. */
+#define GAP_RATE_MIN_N 20
 
 /*
  * The hold time of one cache from its gaps, knowing the TTL served. A
@@ -185,53 +217,55 @@ static double rel_s(uint64_t t_ns, uint64_t flip_ns)
  * beyond the TTL, the shift estimated as for a shifted exponential,
  * S = min - (mean - min) / (n - 1): the likelihood ratio of that against
  * the TTL, ((mean - TTL) / (mean - S))^n, discounted by sqrt(n) for the
- * extra parameter, must beat the prior odds. A gap well under the TTL is a
- * re-fetch before expiry (prefetch, or a cap below our TTL): the shortest
- * is then the hold.
+ * extra parameter, gives with the prior odds the probability of a floor
+ * (*Q, at shift *SHIFT); the hold is the floor when that is over half.
+ * A gap well under the TTL is a re-fetch before expiry (prefetch, or a cap
+ * below our TTL): the shortest is then the hold.
  */
-static double hold_of(const struct track_learned *l, double ttl)
+static double hold_of(const struct track_learned *l, double ttl, double *q, double *shift_out)
 {
+	*q = 0;
+	*shift_out = ttl;
 	if (l->gaps == 0)
 		return 0;
 	if (l->min_s < 0.95 * ttl)
 		return l->min_s;
-	if (l->gaps < 2 || l->min_s <= ttl)
+	if (l->gaps < 2) {
+		if (l->min_s > 1.25 * ttl + 1) {
+			*q = FLOOR_PRIOR;
+			*shift_out = l->min_s;
+		}
+		return ttl;
+	}
+	if (l->min_s <= ttl)
 		return ttl;
 	double n = l->gaps, shift = l->min_s - (l->mean_s - l->min_s) / (n - 1);
 	if (shift <= ttl)
 		return ttl;
 	double log_lr = n * log((l->mean_s - ttl) / (l->mean_s - shift)) - 0.5 * log(n);
-	return log_lr > log((1 - FLOOR_PRIOR) / FLOOR_PRIOR) ? shift : ttl;
+	double logit = log_lr + log(FLOOR_PRIOR / (1 - FLOOR_PRIOR));
+	*q = logit > 30 ? 1 : 1 / (1 + exp(-logit));
+	*shift_out = shift;
+	return *q > 0.5 ? shift : ttl;
 }
 
 /*
- * Client queries per second behind a resolver. Resolvers keep time in
- * whole seconds and are synchronised to UTC, so a copy expires on a
- * second's boundary (a whole number of seconds after the previous fetch's
- * second) and the next fetch comes at the first client query after it:
- * measured from the previous fetch's second, a gap is a constant plus an
- * exponential wait of mean 1/rate (plus the network's delay, constant
- * too). As for any shifted exponential, the excess over the shortest,
- * sum - n * min over n gaps, is Gamma(n - 1, rate): (n - 2) / excess
- * estimates the rate without bias (n - 1 would overstate a resolver seen
- * a few times, and a floor of an hour shows only a few gaps). Pooled over
- * A, AAAA and other types, since the same clients ask for both. 0: too
- * few gaps.
+ * Client queries per second behind one cache, from its gaps: resolvers
+ * keep time in whole seconds and are synchronised to UTC, so a copy
+ * expires on a second's boundary (a whole number of seconds after the
+ * previous fetch's second) and the next fetch comes at the first client
+ * query after it: measured from the previous fetch's second, a gap is a
+ * constant plus an exponential wait of mean 1/rate (plus the network's
+ * delay, constant too). As for any shifted exponential, the excess over
+ * the shortest, sum - n * min over n gaps, is Gamma(n - 1, rate):
+ * (n - 2) / excess estimates the rate without bias. 0: too few gaps.
  */
-static double demand_of(const struct track_entry *e)
+static double gap_rate(const struct track_learned *l)
 {
-	double num = 0, den = 0;
-	for (int k = 0; k < TRACK_SLOTS; k++) {
-		struct track_learned l;
-		track_learned(&e->slot[k], &l);
-		if (l.gaps < 2)
-			continue;
-		num += l.gaps - 1;
-		den += l.gaps * (l.mean_from_second_s - l.min_from_second_s);
-	}
-	if (num < 2)
+	if (l->gaps < 3)
 		return 0;
-	return (num - 1) / (den > (num - 1) * MIN_WAIT_S ? den : (num - 1) * MIN_WAIT_S);
+	double den = l->gaps * (l->mean_from_second_s - l->min_from_second_s), num = l->gaps - 2.0;
+	return num / (den > num * MIN_WAIT_S ? den : num * MIN_WAIT_S);
 }
 
 /* Resolvers expire copies on whole UTC seconds: T seconds after the flip
@@ -247,51 +281,70 @@ static void collect(const struct track_entry *e, void *arg)
 	struct units *us = arg;
 	const struct flip_meta *m = us->m;
 	int same_flip = e->flip_ns == m->flip_ns;
-	double span = ((double)e->last_ns - (double)e->first_ns) / NS;
-	double busiest = 1, qps = demand_of(e);
+	double ttl = m->ttl_s, first = rel_s(e->first_ns, m->flip_ns);
 
-	for (int k = 0; k < TRACK_SLOTS; k++)
-		if (e->slot[k].queries > busiest)
-			busiest = e->slot[k].queries;
+	if (first < us->first)
+		us->first = first;
 	for (int k = 0; k < TRACK_SLOTS; k++) {
 		const struct track_slot *g = &e->slot[k];
 		struct track_learned l;
 		struct unit u;
+		double q, shift;
 		if (g->queries == 0)
 			continue;
 		track_learned(g, &l);
 		memset(&u, 0, sizeof(u));
 		u.e = e;
-		u.hold = hold_of(&l, m->ttl_s);
+		u.hold = hold_of(&l, ttl, &q, &shift);
 		u.before = rel_s(same_flip ? g->before_ns : g->last_ns, m->flip_ns);
 		u.after = same_flip ? rel_s(g->after_ns, m->flip_ns) : NAN;
 		if (!isnan(u.after) && u.after > us->age)
 			u.after = NAN; /* after the moment this report describes */
-		double hold = u.hold > 0 ? u.hold : m->ttl_s;
-		/* Every gap is at least the hold: the shortest is the longest hold
-		 * the gaps allow, which the upper bound assumes. */
-		double longest = l.gaps > 0 && l.min_s > hold ? l.min_s : hold;
+		u.seen = !isnan(u.after);
+		double hold = u.hold > 0 ? u.hold : ttl;
+		double longest = q > 0 && shift > hold ? shift : hold;
+		uint32_t n_before = same_flip ? g->n_before : g->n;
 		/* Idle since long before the flip and not back: not traffic. */
-		if (isnan(u.after) && (isnan(u.before) || -u.before > (longest > ACTIVE_BEFORE_S ? longest : ACTIVE_BEFORE_S)))
+		if (!u.seen && (isnan(u.before) || -u.before > (longest > ACTIVE_BEFORE_S ? longest : ACTIVE_BEFORE_S) * 4))
 			continue;
-		u.measured = qps > 0;
-		/* The rate is the resolver's: a type it fetches less often than its
-		 * busiest gets a share of it. Without gaps, each fetch stands for
-		 * at least one client query. */
-		u.w = u.measured ? qps * g->queries / busiest : g->queries / (span + hold > 1 ? span + hold : 1);
+
+		/* Its weight. A busy cache (many gaps, or waits short against its
+		 * hold) from the waits in its gaps; any other by how many fetches
+		 * it made over a window ending a hold before the flip, not at it: a
+		 * cache at risk is one that fetched just before the flip, and
+		 * counting that fetch would weigh such caches more than their
+		 * demand (a Poisson count over a fixed window is unbiased). */
+		double r_gap = gap_rate(&l);
+		if (n_before >= 3 && r_gap > 0 && (n_before >= GAP_RATE_MIN_N || r_gap * hold >= 2)) {
+			u.w = r_gap;
+			u.w_var = r_gap * r_gap / (n_before > 4 ? n_before - 3 : 1);
+			u.window = u.measured = 1;
+		} else if (!isnan(u.before) && !isnan(first)) {
+			double cycle = hold + 0.5, end = -longest;
+			double in_window = n_before - (u.before > end ? 1 : 0);
+			double exposure = (end - first) - (in_window > 0 ? in_window : 0) * cycle;
+			if (end - first > longest && exposure > 0) {
+				u.w = (in_window > 0 ? in_window : 0) / exposure;
+				u.w_var = (in_window > 1 ? in_window : 1) / (exposure * exposure);
+				u.window = 1;
+				u.measured = n_before >= 2;
+			}
+		}
+
+		/* When its copy stops being fresh, by hypothesis. */
 		u.at_risk = !isnan(u.before) && u.before + hold > 0;
-		if (!isnan(u.before) && u.before + longest > 0)
-			u.upper_end = isnan(u.after) ? INFINITY : u.after;
-		if (u.at_risk) {
-			/* A cache serves the old answer until it is seen re-fetching
-			 * (the first client query after expiry makes it fetch; one that
-			 * serves stale answers old until then), or, not seen yet, until
-			 * its predicted expiry. */
-			double expiry = on_whole_second(m->flip_ns, u.before + hold);
-			u.move = isnan(u.after) ? expiry : u.after;
-			/* The lower bound does not trust a learned floor: the TTL. */
-			double sure = u.before + (hold < m->ttl_s ? hold : m->ttl_s);
-			u.lower_end = isnan(u.after) || u.after > sure ? sure : u.after;
+		double fresh_for = u.hold > 0 && u.hold < 0.95 * ttl && u.hold >= 0.8 * ttl ? ttl : hold;
+		u.fresh[HY_BASE] = isnan(u.before) ? 0 : on_whole_second(m->flip_ns, u.before + fresh_for);
+		if (l.gaps == 0 && u.hold == 0 && !isnan(u.before)) {
+			q = FLOOR_PRIOR;
+			shift = ttl > UNSEEN_FLOOR_S ? ttl : UNSEEN_FLOOR_S;
+		}
+		u.fresh[HY_FLOOR] = isnan(u.before) ? 0 : on_whole_second(m->flip_ns, u.before + shift);
+		if (u.fresh[HY_FLOOR] <= u.fresh[HY_BASE])
+			q = 0;
+		for (int s = 0; s < 2; s++) {
+			u.p[s][HY_BASE] = (s ? STALE_PRIOR : 1 - STALE_PRIOR) * (1 - q);
+			u.p[s][HY_FLOOR] = (s ? STALE_PRIOR : 1 - STALE_PRIOR) * q;
 		}
 		if (us->n == us->cap) {
 			size_t cap = us->cap ? us->cap * 2 : 256;
@@ -307,65 +360,131 @@ static void collect(const struct track_entry *e, void *arg)
 	}
 }
 
+/* After every unit is in: weights for those without a window (first seen
+ * shortly before the flip, or only after it: rarely asked, or new), and
+ * the hypotheses weighed by what happened since the flip. A copy fetches
+ * again at the first client query after it expires: a cache not seen by
+ * AGE although its copy expired at F by one hypothesis had no client for
+ * AGE - F, likely for a busy one only if the hypothesis is wrong. */
+static void settle(struct units *us)
+{
+	double span = -us->first, age = us->age;
+	for (size_t i = 0; i < us->n; i++) {
+		struct unit *u = &us->u[i];
+		if (!u->window) {
+			/* At most one fetch over all the time we have watched. */
+			double hold = u->hold > 0 ? u->hold : us->m->ttl_s;
+			u->w = 1 / (span > hold ? span : hold);
+			u->w_var = u->w * u->w;
+		}
+		double r = u->w, sum = 0;
+		for (int k = 0; k < HY_N; k++) {
+			double f = u->fresh[k] > 0 ? u->fresh[k] : 0, like;
+			if (u->seen)
+				like = u->after >= f - 1e-6 ? exp(-r * (u->after - f)) : 1e-3;
+			else
+				like = age > f ? exp(-r * (age - f)) : 1;
+			for (int s = 0; s < 2; s++) {
+				u->p[s][k] *= like;
+				sum += u->p[s][k];
+			}
+		}
+		if (sum > 0)
+			for (int s = 0; s < 2; s++)
+				for (int k = 0; k < HY_N; k++)
+					u->p[s][k] /= sum;
+		int likely = u->p[0][HY_FLOOR] + u->p[1][HY_FLOOR] > 0.5 ? HY_FLOOR : HY_BASE;
+		u->move = u->seen ? u->after : u->fresh[likely] > 0 ? u->fresh[likely] : 0;
+	}
+}
+
+/* The share of a cache's clients getting the old answer at T, when the
+ * cache answered old before U and new after (a step), or, with DECAY > 0,
+ * old before U and then each second with probability DECAY of a client
+ * query moving it (a serve-stale cache not yet seen re-fetching). A share
+ * CS of the clients keep what it answered for CH seconds: they get the
+ * old answer in proportion to the part of (T - CH, T] it answered old. */
+static double old_share(double t, double u, double decay, int decays, double cs, double ch)
+{
+	double now = t < u ? 1 : decays ? exp(-decay * (t - u)) : 0;
+	if (cs <= 0 || ch <= 0)
+		return now;
+	double lo = t - ch, held = u > lo ? (u < t ? u : t) - lo : 0;
+	if (decays && t > u) {
+		double from = lo > u ? lo : u;
+		held += decay > 0 ? (exp(-decay * (from - u)) - exp(-decay * (t - u))) / decay : t - from;
+	}
+	return (1 - cs) * now + cs * held / ch;
+}
+
 struct shares {
 	double lower, expected, upper, refetched;
+	double sd;
 };
 
-/* The demand-weighted shares at T seconds after the flip. Clients that
- * keep an answer (C->client_share of the traffic, for client_hold_s) hold
- * on after their resolver moved; a resolver whose copy had expired before
- * the flip moved at the flip. */
+/* The demand-weighted shares at T seconds after the flip. Each cache's
+ * share is the mixture over its hypotheses; the band is the expectation
+ * +- Z_90 standard deviations of: each cache's own uncertainty (which
+ * hypothesis; independent across caches), its weight's sampling error,
+ * the population's share of serve-stale resolvers (STALE_SD, the same for
+ * every cache, so it adds up rather than averaging out), and MODEL_SD. */
 static struct shares shares_at(const struct units *us, double t, const struct prop_opts *c)
 {
-	double all = 0, lo = 0, ex = 0, up = 0, risk = 0, ref = 0;
+	double all = 0, ex = 0, risk = 0, ref = 0, var_own = 0, stale_d = 0;
 	double ch = c->client_hold_s, cs = ch > 0 ? c->client_share : 0;
 	struct shares s;
+	double *x = us->n ? malloc(us->n * sizeof(*x)) : NULL;
 
 	for (size_t i = 0; i < us->n; i++) {
 		const struct unit *u = &us->u[i];
-		double move = u->at_risk ? u->move : 0, upper_end = u->upper_end;
+		double m1 = 0, m2 = 0, by[2] = { 0, 0 }, pw[2] = { 0, 0 };
+		for (int k = 0; k < HY_N; k++) {
+			double f = u->fresh[k] > 0 ? u->fresh[k] : 0;
+			for (int st = 0; st < 2; st++) {
+				double p = u->p[st][k], v;
+				if (p <= 0)
+					continue;
+				if (!st)
+					v = old_share(t, u->seen && u->after < f ? u->after : f, 0, 0, cs, ch);
+				else if (u->seen)
+					v = old_share(t, u->after, 0, 0, cs, ch);
+				else
+					v = old_share(t, f > us->age ? f : us->age, u->w, 1, cs, ch);
+				m1 += p * v;
+				m2 += p * v * v;
+				by[st] += p * v;
+				pw[st] += p;
+			}
+		}
+		if (x != NULL)
+			x[i] = m1;
 		all += u->w;
+		ex += u->w * m1;
+		var_own += u->w * u->w * (m2 - m1 * m1 > 0 ? m2 - m1 * m1 : 0);
+		if (pw[0] > 0 && pw[1] > 0)
+			stale_d += u->w * (by[1] / pw[1] - by[0] / pw[0]);
 		if (u->at_risk) {
 			risk += u->w;
-			if (!isnan(u->after) && u->after <= t)
+			if (u->seen && u->after <= t)
 				ref += u->w;
 		}
-		if (u->at_risk && t < u->lower_end)
-			lo += u->w;
-		if (t < move) {
-			ex += u->w;
-		} else if (t < move + ch) {
-			ex += u->w * cs * (1 - (t - move) / ch);
-		}
-		if (t < upper_end)
-			up += u->w;
-		else if (t < upper_end + ch)
-			up += u->w * cs;
 	}
-	s.lower = all > 0 ? lo / all : 0;
 	s.expected = all > 0 ? ex / all : 0;
-	s.upper = all > 0 ? up / all : 0;
+	double var_w = 0;
+	for (size_t i = 0; x != NULL && i < us->n; i++)
+		var_w += us->u[i].w_var * (x[i] - s.expected) * (x[i] - s.expected);
+	free(x);
+	double var = all > 0 ? (var_own + var_w) / (all * all) : 0;
+	double d = all > 0 ? STALE_SD * stale_d / all : 0, model = MODEL_SD_ABS + MODEL_SD_REL * s.expected;
+	s.sd = sqrt(var + d * d + model * model);
+	s.lower = s.expected - Z_90 * s.sd;
+	s.upper = s.expected + Z_90 * s.sd;
+	if (s.lower < 0)
+		s.lower = 0;
+	if (s.upper > 1)
+		s.upper = 1;
 	s.refetched = risk > 0 ? ref / risk : 1;
 	return s;
-}
-
-/* The expected share never rises with time: bisect for where it falls
- * under 1%. Negative: never (within a day). */
-static double below_1pct(const struct units *us, const struct prop_opts *ch)
-{
-	double lo = 0, hi = MAX_AGE_S;
-	if (shares_at(us, 0, ch).expected < 0.01)
-		return 0;
-	if (shares_at(us, hi, ch).expected >= 0.01)
-		return -1;
-	while (hi - lo > 0.05) {
-		double mid = (lo + hi) / 2;
-		if (shares_at(us, mid, ch).expected < 0.01)
-			hi = mid;
-		else
-			lo = mid;
-	}
-	return hi;
 }
 
 /* Curve points: every second for the first minute, every 5 s to 5 min,
@@ -373,6 +492,48 @@ static double below_1pct(const struct units *us, const struct prop_opts *ch)
 static double next_t(double t)
 {
 	return t < 60 ? t + 1 : t < 300 ? t + 5 : t < 3600 ? t + 30 : t + 600;
+}
+
+static double pick(struct shares s, int which)
+{
+	return which == 0 ? s.lower : which == 1 ? s.expected : s.upper;
+}
+
+/* When the lower bound, the expected share and the upper bound fall under
+ * 1% for good (OUT[0..2], seconds after the flip; negative: not within a
+ * day): the last grid point at or over it, then bisected. The grid stops
+ * once the upper bound is under 1% past the report's age. */
+static void below_1pct(const struct units *us, const struct prop_opts *ch, double out[3])
+{
+	double last_over[3] = { -1, -1, -1 }, t;
+	for (t = 0; t <= MAX_AGE_S; t = next_t(t)) {
+		struct shares s = shares_at(us, t, ch);
+		for (int w = 0; w < 3; w++)
+			if (pick(s, w) >= 0.01)
+				last_over[w] = t;
+		if (s.upper < 0.01 && t >= us->age)
+			break;
+	}
+	for (int w = 0; w < 3; w++) {
+		double lo = last_over[w], hi;
+		if (lo < 0) {
+			out[w] = 0;
+			continue;
+		}
+		if (lo >= MAX_AGE_S) {
+			out[w] = -1;
+			continue;
+		}
+		hi = next_t(lo);
+		while (hi - lo > 0.05) {
+			double mid = (lo + hi) / 2;
+			if (pick(shares_at(us, mid, ch), w) < 0.01)
+				hi = mid;
+			else
+				lo = mid;
+		}
+		out[w] = hi;
+	}
 }
 
 static double round3(double v)
@@ -573,11 +734,14 @@ static int gather_many(struct prop *p, struct units *us, size_t n)
 		us[i].u = NULL;
 		us[i].n = us[i].cap = 0;
 		us[i].failed = 0;
+		us[i].first = INFINITY;
 		if (us[i].m->id != UINT32_MAX)
 			job[us[i].m->id] = (uint32_t)i + 1;
 	}
 	track_foreach(p->t, UINT32_MAX, collect_many, &m);
 	free(job);
+	for (size_t i = 0; i < n; i++)
+		settle(&us[i]);
 	for (size_t i = 0; i < n; i++)
 		failed |= us[i].failed;
 	if (failed) {
@@ -617,16 +781,24 @@ static json_t *report_of(struct prop *p, const struct pswitch *s, struct units *
 	}
 	rfc3339(m->flip_ns, when, sizeof(when));
 	struct shares now = shares_at(&us, age, ch);
-	double b1 = below_1pct(&us, ch);
+	double b1[3];
+	below_1pct(&us, ch, b1);
 	r = json_pack("{s:s, s:s, s:s, s:I, s:s, s:s, s:i, s:i, s:f, s:f, s:I, s:I, s:{s:f, s:f, s:f, s:f}, s:o}", "switch",
 	              s->name, "state", done ? "done" : "running", "flip_time", when, "flip_time_ms",
 	              (json_int_t)(m->flip_ns / 1000000u), "from", side_name(m->from), "to", side_name(m->to), "ttl_s",
 	              (int)m->ttl_s, "client_hold_s", (int)p->o.client_hold_s, "client_share", p->o.client_share, "age_s", round3(age), "at_risk",
 	              (json_int_t)risk, "refetched", (json_int_t)refetched, "now", "lower", round4(now.lower),
 	              "expected", round4(now.expected), "upper", round4(now.upper), "refetched", round4(now.refetched),
-	              "below_1pct_s", b1 < 0 ? json_null() : json_real(round3(b1)));
+	              "below_1pct_s", b1[1] < 0 ? json_null() : json_real(round3(b1[1])));
 	if (r == NULL)
 		return NULL;
+	/* The band is a 90% interval; when the share falls under 1% is as
+	 * uncertain as the share: from the lower bound's time to the upper's. */
+	json_object_set_new(r, "interval", json_real(0.9));
+	json_object_set_new(r, "below_1pct_range_s",
+	                    json_pack("[o, o]", b1[0] < 0 ? json_null() : json_real(round3(b1[0])),
+	                              b1[2] < 0 ? json_null() : json_real(round3(b1[2]))));
+	json_object_set_new(r, "stale_prior", json_real(STALE_PRIOR));
 	curve = json_array();
 	double last = -1;
 	for (double t = 0; t <= age; t = next_t(t)) {
