@@ -162,7 +162,7 @@ struct unit {
 	int seen;        /* re-fetched (after is set) */
 	double move;     /* when it leaves the expected share, the likeliest way (laggards) */
 	double fresh[HY_N];  /* until when its copy is fresh under each hold hypothesis (<= 0: not at the flip) */
-	double p[2][HY_N];   /* posterior of (not stale / stale, hold hypothesis) */
+	double p[HY_N];      /* posterior of each hold hypothesis */
 	int window;      /* its weight came from a window before the flip; 0: guessed (fallback) */
 	int measured;    /* w learned from its queries, not guessed */
 };
@@ -174,6 +174,8 @@ struct units {
 	double age;      /* seconds since the flip, as of the report */
 	int failed;
 	double first;    /* the earliest query seen of this switch (s after the flip) */
+	double pi, pi_sd; /* the share of serve-stale-first caches assumed, and its spread */
+	int fused;       /* minutes of CDN counts that corrected pi */
 };
 
 static double rel_s(uint64_t t_ns, uint64_t flip_ns)
@@ -188,8 +190,9 @@ static double rel_s(uint64_t t_ns, uint64_t flip_ns)
 /* The prior odds that a resolver clamps TTLs to a floor: Bhowmick et al.
  * (PAM 2023) saw 8.74% of resolvers extend TTLs. */
 #define FLOOR_PRIOR 0.0874
-/* A floor for a resolver seen too rarely to show one: a common one. */
-#define UNSEEN_FLOOR_S 300.0
+/* Floors longer than an hour are not considered (a cache holding longer
+ * looks like one asked rarely). */
+#define MAX_FLOOR_S 3601.0
 
 /* The share of demand behind resolvers that answer stale first (RFC 8767
  * with a client timeout of 0), and how far a population may be from it:
@@ -207,6 +210,19 @@ static double rel_s(uint64_t t_ns, uint64_t flip_ns)
  * hold) or has shown this many; otherwise from a count over a window. */
 #define GAP_RATE_MIN_N 20
 
+/* The floors resolvers commonly clamp TTLs to (60, 300 and 3600 s, our
+ * reading of Bhowmick et al. and Moura et al.): for a cache seen too
+ * rarely to show its own, the smallest above TTL and at most LIMIT s
+ * (0: none). */
+static double common_floor(double ttl, double limit)
+{
+	static const double floors[] = { 60, 300, 3600 };
+	for (size_t i = 0; i < sizeof(floors) / sizeof(floors[0]); i++)
+		if (floors[i] > 1.25 * ttl + 1 && floors[i] <= limit)
+			return floors[i];
+	return 0;
+}
+
 /*
  * The hold time of one cache from its gaps, knowing the TTL served. A
  * resolver fetches again at the first client query after its copy
@@ -216,8 +232,8 @@ static double rel_s(uint64_t t_ns, uint64_t flip_ns)
  * make a floor. The gaps say "floor" when they sit tightly above a shift
  * beyond the TTL, the shift estimated as for a shifted exponential,
  * S = min - (mean - min) / (n - 1): the likelihood ratio of that against
- * the TTL, ((mean - TTL) / (mean - S))^n, discounted by sqrt(n) for the
- * extra parameter, gives with the prior odds the probability of a floor
+ * the TTL, ((mean - TTL) / (mean - S))^n, times the Occam factor of a
+ * shift anywhere up to MAX_FLOOR_S, gives with the prior odds the probability of a floor
  * (*Q, at shift *SHIFT); the hold is the floor when that is over half.
  * A gap well under the TTL is a re-fetch before expiry (prefetch, or a cap
  * below our TTL): the shortest is then the hold.
@@ -231,9 +247,11 @@ static double hold_of(const struct track_learned *l, double ttl, double *q, doub
 	if (l->min_s < 0.95 * ttl)
 		return l->min_s;
 	if (l->gaps < 2) {
-		if (l->min_s > 1.25 * ttl + 1) {
+		/* One gap: a floor is possible up to it; the common one. */
+		double f = common_floor(ttl, l->min_s);
+		if (f > 0) {
 			*q = FLOOR_PRIOR;
-			*shift_out = l->min_s;
+			*shift_out = f;
 		}
 		return ttl;
 	}
@@ -242,7 +260,16 @@ static double hold_of(const struct track_learned *l, double ttl, double *q, doub
 	double n = l->gaps, shift = l->min_s - (l->mean_s - l->min_s) / (n - 1);
 	if (shift <= ttl)
 		return ttl;
-	double log_lr = n * log((l->mean_s - ttl) / (l->mean_s - shift)) - 0.5 * log(n);
+	if (shift > MAX_FLOOR_S)
+		return ttl;
+	/* The likelihood at the best shift, times the share of the prior's
+	 * range of floors that fits the gaps as well (about 1 / (n rate) of
+	 * it): a few long gaps that happen to lie close together are not a
+	 * floor. */
+	double scale = l->mean_s - shift;
+	if (scale < 1)
+		scale = 1; /* whole-second clocks: no shift is known finer than a second */
+	double log_lr = n * log((l->mean_s - ttl) / scale) + log(scale / (n * MAX_FLOOR_S));
 	double logit = log_lr + log(FLOOR_PRIOR / (1 - FLOOR_PRIOR));
 	*q = logit > 30 ? 1 : 1 / (1 + exp(-logit));
 	*shift_out = shift;
@@ -301,7 +328,9 @@ static void collect(const struct track_entry *e, void *arg)
 		if (!isnan(u.after) && u.after > us->age)
 			u.after = NAN; /* after the moment this report describes */
 		u.seen = !isnan(u.after);
-		double hold = u.hold > 0 ? u.hold : ttl;
+		/* The hold without a floor (the TTL, or shorter: a prefetch or a
+		 * cap), and with one. */
+		double hold = u.hold > 0 && u.hold < 0.95 * ttl ? u.hold : ttl;
 		double longest = q > 0 && shift > hold ? shift : hold;
 		uint32_t n_before = same_flip ? g->n_before : g->n;
 		/* Idle since long before the flip and not back: not traffic. */
@@ -315,14 +344,16 @@ static void collect(const struct track_entry *e, void *arg)
 		 * counting that fetch would weigh such caches more than their
 		 * demand (a Poisson count over a fixed window is unbiased). */
 		double r_gap = gap_rate(&l);
-		if (n_before >= 3 && r_gap > 0 && (n_before >= GAP_RATE_MIN_N || r_gap * hold >= 2)) {
+		double cycle = (1 - q) * hold + q * longest + 0.5;
+		int busy = n_before >= 3 && !isnan(u.before) && (u.before - first) / n_before < 1.5 * cycle;
+		if (n_before >= 3 && r_gap > 0 && (n_before >= GAP_RATE_MIN_N || busy)) {
 			u.w = r_gap;
 			u.w_var = r_gap * r_gap / (n_before > 4 ? n_before - 3 : 1);
 			u.window = u.measured = 1;
 		} else if (!isnan(u.before) && !isnan(first)) {
-			double cycle = hold + 0.5, end = -longest;
+			double end = -longest;
 			double in_window = n_before - (u.before > end ? 1 : 0);
-			double exposure = (end - first) - (in_window > 0 ? in_window : 0) * cycle;
+			double exposure = (end - first) - ((in_window > 0 ? in_window : 0) + 1) * cycle;
 			if (end - first > longest && exposure > 0) {
 				u.w = (in_window > 0 ? in_window : 0) / exposure;
 				u.w_var = (in_window > 1 ? in_window : 1) / (exposure * exposure);
@@ -331,21 +362,20 @@ static void collect(const struct track_entry *e, void *arg)
 			}
 		}
 
+		/* No fetch over a window of hours: no traffic to speak of. */
+		if (u.window && u.w <= 0 && !u.seen)
+			continue;
 		/* When its copy stops being fresh, by hypothesis. */
-		u.at_risk = !isnan(u.before) && u.before + hold > 0;
+		u.at_risk = !isnan(u.before) && u.before + (q > 0.5 ? longest : hold) > 0;
 		double fresh_for = u.hold > 0 && u.hold < 0.95 * ttl && u.hold >= 0.8 * ttl ? ttl : hold;
 		u.fresh[HY_BASE] = isnan(u.before) ? 0 : on_whole_second(m->flip_ns, u.before + fresh_for);
-		if (l.gaps == 0 && u.hold == 0 && !isnan(u.before)) {
+		if (l.gaps == 0 && !isnan(u.before) && (shift = common_floor(ttl, INFINITY)) > 0)
 			q = FLOOR_PRIOR;
-			shift = ttl > UNSEEN_FLOOR_S ? ttl : UNSEEN_FLOOR_S;
-		}
 		u.fresh[HY_FLOOR] = isnan(u.before) ? 0 : on_whole_second(m->flip_ns, u.before + shift);
 		if (u.fresh[HY_FLOOR] <= u.fresh[HY_BASE])
 			q = 0;
-		for (int s = 0; s < 2; s++) {
-			u.p[s][HY_BASE] = (s ? STALE_PRIOR : 1 - STALE_PRIOR) * (1 - q);
-			u.p[s][HY_FLOOR] = (s ? STALE_PRIOR : 1 - STALE_PRIOR) * q;
-		}
+		u.p[HY_BASE] = 1 - q;
+		u.p[HY_FLOOR] = q;
 		if (us->n == us->cap) {
 			size_t cap = us->cap ? us->cap * 2 : 256;
 			struct unit *n = realloc(us->u, cap * sizeof(*n));
@@ -384,16 +414,13 @@ static void settle(struct units *us)
 				like = u->after >= f - 1e-6 ? exp(-r * (u->after - f)) : 1e-3;
 			else
 				like = age > f ? exp(-r * (age - f)) : 1;
-			for (int s = 0; s < 2; s++) {
-				u->p[s][k] *= like;
-				sum += u->p[s][k];
-			}
+			u->p[k] *= like;
+			sum += u->p[k];
 		}
 		if (sum > 0)
-			for (int s = 0; s < 2; s++)
-				for (int k = 0; k < HY_N; k++)
-					u->p[s][k] /= sum;
-		int likely = u->p[0][HY_FLOOR] + u->p[1][HY_FLOOR] > 0.5 ? HY_FLOOR : HY_BASE;
+			for (int k = 0; k < HY_N; k++)
+				u->p[k] /= sum;
+		int likely = u->p[HY_FLOOR] > 0.5 ? HY_FLOOR : HY_BASE;
 		u->move = u->seen ? u->after : u->fresh[likely] > 0 ? u->fresh[likely] : 0;
 	}
 }
@@ -420,6 +447,7 @@ static double old_share(double t, double u, double decay, int decays, double cs,
 struct shares {
 	double lower, expected, upper, refetched;
 	double sd;
+	double stale_d;  /* how the expected share moves with the stale share */
 };
 
 /* The demand-weighted shares at T seconds after the flip. Each cache's
@@ -437,32 +465,33 @@ static struct shares shares_at(const struct units *us, double t, const struct pr
 
 	for (size_t i = 0; i < us->n; i++) {
 		const struct unit *u = &us->u[i];
-		double m1 = 0, m2 = 0, by[2] = { 0, 0 }, pw[2] = { 0, 0 };
-		for (int k = 0; k < HY_N; k++) {
-			double f = u->fresh[k] > 0 ? u->fresh[k] : 0;
-			for (int st = 0; st < 2; st++) {
-				double p = u->p[st][k], v;
-				if (p <= 0)
-					continue;
-				if (!st)
-					v = old_share(t, u->seen && u->after < f ? u->after : f, 0, 0, cs, ch);
-				else if (u->seen)
-					v = old_share(t, u->after, 0, 0, cs, ch);
-				else
-					v = old_share(t, f > us->age ? f : us->age, u->w, 1, cs, ch);
-				m1 += p * v;
-				m2 += p * v * v;
-				by[st] += p * v;
-				pw[st] += p;
-			}
+		if (u->w <= 0) {
+			if (x != NULL)
+				x[i] = 0;
+			continue;
 		}
+		double by[2] = { 0, 0 }, sq[2] = { 0, 0 }, pi = us->pi;
+		for (int k = 0; k < HY_N; k++) {
+			double f = u->fresh[k] > 0 ? u->fresh[k] : 0, p = u->p[k], v;
+			if (p <= 0)
+				continue;
+			v = old_share(t, u->seen && u->after < f ? u->after : f, 0, 0, cs, ch);
+			by[0] += p * v;
+			sq[0] += p * v * v;
+			if (u->seen)
+				v = old_share(t, u->after, 0, 0, cs, ch);
+			else
+				v = old_share(t, f > us->age ? f : us->age, u->w, 1, cs, ch);
+			by[1] += p * v;
+			sq[1] += p * v * v;
+		}
+		double m1 = (1 - pi) * by[0] + pi * by[1], m2 = (1 - pi) * sq[0] + pi * sq[1];
 		if (x != NULL)
 			x[i] = m1;
 		all += u->w;
 		ex += u->w * m1;
 		var_own += u->w * u->w * (m2 - m1 * m1 > 0 ? m2 - m1 * m1 : 0);
-		if (pw[0] > 0 && pw[1] > 0)
-			stale_d += u->w * (by[1] / pw[1] - by[0] / pw[0]);
+		stale_d += u->w * (by[1] - by[0]);
 		if (u->at_risk) {
 			risk += u->w;
 			if (u->seen && u->after <= t)
@@ -475,7 +504,8 @@ static struct shares shares_at(const struct units *us, double t, const struct pr
 		var_w += us->u[i].w_var * (x[i] - s.expected) * (x[i] - s.expected);
 	free(x);
 	double var = all > 0 ? (var_own + var_w) / (all * all) : 0;
-	double d = all > 0 ? STALE_SD * stale_d / all : 0, model = MODEL_SD_ABS + MODEL_SD_REL * s.expected;
+	s.stale_d = all > 0 ? stale_d / all : 0;
+	double d = us->pi_sd * s.stale_d, model = MODEL_SD_ABS + MODEL_SD_REL * s.expected;
 	s.sd = sqrt(var + d * d + model * model);
 	s.lower = s.expected - Z_90 * s.sd;
 	s.upper = s.expected + Z_90 * s.sd;
@@ -735,6 +765,9 @@ static int gather_many(struct prop *p, struct units *us, size_t n)
 		us[i].n = us[i].cap = 0;
 		us[i].failed = 0;
 		us[i].first = INFINITY;
+		us[i].pi = STALE_PRIOR;
+		us[i].pi_sd = STALE_SD;
+		us[i].fused = 0;
 		if (us[i].m->id != UINT32_MAX)
 			job[us[i].m->id] = (uint32_t)i + 1;
 	}
@@ -764,6 +797,60 @@ static json_t *curve_point(double t, struct shares sh)
 	                 round4(sh.expected), "upper", round4(sh.upper), "refetched", round4(sh.refetched));
 }
 
+/*
+ * What the CDN saw (POST /api/v1/errors): requests on the old side in a
+ * minute after the flip, against all requests, are a measurement of the
+ * residual, not an estimate. The estimate at a stale share pi is a + pi b
+ * (b: how far serve-stale-first caches would keep it up), so each whole
+ * minute after the flip is one noisy reading of pi; they correct the
+ * prior (STALE_PRIOR +- STALE_SD) by weighted least squares, each minute
+ * weighed by its counting noise and the model's own error. The corrected
+ * pi and its spread then make the expectation, the band and the forecast.
+ * Returns the minutes as [{t, requests, old_share, expected}] (expected:
+ * the estimate over that minute before the correction).
+ */
+static json_t *fuse_errors(const struct pswitch *s, struct units *us, const struct prop_opts *c)
+{
+	json_t *out = json_array();
+	const struct flip_meta *m = us->m;
+	double flip_s = (double)m->flip_ns / NS, prior = us->pi;
+	double prec = 1 / (us->pi_sd * us->pi_sd), num = prior * prec;
+
+	if (s->bins == NULL)
+		return out;
+	int64_t first = (int64_t)ceil(flip_s / 60), last = (int64_t)floor((flip_s + us->age) / 60) - 1;
+	if (last - first >= ERR_BINS)
+		first = last - ERR_BINS + 1;
+	for (int64_t k = first; k <= last; k++) {
+		const struct ebin *b = &s->bins[k % ERR_BINS];
+		if (b->minute != k)
+			continue;
+		double old = (double)b->req[m->from], n = old + (double)b->req[m->to];
+		if (n <= 0)
+			continue;
+		double t0 = (double)k * 60 - flip_s, a, d, o = old / n;
+		us->pi = 0;
+		struct shares sh = shares_at(us, t0 + 30, c);
+		a = sh.expected;
+		d = sh.stale_d;
+		us->pi = prior;
+		double est = a + prior * d, model = MODEL_SD_ABS + MODEL_SD_REL * est;
+		double v = (o * (1 - o) + 1 / n) / n + model * model;
+		prec += d * d / v;
+		num += d * (o - a) / v;
+		us->fused++;
+		json_array_append_new(out, json_pack("{s:f, s:I, s:f, s:f}", "t", round3(t0), "requests", (json_int_t)n,
+		                                     "old_share", round4(o), "expected", round4(est)));
+	}
+	us->pi = num / prec;
+	if (us->pi < 0)
+		us->pi = 0;
+	if (us->pi > 1)
+		us->pi = 1;
+	us->pi_sd = 1 / sqrt(prec);
+	return out;
+}
+
 /* The report of flip M of S as of AGE seconds after it. */
 static json_t *report_of(struct prop *p, const struct pswitch *s, struct units *u, int done)
 {
@@ -780,6 +867,7 @@ static json_t *report_of(struct prop *p, const struct pswitch *s, struct units *
 		refetched += us.u[i].at_risk && !isnan(us.u[i].after);
 	}
 	rfc3339(m->flip_ns, when, sizeof(when));
+	json_t *measured = fuse_errors(s, &us, ch);
 	struct shares now = shares_at(&us, age, ch);
 	double b1[3];
 	below_1pct(&us, ch, b1);
@@ -790,15 +878,19 @@ static json_t *report_of(struct prop *p, const struct pswitch *s, struct units *
 	              (json_int_t)risk, "refetched", (json_int_t)refetched, "now", "lower", round4(now.lower),
 	              "expected", round4(now.expected), "upper", round4(now.upper), "refetched", round4(now.refetched),
 	              "below_1pct_s", b1[1] < 0 ? json_null() : json_real(round3(b1[1])));
-	if (r == NULL)
+	if (r == NULL) {
+		json_decref(measured);
 		return NULL;
+	}
 	/* The band is a 90% interval; when the share falls under 1% is as
 	 * uncertain as the share: from the lower bound's time to the upper's. */
 	json_object_set_new(r, "interval", json_real(0.9));
 	json_object_set_new(r, "below_1pct_range_s",
 	                    json_pack("[o, o]", b1[0] < 0 ? json_null() : json_real(round3(b1[0])),
 	                              b1[2] < 0 ? json_null() : json_real(round3(b1[2]))));
-	json_object_set_new(r, "stale_prior", json_real(STALE_PRIOR));
+	json_object_set_new(r, "stale_share", json_pack("{s:f, s:f, s:f, s:i}", "prior", STALE_PRIOR, "estimate",
+	                                                round4(us.pi), "sd", round4(us.pi_sd), "minutes", us.fused));
+	json_object_set_new(r, "measured", measured);
 	curve = json_array();
 	double last = -1;
 	for (double t = 0; t <= age; t = next_t(t)) {
