@@ -529,28 +529,56 @@ static double pick(struct shares s, int which)
 	return which == 0 ? s.lower : which == 1 ? s.expected : s.upper;
 }
 
-/* When the lower bound, the expected share and the upper bound fall under
- * 1% for good (OUT[0..2], seconds after the flip; negative: not within a
- * day): the last grid point at or over it, then bisected. The grid stops
- * once the upper bound is under 1% past the report's age. */
-static void below_1pct(const struct units *us, const struct prop_opts *ch, double out[3])
+/* The shares on the curve's grid, from the flip until both the report's
+ * age and the upper bound's fall under 1% are passed (at most a day). */
+struct grid {
+	double *t;
+	struct shares *s;
+	size_t n;
+};
+
+static int grid_of(const struct units *us, const struct prop_opts *ch, struct grid *g)
 {
-	double last_over[3] = { -1, -1, -1 }, t;
-	for (t = 0; t <= MAX_AGE_S; t = next_t(t)) {
-		struct shares s = shares_at(us, t, ch);
-		for (int w = 0; w < 3; w++)
-			if (pick(s, w) >= 0.01)
-				last_over[w] = t;
-		if (s.upper < 0.01 && t >= us->age)
+	size_t cap = 512;
+	g->n = 0;
+	g->t = malloc(cap * sizeof(*g->t));
+	g->s = malloc(cap * sizeof(*g->s));
+	if (g->t == NULL || g->s == NULL)
+		return -ENOMEM;
+	for (double t = 0; t <= MAX_AGE_S; t = next_t(t)) {
+		if (g->n == cap)
+			break; /* the grid has about 400 points to a day */
+		g->t[g->n] = t;
+		g->s[g->n] = shares_at(us, t, ch);
+		if (g->s[g->n++].upper < 0.01 && t >= us->age)
 			break;
 	}
+	return 0;
+}
+
+static void grid_free(struct grid *g)
+{
+	free(g->t);
+	free(g->s);
+}
+
+/* When the lower bound, the expected share and the upper bound fall under
+ * 1% for good (OUT[0..2], seconds after the flip; negative: not within a
+ * day): the last grid point at or over it, then bisected. */
+static void below_1pct(const struct units *us, const struct prop_opts *ch, const struct grid *g, double out[3])
+{
+	double last_over[3] = { -1, -1, -1 };
+	for (size_t i = 0; i < g->n; i++)
+		for (int w = 0; w < 3; w++)
+			if (pick(g->s[i], w) >= 0.01)
+				last_over[w] = g->t[i];
 	for (int w = 0; w < 3; w++) {
 		double lo = last_over[w], hi;
 		if (lo < 0) {
 			out[w] = 0;
 			continue;
 		}
-		if (lo >= MAX_AGE_S) {
+		if (lo >= MAX_AGE_S || (g->n > 0 && lo >= g->t[g->n - 1])) {
 			out[w] = -1;
 			continue;
 		}
@@ -870,7 +898,13 @@ static json_t *report_of(struct prop *p, const struct pswitch *s, struct units *
 	json_t *measured = fuse_errors(s, &us, ch);
 	struct shares now = shares_at(&us, age, ch);
 	double b1[3];
-	below_1pct(&us, ch, b1);
+	struct grid g;
+	if (grid_of(&us, ch, &g) < 0) {
+		grid_free(&g);
+		json_decref(measured);
+		return NULL;
+	}
+	below_1pct(&us, ch, &g, b1);
 	r = json_pack("{s:s, s:s, s:s, s:I, s:s, s:s, s:i, s:i, s:f, s:f, s:I, s:I, s:{s:f, s:f, s:f, s:f}, s:o}", "switch",
 	              s->name, "state", done ? "done" : "running", "flip_time", when, "flip_time_ms",
 	              (json_int_t)(m->flip_ns / 1000000u), "from", side_name(m->from), "to", side_name(m->to), "ttl_s",
@@ -879,6 +913,7 @@ static json_t *report_of(struct prop *p, const struct pswitch *s, struct units *
 	              "expected", round4(now.expected), "upper", round4(now.upper), "refetched", round4(now.refetched),
 	              "below_1pct_s", b1[1] < 0 ? json_null() : json_real(round3(b1[1])));
 	if (r == NULL) {
+		grid_free(&g);
 		json_decref(measured);
 		return NULL;
 	}
@@ -893,10 +928,11 @@ static json_t *report_of(struct prop *p, const struct pswitch *s, struct units *
 	json_object_set_new(r, "measured", measured);
 	curve = json_array();
 	double last = -1;
-	for (double t = 0; t <= age; t = next_t(t)) {
-		json_array_append_new(curve, curve_point(t, shares_at(&us, t, ch)));
-		last = t;
+	for (size_t i = 0; i < g.n && g.t[i] <= age; i++) {
+		json_array_append_new(curve, curve_point(g.t[i], g.s[i]));
+		last = g.t[i];
 	}
+	grid_free(&g);
 	/* The curve ends where the report is: a done report's last point
 	 * stands for the rest of time, and a cache that moved since the last
 	 * grid point has moved. */
