@@ -333,13 +333,20 @@ static void print_prop_header(const json_t *r)
 	printf("%-12s %s active, %s at risk, %s re-fetched\n", "resolvers",
 	       fmt_num(a, 32, json_object_get(r, "resolvers"), "-"), fmt_num(b, 32, json_object_get(r, "at_risk"), "-"),
 	       fmt_num(c, 32, json_object_get(r, "refetched"), "-"));
-	printf("%-12s lower %s, expected %s, upper %s of the traffic still on the old side\n", "now",
+	printf("%-12s lower %s, expected %s, upper %s of the traffic still on the old side%s\n", "now",
 	       fmt_pct(a, 32, json_object_get(now, "lower"), "-"), fmt_pct(b, 32, json_object_get(now, "expected"), "-"),
-	       fmt_pct(c, 32, json_object_get(now, "upper"), "-"));
+	       fmt_pct(c, 32, json_object_get(now, "upper"), "-"),
+	       json_is_number(json_object_get(r, "interval")) ? " (lower-upper: a 90% interval)" : "");
+	const json_t *range = json_object_get(r, "below_1pct_range_s");
 	if (json_is_number(json_object_get(r, "below_1pct_s")))
-		printf("%-12s at %s after the flip\n", "below 1%", fmt_dur(a, 32, json_object_get(r, "below_1pct_s"), "-"));
+		printf("%-12s at %s after the flip", "below 1%", fmt_dur(a, 32, json_object_get(r, "below_1pct_s"), "-"));
 	else
-		printf("%-12s not expected yet\n", "below 1%");
+		printf("%-12s not expected yet", "below 1%");
+	/* When the truth falls under 1%: from the lower bound's time to the upper's. */
+	if (json_is_array(range))
+		printf(", between %s and %s", fmt_dur(a, 32, json_array_get(range, 0), "-"),
+		       fmt_dur(b, 32, json_array_get(range, 1), "over a day"));
+	printf("\n");
 }
 
 /* The curve at a few times, up to the report's age, and its last point. */
