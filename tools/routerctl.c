@@ -413,6 +413,34 @@ static void print_prop_laggards(const json_t *r)
 	json_decref(rows);
 }
 
+/* The resolvers that make most of the band (the estimate's uncertainty). */
+static void print_prop_uncertain(const json_t *r)
+{
+	const json_t *unc = json_object_get(r, "uncertain"), *e;
+	json_t *rows = json_array();
+	size_t i;
+	char t[32];
+
+	if (!json_is_array(unc))
+		return;
+	json_array_foreach(unc, i, e) {
+		char b[4][32];
+		json_array_append_new(
+			rows, json_pack("{s:s,s:s,s:s,s:s,s:s,s:s}", "resolver", str_of(e, "resolver"), "of the band",
+		                        fmt_pct(b[0], 32, json_object_get(e, "band_share"), "-"), "weight",
+		                        fmt_pct(b[1], 32, json_object_get(e, "weight"), "-"), "hold",
+		                        fmt_dur(b[2], 32, json_object_get(e, "hold_s"), "-"), "class", str_of(e, "class"),
+		                        "first after", fmt_dur(b[3], 32, json_object_get(e, "first_after_s"), "not yet")));
+	}
+	printf("\nmost uncertain (the resolvers that make most of the band at %s after the flip)\n",
+	       fmt_dur(t, 32, json_object_get(r, "uncertain_at_s"), "-"));
+	if (json_array_size(rows))
+		print_table(rows);
+	else
+		printf("(none)\n");
+	json_decref(rows);
+}
+
 static void print_prop_errors(const json_t *r)
 {
 	const json_t *errs = json_object_get(r, "errors"), *e;
@@ -502,6 +530,7 @@ static int propagation_reply(json_t *resp, const struct prop_args *pa, int as_js
 		print_prop_header(data);
 		print_prop_curve(data);
 		print_prop_laggards(data);
+		print_prop_uncertain(data);
 		print_prop_errors(data);
 	}
 	if (pa->svg != NULL) {

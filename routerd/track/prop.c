@@ -30,6 +30,7 @@
 #define CHECK_NS (10 * 1000000000ull)
 #define TOP_N 20
 #define LAGGARDS_N 10
+#define UNCERTAIN_N 5
 /* Reports written per journal record: one fsync for a mass flip, and
  * records far below the journal's size bound. */
 #define REPORTS_PER_RECORD 256
@@ -444,6 +445,41 @@ static double old_share(double t, double u, double decay, int decays, double cs,
 	return (1 - cs) * now + cs * held / ch;
 }
 
+/* One cache's share of old answers at T, not serving stale first (BY[0],
+ * and its mean square SQ[0]) and serving stale first (BY[1], SQ[1]),
+ * each the mixture over its hold hypotheses. */
+static void unit_share(const struct units *us, const struct unit *u, double t, double cs, double ch, double by[2],
+                       double sq[2])
+{
+	by[0] = by[1] = sq[0] = sq[1] = 0;
+	for (int k = 0; k < HY_N; k++) {
+		double f = u->fresh[k] > 0 ? u->fresh[k] : 0, p = u->p[k], v;
+		if (p <= 0)
+			continue;
+		v = old_share(t, u->seen && u->after < f ? u->after : f, 0, 0, cs, ch);
+		by[0] += p * v;
+		sq[0] += p * v * v;
+		if (u->seen)
+			v = old_share(t, u->after, 0, 0, cs, ch);
+		else
+			v = old_share(t, f > us->age ? f : us->age, u->w, 1, cs, ch);
+		by[1] += p * v;
+		sq[1] += p * v * v;
+	}
+}
+
+/* How much of the band cache U makes at T (around expectation EX): its
+ * own uncertainty, its weight's, and its part in the stale share's. */
+static double unit_variance(const struct units *us, const struct unit *u, double t, const struct prop_opts *c, double ex)
+{
+	double ch = c->client_hold_s, cs = ch > 0 ? c->client_share : 0, by[2], sq[2], pi = us->pi;
+	if (u->w <= 0)
+		return 0;
+	unit_share(us, u, t, cs, ch, by, sq);
+	double m1 = (1 - pi) * by[0] + pi * by[1], m2 = (1 - pi) * sq[0] + pi * sq[1], d = us->pi_sd * u->w * (by[1] - by[0]);
+	return u->w * u->w * (m2 - m1 * m1 > 0 ? m2 - m1 * m1 : 0) + u->w_var * (m1 - ex) * (m1 - ex) + d * d;
+}
+
 struct shares {
 	double lower, expected, upper, refetched;
 	double sd;
@@ -470,21 +506,8 @@ static struct shares shares_at(const struct units *us, double t, const struct pr
 				x[i] = 0;
 			continue;
 		}
-		double by[2] = { 0, 0 }, sq[2] = { 0, 0 }, pi = us->pi;
-		for (int k = 0; k < HY_N; k++) {
-			double f = u->fresh[k] > 0 ? u->fresh[k] : 0, p = u->p[k], v;
-			if (p <= 0)
-				continue;
-			v = old_share(t, u->seen && u->after < f ? u->after : f, 0, 0, cs, ch);
-			by[0] += p * v;
-			sq[0] += p * v * v;
-			if (u->seen)
-				v = old_share(t, u->after, 0, 0, cs, ch);
-			else
-				v = old_share(t, f > us->age ? f : us->age, u->w, 1, cs, ch);
-			by[1] += p * v;
-			sq[1] += p * v * v;
-		}
+		double by[2], sq[2], pi = us->pi;
+		unit_share(us, u, t, cs, ch, by, sq);
 		double m1 = (1 - pi) * by[0] + pi * by[1], m2 = (1 - pi) * sq[0] + pi * sq[1];
 		if (x != NULL)
 			x[i] = m1;
@@ -624,6 +647,7 @@ static const char *class_of(double hold, uint32_t ttl)
 struct resolver {
 	const struct track_entry *e;
 	double w, hold, before, after, move;
+	double var;      /* its part of the band's variance (unit_variance) */
 	int at_risk, refetched_all;
 };
 
@@ -657,11 +681,22 @@ static json_t *resolver_json(const struct resolver *r, double all, uint32_t ttl)
 	                 "last_before_s", num_or_null(r->before), "first_after_s", num_or_null(r->after));
 }
 
-static json_t *resolver_tables(struct units *us, uint32_t ttl, json_t *report)
+/* Most of the band first. */
+static int by_variance(const void *a, const void *b)
+{
+	double x = ((const struct resolver *)a)->var, y = ((const struct resolver *)b)->var;
+	return x < y ? 1 : x > y ? -1 : 0;
+}
+
+/* The resolver tables: the heaviest, the laggards, and the ones that make
+ * most of the band at T_U (the report's age, or the predicted time to 1%
+ * if later), around the expectation EX there. */
+static json_t *resolver_tables(struct units *us, uint32_t ttl, json_t *report, double t_u, double ex,
+                               const struct prop_opts *c)
 {
 	struct resolver *rs;
 	size_t n = 0;
-	double all = 0;
+	double all = 0, var_all = 0;
 	json_t *top = json_array(), *lag = json_array();
 
 	if (us->n > 1)
@@ -680,6 +715,9 @@ static json_t *resolver_tables(struct units *us, uint32_t ttl, json_t *report)
 		}
 		all += u->w;
 		r->w += u->w;
+		double v = unit_variance(us, u, t_u, c, ex);
+		r->var += v;
+		var_all += v;
 		if (u->hold > r->hold)
 			r->hold = u->hold;
 		if (!isnan(u->before) && (isnan(r->before) || u->before > r->before))
@@ -705,6 +743,16 @@ static json_t *resolver_tables(struct units *us, uint32_t ttl, json_t *report)
 		json_array_append_new(lag, resolver_json(&rs[i], all, ttl));
 		k++;
 	}
+	json_t *unc = json_array();
+	if (n > 1)
+		qsort(rs, n, sizeof(*rs), by_variance);
+	for (size_t i = 0; i < n && i < UNCERTAIN_N && rs[i].var > 0; i++) {
+		json_t *o = resolver_json(&rs[i], all, ttl);
+		json_object_set_new(o, "band_share", json_real(round4(var_all > 0 ? rs[i].var / var_all : 0)));
+		json_array_append_new(unc, o);
+	}
+	json_object_set_new(report, "uncertain", unc);
+	json_object_set_new(report, "uncertain_at_s", json_real(round3(t_u)));
 	json_object_set_new(report, "resolvers", json_integer((json_int_t)n));
 	free(rs);
 	json_object_set_new(report, "resolvers_top", top);
@@ -940,7 +988,8 @@ static json_t *report_of(struct prop *p, const struct pswitch *s, struct units *
 		json_array_append_new(curve, curve_point(round3(age), now));
 	json_object_set_new(r, "curve", curve);
 	json_object_set_new(r, "errors", errors_json(s, m, age));
-	resolver_tables(&us, m->ttl_s, r);
+	double t_u = b1[1] > age ? b1[1] : age;
+	resolver_tables(&us, m->ttl_s, r, t_u, shares_at(&us, t_u, ch).expected, ch);
 	return r;
 }
 
