@@ -210,6 +210,10 @@ static double rel_s(uint64_t t_ns, uint64_t flip_ns)
 /* Weights from gaps when a cache is busy (its waits short against its
  * hold) or has shown this many; otherwise from a count over a window. */
 #define GAP_RATE_MIN_N 20
+/* A cache not seen for this many of its mean waits (and two minutes)
+ * after its copy expired has no clients left: it leaves the shares. */
+#define GONE_AFTER_WAITS 10
+#define GONE_AFTER_S 120.0
 
 /* The floors resolvers commonly clamp TTLs to (60, 300 and 3600 s, our
  * reading of Bhowmick et al. and Moura et al.): for a cache seen too
@@ -409,6 +413,18 @@ static void settle(struct units *us)
 			u->w_var = u->w * u->w;
 		}
 		double r = u->w, sum = 0;
+		/* Not seen although, asked at its rate, it would have fetched
+		 * ten times over since its copy expired by any likely hold: its
+		 * clients are gone. */
+		double latest = 0;
+		for (int k = 0; k < HY_N; k++)
+			if (u->p[k] > 0.01 && u->fresh[k] > latest)
+				latest = u->fresh[k];
+		double since = age - latest;
+		if (!u->seen && r * since > GONE_AFTER_WAITS && since > GONE_AFTER_S) {
+			u->w = u->w_var = 0;
+			continue;
+		}
 		for (int k = 0; k < HY_N; k++) {
 			double f = u->fresh[k] > 0 ? u->fresh[k] : 0, like;
 			if (u->seen)
@@ -528,7 +544,10 @@ static struct shares shares_at(const struct units *us, double t, const struct pr
 	free(x);
 	double var = all > 0 ? (var_own + var_w) / (all * all) : 0;
 	s.stale_d = all > 0 ? stale_d / all : 0;
-	double d = us->pi_sd * s.stale_d, model = MODEL_SD_ABS + MODEL_SD_REL * s.expected;
+	/* The model term fades out with the expectation: when every cache is
+	 * seen to have moved there is nothing left for it to be wrong about. */
+	double d = us->pi_sd * s.stale_d;
+	double model = MODEL_SD_ABS * (s.expected < 0.01 ? s.expected / 0.01 : 1) + MODEL_SD_REL * s.expected;
 	s.sd = sqrt(var + d * d + model * model);
 	s.lower = s.expected - Z_90 * s.sd;
 	s.upper = s.expected + Z_90 * s.sd;

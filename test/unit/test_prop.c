@@ -295,6 +295,50 @@ static void test_errors_per_minute(void **state)
 	prop_free(p);
 }
 
+/* A report is done once its upper bound is under 0.1%: when every cache
+ * was seen re-fetching, or one that was not has had time to be asked ten
+ * times over (its clients are gone); not while a busy one may still be
+ * holding. */
+static void test_done_when_all_moved(void **state)
+{
+	(void)state;
+	struct prop *p = scenario(NULL);
+	char err[256];
+	json_t *r;
+
+	prop_flip(p, 0, T0 + 7990 * SEC, 0, 1, 10);
+	serving = 1;
+	feed(p, 1, 7996.6);
+	prop_tick(p, T0 + 8020 * SEC);
+	r = prop_report(p, "www.t.test.", 0, T0 + 8020 * SEC, err, sizeof(err));
+	assert_string_equal(json_string_value(json_object_get(r, "state")), "running");
+	assert_true(json_number_value(json_object_get(json_object_get(r, "now"), "upper")) > 0.01);
+	json_decref(r);
+	/* 10.0.0.2 (60 s floor, last fetch at -7.4 s) re-fetches at 53 s. */
+	feed(p, 2, 8043.0);
+	prop_tick(p, T0 + 8060 * SEC);
+	r = prop_report(p, "www.t.test.", 0, T0 + 8060 * SEC, err, sizeof(err));
+	assert_string_equal(json_string_value(json_object_get(r, "state")), "done");
+	assert_true(json_number_value(json_object_get(json_object_get(r, "now"), "upper")) < 0.001);
+	json_decref(r);
+	prop_free(p);
+
+	/* Never back: gone after two minutes and ten of its waits. */
+	p = scenario(NULL);
+	prop_flip(p, 0, T0 + 7990 * SEC, 0, 1, 10);
+	serving = 1;
+	feed(p, 1, 7996.6);
+	prop_tick(p, T0 + 8100 * SEC);
+	r = prop_report(p, "www.t.test.", 0, T0 + 8100 * SEC, err, sizeof(err));
+	assert_string_equal(json_string_value(json_object_get(r, "state")), "running");
+	json_decref(r);
+	prop_tick(p, T0 + 8200 * SEC);
+	r = prop_report(p, "www.t.test.", 0, T0 + 8200 * SEC, err, sizeof(err));
+	assert_string_equal(json_string_value(json_object_get(r, "state")), "done");
+	json_decref(r);
+	prop_free(p);
+}
+
 static void test_reports_survive_restart(void **state)
 {
 	(void)state;
@@ -328,6 +372,7 @@ int main(void)
 		cmocka_unit_test(test_learned_holds_and_demand),
 		cmocka_unit_test(test_numbering_and_bad_requests),
 		cmocka_unit_test(test_errors_per_minute),
+		cmocka_unit_test(test_done_when_all_moved),
 		cmocka_unit_test(test_reports_survive_restart),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
