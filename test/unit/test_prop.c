@@ -295,6 +295,55 @@ static void test_errors_per_minute(void **state)
 	prop_free(p);
 }
 
+/* The CDN's counts after the flip measure the residual: they correct the
+ * share of serve-stale-first caches assumed (6%). 10.0.0.2 (half the
+ * demand) has not re-fetched although its copy ran out at 53 s: at 60 s
+ * it holds the old answer only if it serves stale first. */
+static json_t *fused(double old_share)
+{
+	struct prop *p = scenario(NULL);
+	uint64_t flip = T0 + 7990 * SEC;
+	char err[256];
+
+	prop_flip(p, 0, flip, 0, 1, 10);
+	serving = 1;
+	feed(p, 1, 7996.6);
+	/* The whole minute from 30 s to 90 s after the flip (T0 + 7990 s is
+	 * 30 s before a minute's start), posted as it ends. */
+	if (old_share >= 0) {
+		prop_errors(p, 0, 0, flip + 90 * SEC, 60, (uint64_t)(10000 * old_share), 0);
+		prop_errors(p, 0, 1, flip + 90 * SEC, 60, (uint64_t)(10000 * (1 - old_share)), 0);
+	}
+	json_t *r = prop_report(p, "www.t.test.", 0, flip + 100 * SEC, err, sizeof(err));
+	assert_non_null(r);
+	prop_free(p);
+	return r;
+}
+
+static void test_cdn_counts_fused(void **state)
+{
+	(void)state;
+	json_t *none = fused(-1), *stale = fused(0.5), *fresh = fused(0);
+	const json_t *m = json_object_get(stale, "measured");
+#define STALE(r) json_number_value(json_object_get(json_object_get(r, "stale_share"), "estimate"))
+#define NOW(r, k) json_number_value(json_object_get(json_object_get(r, "now"), k))
+	assert_true(fabs(STALE(none) - 0.06) < 1e-6);
+	assert_int_equal(json_array_size(json_object_get(none, "measured")), 0);
+	assert_int_equal(json_array_size(m), 1);
+	assert_true(fabs(json_number_value(json_object_get(json_array_get(m, 0), "t")) - 30) < 0.01);
+	assert_true(fabs(json_number_value(json_object_get(json_array_get(m, 0), "old_share")) - 0.5) < 1e-3);
+	/* All of 10.0.0.2's traffic old: it serves stale first; none: it does not. */
+	assert_true(STALE(stale) > 0.8);
+	assert_true(STALE(fresh) < 0.01);
+	assert_true(NOW(stale, "expected") > 0.4 && NOW(fresh, "expected") < 0.01);
+	assert_true(NOW(none, "expected") > NOW(fresh, "expected") && NOW(none, "expected") < NOW(stale, "expected"));
+	/* The band narrows with the measurement. */
+	assert_true(NOW(fresh, "upper") - NOW(fresh, "lower") < NOW(none, "upper") - NOW(none, "lower"));
+	json_decref(none);
+	json_decref(stale);
+	json_decref(fresh);
+}
+
 /* A report is done once its upper bound is under 0.1%: when every cache
  * was seen re-fetching, or one that was not has had time to be asked ten
  * times over (its clients are gone); not while a busy one may still be
@@ -372,6 +421,7 @@ int main(void)
 		cmocka_unit_test(test_learned_holds_and_demand),
 		cmocka_unit_test(test_numbering_and_bad_requests),
 		cmocka_unit_test(test_errors_per_minute),
+		cmocka_unit_test(test_cdn_counts_fused),
 		cmocka_unit_test(test_done_when_all_moved),
 		cmocka_unit_test(test_reports_survive_restart),
 	};
