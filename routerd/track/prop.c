@@ -163,6 +163,7 @@ struct unit {
 	int seen;        /* re-fetched (after is set) */
 	double move;     /* when it leaves the expected share, the likeliest way (laggards) */
 	double fresh[HY_N];  /* until when its copy is fresh under each hold hypothesis (<= 0: not at the flip) */
+	double floor_at[3];  /* the same under a floor, at three points of the floor's uncertainty */
 	double p[HY_N];      /* posterior of each hold hypothesis */
 	int window;      /* its weight came from a window before the flip; 0: guessed (fallback) */
 	int measured;    /* w learned from its queries, not guessed */
@@ -243,10 +244,11 @@ static double common_floor(double ttl, double limit)
  * A gap well under the TTL is a re-fetch before expiry (prefetch, or a cap
  * below our TTL): the shortest is then the hold.
  */
-static double hold_of(const struct track_learned *l, double ttl, double *q, double *shift_out)
+static double hold_of(const struct track_learned *l, double ttl, double *q, double *shift_out, double *sd_out)
 {
 	*q = 0;
 	*shift_out = ttl;
+	*sd_out = 0;
 	if (l->gaps == 0)
 		return 0;
 	if (l->min_s < 0.95 * ttl)
@@ -265,19 +267,25 @@ static double hold_of(const struct track_learned *l, double ttl, double *q, doub
 	double n = l->gaps, shift = l->min_s - (l->mean_s - l->min_s) / (n - 1);
 	if (shift <= ttl)
 		return ttl;
-	if (shift > MAX_FLOOR_S)
+	/* The shift is known to about the waits' scale over n (*SD_OUT): a
+	 * rarely asked floor's is uncertain by a large part of it. */
+	double scale = l->mean_s - shift;
+	if (scale < 1)
+		scale = 1; /* whole-second clocks: no shift is known finer than a second */
+	double sd = scale / n;
+	if (shift - 2 * sd > MAX_FLOOR_S)
 		return ttl;
+	if (shift > MAX_FLOOR_S)
+		shift = MAX_FLOOR_S;
 	/* The likelihood at the best shift, times the share of the prior's
 	 * range of floors that fits the gaps as well (about 1 / (n rate) of
 	 * it): a few long gaps that happen to lie close together are not a
 	 * floor. */
-	double scale = l->mean_s - shift;
-	if (scale < 1)
-		scale = 1; /* whole-second clocks: no shift is known finer than a second */
 	double log_lr = n * log((l->mean_s - ttl) / scale) + log(scale / (n * MAX_FLOOR_S));
 	double logit = log_lr + log(FLOOR_PRIOR / (1 - FLOOR_PRIOR));
 	*q = logit > 30 ? 1 : 1 / (1 + exp(-logit));
 	*shift_out = shift;
+	*sd_out = sd;
 	return *q > 0.5 ? shift : ttl;
 }
 
@@ -321,13 +329,13 @@ static void collect(const struct track_entry *e, void *arg)
 		const struct track_slot *g = &e->slot[k];
 		struct track_learned l;
 		struct unit u;
-		double q, shift;
+		double q, shift, shift_sd;
 		if (g->queries == 0)
 			continue;
 		track_learned(g, &l);
 		memset(&u, 0, sizeof(u));
 		u.e = e;
-		u.hold = hold_of(&l, ttl, &q, &shift);
+		u.hold = hold_of(&l, ttl, &q, &shift, &shift_sd);
 		u.before = rel_s(same_flip ? g->before_ns : g->last_ns, m->flip_ns);
 		u.after = same_flip ? rel_s(g->after_ns, m->flip_ns) : NAN;
 		if (!isnan(u.after) && u.after > us->age)
@@ -377,6 +385,14 @@ static void collect(const struct track_entry *e, void *arg)
 		if (l.gaps == 0 && !isnan(u.before) && (shift = common_floor(ttl, INFINITY)) > 0)
 			q = FLOOR_PRIOR;
 		u.fresh[HY_FLOOR] = isnan(u.before) ? 0 : on_whole_second(m->flip_ns, u.before + shift);
+		/* The floor's uncertainty: three points of it (Gauss-Hermite),
+		 * each between the TTL and the shortest gap. */
+		for (int j = 0; j < 3; j++) {
+			double f = shift + (j - 1) * 1.2247 * shift_sd, top = l.gaps > 0 && l.min_s < MAX_FLOOR_S ? l.min_s : MAX_FLOOR_S;
+			f = f < top ? f : top;
+			f = f > ttl ? f : ttl;
+			u.floor_at[j] = isnan(u.before) ? 0 : on_whole_second(m->flip_ns, u.before + f);
+		}
 		if (u.fresh[HY_FLOOR] <= u.fresh[HY_BASE])
 			q = 0;
 		u.p[HY_BASE] = 1 - q;
@@ -467,20 +483,25 @@ static double old_share(double t, double u, double decay, int decays, double cs,
 static void unit_share(const struct units *us, const struct unit *u, double t, double cs, double ch, double by[2],
                        double sq[2])
 {
+	static const double node_w[3] = { 1.0 / 6, 2.0 / 3, 1.0 / 6 };
 	by[0] = by[1] = sq[0] = sq[1] = 0;
 	for (int k = 0; k < HY_N; k++) {
-		double f = u->fresh[k] > 0 ? u->fresh[k] : 0, p = u->p[k], v;
-		if (p <= 0)
+		if (u->p[k] <= 0)
 			continue;
-		v = old_share(t, u->seen && u->after < f ? u->after : f, 0, 0, cs, ch);
-		by[0] += p * v;
-		sq[0] += p * v * v;
-		if (u->seen)
-			v = old_share(t, u->after, 0, 0, cs, ch);
-		else
-			v = old_share(t, f > us->age ? f : us->age, u->w, 1, cs, ch);
-		by[1] += p * v;
-		sq[1] += p * v * v;
+		for (int j = 0; j < (k == HY_FLOOR ? 3 : 1); j++) {
+			double f = k == HY_FLOOR ? u->floor_at[j] : u->fresh[k], v;
+			double p = u->p[k] * (k == HY_FLOOR ? node_w[j] : 1);
+			f = f > 0 ? f : 0;
+			v = old_share(t, u->seen && u->after < f ? u->after : f, 0, 0, cs, ch);
+			by[0] += p * v;
+			sq[0] += p * v * v;
+			if (u->seen)
+				v = old_share(t, u->after, 0, 0, cs, ch);
+			else
+				v = old_share(t, f > us->age ? f : us->age, u->w, 1, cs, ch);
+			by[1] += p * v;
+			sq[1] += p * v * v;
+		}
 	}
 }
 
