@@ -19,9 +19,12 @@
  * the flip and the hours after it. */
 #define ERR_BINS 240
 #define ERR_BEFORE_MIN 10
-/* A resolver idle this long before a flip, and not back after it, is not
- * part of the traffic the shares are taken of. */
+/* A resolver idle four times this long (or four of its holds, if longer)
+ * before a flip, and not back after it, is not part of the traffic the
+ * shares are taken of. Less idle ones weigh what they fetched over hours:
+ * one asked once an hour is often idle for an hour. */
 #define ACTIVE_BEFORE_S 3600.0
+#define ACTIVE_FACTOR 4
 /* A running report is done when its upper bound has stayed under this... */
 #define DONE_UPPER 0.001
 /* ...or after a day. */
@@ -347,7 +350,7 @@ static void collect(const struct track_entry *e, void *arg)
 		double longest = q > 0 && shift > hold ? shift : hold;
 		uint32_t n_before = same_flip ? g->n_before : g->n;
 		/* Idle since long before the flip and not back: not traffic. */
-		if (!u.seen && (isnan(u.before) || -u.before > (longest > ACTIVE_BEFORE_S ? longest : ACTIVE_BEFORE_S) * 4))
+		if (!u.seen && (isnan(u.before) || -u.before > (longest > ACTIVE_BEFORE_S ? longest : ACTIVE_BEFORE_S) * ACTIVE_FACTOR))
 			continue;
 
 		/* Its weight. A busy cache (many gaps, or waits short against its
