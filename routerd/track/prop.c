@@ -1425,8 +1425,8 @@ static void prop_metrics_locked(struct prop *p, FILE *f, uint64_t now_ns)
 		                             "refetched_ratio", "age_seconds" };
 	static const char *const help[] = {
 		"Expected share of traffic still on the old side since the switch's latest flip.",
-		"Lower bound of that share: caches certainly still holding the old answer.",
-		"Upper bound of that share: caches not yet seen re-fetching, and their clients.",
+		"Lower bound of that share: a 90% interval's.",
+		"Upper bound of that share: a 90% interval's.",
 		"Demand-weighted share of the caches at risk that have re-fetched since the flip.",
 		"Seconds since the switch's latest flip.",
 	};
