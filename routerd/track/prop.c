@@ -1333,6 +1333,8 @@ static void find_done(struct prop *p, uint64_t now_ns, struct freeze_job **jobs,
 	}
 	if (us != NULL && gather_many(p, us, nc) == 0) {
 		for (size_t i = 0; i < nc; i++) {
+			/* As the report has it: with the CDN's counts, if any. */
+			json_decref(fuse_errors(cand[i].s, &us[i], &p->o));
 			if (cand[i].age < MAX_AGE_S && shares_at(&us[i], cand[i].age, &p->o).upper >= DONE_UPPER)
 				continue;
 			if (push_job(jobs, n, cap, cand[i]))
@@ -1451,6 +1453,7 @@ static void prop_metrics_locked(struct prop *p, FILE *f, uint64_t now_ns)
 		if (s->running) {
 			if (k >= nr)
 				continue;
+			json_decref(fuse_errors(s, &us[k], &p->o)); /* as the report has it */
 			rows[n].sh = shares_at(&us[k], us[k].age, &p->o);
 			rows[n].age = us[k].age;
 			k++;
