@@ -19,7 +19,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "track/prop.h"
 #include "propsim.h"
@@ -38,12 +40,13 @@ static const double default_share[PC_N] = {
 	[PC_FLOOR3600] = 0.02, [PC_PREFETCH] = 0.12, [PC_STALE] = 0.06,
 };
 
-static const double default_times[] = {0,   10,  20,  30,   45,   60,   90,   120,  180,
-                                       240, 300, 450, 600, 900, 1200, 1800, 2700, 3600};
+static const double default_times[] = {0,   10,  20,  30,   45,   60,   90,   120,  180,  240,
+                                       300, 450, 600, 900, 1200, 1800, 2700, 3600, 5400, 7200};
 
 /* clang-format on */
 struct est {
 	double lower, expected, upper, refetched; /* NAN: no estimate */
+	double below, below_lo, below_hi;         /* below_1pct_s and its range; NAN: null */
 };
 
 struct row {
@@ -58,6 +61,12 @@ struct opts {
 	size_t n_times;
 	double max_error_pp;
 	bool json, truth_only, hindsight;
+	bool random;          /* draw the population from the seed (draw_random) */
+	int populations, jobs;  /* several seeds, in parallel processes, and a summary */
+	double min_coverage;  /* exit 1 when fewer populations hold the truth inside the band at a time */
+	double max_ratio;     /* exit 1 when below_1pct_s is off by more than this factor */
+	double max_bias_pp;   /* exit 1 when the mean signed error at a time exceeds this */
+	double cdn;           /* requests/s the CDN logs count (0: no CDN logs fed) */
 };
 
 static void usage(FILE *f)
@@ -85,7 +94,19 @@ static void usage(FILE *f)
 	        "  --max-error-pp P     exit 1 when |expected - truth| exceeds P points (5)\n"
 	        "  --hindsight          tabulate the final report's curve, not the live reports\n"
 	        "  --truth-only         the simulated truth only, no estimator\n"
-	        "  --json               JSON instead of the table\n");
+	        "  --json               JSON instead of the table\n"
+	        "  --random             draw the population from the seed: class shares, TTL\n"
+	        "                       5-300 s, Pareto shape 1-2, client caches 0-60%% for 0-300 s,\n"
+	        "                       4-8 h of learning, 2 h after the flip (README)\n"
+	        "  --populations N      N populations, seeds SEED..SEED+N-1, a table each and a summary\n"
+	        "  -j J                 run them in J processes (1)\n"
+	        "  --min-coverage C     exit 1 when, at some time, fewer than C of the populations\n"
+	        "                       have the truth inside [lower, upper] (0: off)\n"
+	        "  --max-ratio R        exit 1 when a final below_1pct_s is off the truth by more than\n"
+	        "                       a factor R (0: off)\n"
+	        "  --cdn Q              feed the estimator CDN-log counts (POST /api/v1/errors) of Q\n"
+	        "                       requests/s, per minute, a minute late, with Poisson noise (0: none)\n"
+	        "  --max-bias-pp B      exit 1 when the mean signed error at a time exceeds B points (0: off)\n");
 }
 
 static int parse_num(const char *s, double lo, double hi, double *out)
@@ -167,13 +188,16 @@ static int parse_args(int argc, char **argv, struct opts *o)
 {
 	/* clang-format off */
 	enum { O_LEARN = 256, O_HORIZON, O_SEED, O_MIX, O_ONLY, O_BROWSER, O_HOLD, O_ALPHA,
-	       O_RMIN, O_RMAX, O_TIMES, O_MAXERR, O_TRUTH, O_JSON, O_HIND };
+	       O_RMIN, O_RMAX, O_TIMES, O_MAXERR, O_TRUTH, O_JSON, O_HIND, O_RANDOM, O_POPS, O_MINCOV,
+	       O_MAXRATIO, O_MAXBIAS, O_CDN };
 	static const struct option lo[] = {
 		{"learn", 1, 0, O_LEARN},     {"horizon", 1, 0, O_HORIZON},   {"seed", 1, 0, O_SEED},
 		{"mix", 1, 0, O_MIX},         {"only", 1, 0, O_ONLY},         {"browser", 1, 0, O_BROWSER},
 		{"client-hold", 1, 0, O_HOLD}, {"alpha", 1, 0, O_ALPHA},      {"rate-min", 1, 0, O_RMIN},
 		{"rate-max", 1, 0, O_RMAX},   {"times", 1, 0, O_TIMES},       {"max-error-pp", 1, 0, O_MAXERR},
 		{"truth-only", 0, 0, O_TRUTH}, {"json", 0, 0, O_JSON},        {"hindsight", 0, 0, O_HIND},
+		{"random", 0, 0, O_RANDOM},   {"populations", 1, 0, O_POPS},  {"min-coverage", 1, 0, O_MINCOV},
+		{"max-ratio", 1, 0, O_MAXRATIO}, {"max-bias-pp", 1, 0, O_MAXBIAS}, {"cdn", 1, 0, O_CDN},
 		{"help", 0, 0, 'h'},
 		{0, 0, 0, 0},
 	};
@@ -199,7 +223,9 @@ static int parse_args(int argc, char **argv, struct opts *o)
 	o->n_times = sizeof(default_times) / sizeof(default_times[0]);
 
 	opterr = 0; /* our own message, on stdout like everything else */
-	while ((c = getopt_long(argc, argv, "n:t:h", lo, NULL)) != -1) {
+	o->populations = 1;
+	o->jobs = 1;
+	while ((c = getopt_long(argc, argv, "n:t:j:h", lo, NULL)) != -1) {
 		switch (c) {
 		case 'n':
 			bad |= parse_num(optarg, 1, 1e8, &v) < 0;
@@ -258,6 +284,29 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		case O_HIND:
 			o->hindsight = true;
 			break;
+		case O_RANDOM:
+			o->random = true;
+			break;
+		case O_POPS:
+			bad |= parse_num(optarg, 1, 10000, &v) < 0;
+			o->populations = (int)v;
+			break;
+		case 'j':
+			bad |= parse_num(optarg, 1, 64, &v) < 0;
+			o->jobs = (int)v;
+			break;
+		case O_MINCOV:
+			bad |= parse_num(optarg, 0, 1, &o->min_coverage) < 0;
+			break;
+		case O_MAXRATIO:
+			bad |= parse_num(optarg, 0, 100, &o->max_ratio) < 0;
+			break;
+		case O_CDN:
+			bad |= parse_num(optarg, 0, 1e9, &o->cdn) < 0;
+			break;
+		case O_MAXBIAS:
+			bad |= parse_num(optarg, 0, 100, &o->max_bias_pp) < 0;
+			break;
 		case 'h':
 			usage(stdout);
 			exit(0);
@@ -277,15 +326,17 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		usage(stdout);
 		return 2;
 	}
-	/* Only the times inside the horizon can be tabulated. */
-	while (o->n_times > 0 && o->times[o->n_times - 1] > pp->horizon)
-		o->n_times--;
 	return 0;
 }
 
 static uint64_t sim_ns(double t)
 {
 	return T0_NS + (uint64_t)llround(t * 1e9);
+}
+
+static double jval(const json_t *v)
+{
+	return json_is_number(v) ? json_number_value(v) : NAN;
 }
 
 static double jnum(const json_t *o, const char *key)
@@ -300,6 +351,7 @@ static void est_of(const json_t *o, struct est *e)
 	e->expected = jnum(o, "expected");
 	e->upper = jnum(o, "upper");
 	e->refetched = jnum(o, "refetched");
+	e->below = e->below_lo = e->below_hi = NAN;
 }
 
 static double wall(void)
@@ -322,6 +374,9 @@ static int estimate_row(struct prop *pr, uint64_t now_ns, struct row *row)
 	}
 	now = json_object_get(rep, "now");
 	est_of(now, &row->live);
+	row->live.below = jnum(rep, "below_1pct_s");
+	row->live.below_lo = jval(json_array_get(json_object_get(rep, "below_1pct_range_s"), 0));
+	row->live.below_hi = jval(json_array_get(json_object_get(rep, "below_1pct_range_s"), 1));
 	json_decref(rep);
 	return 0;
 }
@@ -349,6 +404,7 @@ struct result {
 	size_t n_rows;
 	double truth_below_1pct;     /* NAN: not within the horizon */
 	double est_below_1pct;       /* NAN: null in the report */
+	double est_below_lo, est_below_hi; /* its range */
 	double max_err_pp, max_err_t; /* over the rows, live */
 	double curve_err_pp, curve_err_t; /* over the final report's curve */
 	double resolvers, at_risk, refetched;
@@ -400,6 +456,43 @@ static void curve_error(const struct pop *p, const json_t *rep, struct result *r
 	}
 }
 
+/* The CDN logs' noise: a stream of its own, from the seed. */
+static double cdn_u(uint64_t *z)
+{
+	uint64_t v = (*z += 0x9e3779b97f4a7c15ull);
+	v = (v ^ (v >> 30)) * 0xbf58476d1ce4e5b9ull;
+	v = (v ^ (v >> 27)) * 0x94d049bb133111ebull;
+	v ^= v >> 31;
+	return (double)((v >> 11) + 1) * 0x1.0p-53;
+}
+
+static uint64_t poisson(uint64_t *z, double mean)
+{
+	if (mean > 50) {
+		double x = mean + sqrt(mean) * sqrt(-2 * log(cdn_u(z))) * cos(2 * M_PI * cdn_u(z));
+		return x > 0 ? (uint64_t)llround(x) : 0;
+	}
+	double l = exp(-mean), prod = cdn_u(z);
+	uint64_t k = 0;
+	while (prod > l) {
+		prod *= cdn_u(z);
+		k++;
+	}
+	return k;
+}
+
+/* The CDN's counts for the wall-clock minute starting at sim time MS
+ * (after the flip), as it would POST them: requests on the old side and
+ * on the new, in proportion to the truth over the minute. */
+static void cdn_minute(struct prop *pr, const struct pop *p, double flip, double ms, double rate, uint64_t *z)
+{
+	double avg = 0;
+	for (int j = 0; j < 6; j++)
+		avg += pop_truth(p, ms - flip + 5 + 10 * j, NULL) / 6;
+	prop_errors(pr, 0, 0, sim_ns(ms + 60), 60, poisson(z, rate * 60 * avg), 0);
+	prop_errors(pr, 0, 1, sim_ns(ms + 60), 60, poisson(z, rate * 60 * (1 - avg)), 0);
+}
+
 static int run(const struct opts *o, struct pop *p, struct result *res)
 {
 	const struct pop_params *pp = &o->pp;
@@ -414,7 +507,7 @@ static int run(const struct opts *o, struct pop *p, struct result *res)
 	res->n_rows = o->n_times;
 	for (size_t j = 0; j < o->n_times; j++) {
 		res->rows[j].t = o->times[j];
-		struct est none = { NAN, NAN, NAN, NAN };
+		struct est none = { NAN, NAN, NAN, NAN, NAN, NAN, NAN };
 		res->rows[j].live = res->rows[j].final = none;
 	}
 	if (!o->truth_only) {
@@ -432,6 +525,10 @@ static int run(const struct opts *o, struct pop *p, struct result *res)
 		}
 		prop_name_switch(pr, 0, SWITCH_NAME);
 	}
+	/* Wall-clock minutes start at sim times 40 + 60 k (T0 is 20 s past one);
+	 * each is reported a minute after it ends. */
+	double cdn_next = 40 + 60 * ceil((flip - 40) / 60);
+	uint64_t cdn_z = pp->seed ^ 0xcd0cd0cd0ull;
 	for (;;) {
 		bool more = pop_next(p, &i, &t);
 		if (!more)
@@ -452,6 +549,10 @@ static int run(const struct opts *o, struct pop *p, struct result *res)
 				rc = -1;
 			k++;
 		}
+		while (o->cdn > 0 && flipped && cdn_next + 120 <= (more ? t : end)) {
+			cdn_minute(pr, p, flip, cdn_next, o->cdn, &cdn_z);
+			cdn_next += 60;
+		}
 		if (!more)
 			break;
 		/* The daemon's drain timer runs prop_tick; once a simulated second. */
@@ -470,6 +571,8 @@ static int run(const struct opts *o, struct pop *p, struct result *res)
 			rc = -1;
 		} else {
 			res->est_below_1pct = jnum(rep, "below_1pct_s");
+			res->est_below_lo = jval(json_array_get(json_object_get(rep, "below_1pct_range_s"), 0));
+			res->est_below_hi = jval(json_array_get(json_object_get(rep, "below_1pct_range_s"), 1));
 			res->resolvers = jnum(rep, "resolvers");
 			res->at_risk = jnum(rep, "at_risk");
 			res->refetched = jnum(rep, "refetched");
@@ -494,6 +597,7 @@ static int run(const struct opts *o, struct pop *p, struct result *res)
 			res->inside = false;
 	}
 	res->truth_below_1pct = truth_below(p, pp->horizon);
+
 	res->run_s = wall() - t0;
 	return rc;
 }
@@ -551,7 +655,8 @@ static void print_table(const struct opts *o, const struct pop *p, const struct 
 		if (isnan(res->est_below_1pct))
 			printf("estimate below_1pct_s:     null\n");
 		else
-			printf("estimate below_1pct_s:     %.0f s\n", res->est_below_1pct);
+			printf("estimate below_1pct_s:     %.0f s (range %.0f to %.0f s)\n", res->est_below_1pct,
+			       res->est_below_lo, res->est_below_hi);
 		printf("max |expected - truth|:    %.2f pp at t=%.0f s (live, tabulated times)\n", res->max_err_pp,
 		       res->max_err_t);
 		printf("                           %.2f pp at t=%.0f s (final report's curve)\n", res->curve_err_pp,
@@ -641,15 +746,76 @@ static void print_json(const struct opts *o, const struct pop *p, const struct r
 	json_decref(root);
 }
 
-int main(int argc, char **argv)
+/* ---- random populations ------------------------------------------------------- */
+
+/* Its own stream, from the seed (splitmix64), apart from the population's. */
+static double draw_u(uint64_t *z)
 {
-	struct opts o;
+	uint64_t v = (*z += 0x9e3779b97f4a7c15ull);
+	v = (v ^ (v >> 30)) * 0xbf58476d1ce4e5b9ull;
+	v = (v ^ (v >> 27)) * 0x94d049bb133111ebull;
+	v ^= v >> 31;
+	return (double)((v >> 11) + 1) * 0x1.0p-53;
+}
+
+static double draw_normal(uint64_t *z)
+{
+	return sqrt(-2 * log(draw_u(z))) * cos(2 * M_PI * draw_u(z));
+}
+
+/* Gamma(A, 1), Marsaglia and Tsang; A < 1 by the boost U^(1/A). */
+static double draw_gamma(uint64_t *z, double a)
+{
+	if (a < 1)
+		return draw_gamma(z, a + 1) * pow(draw_u(z), 1 / a);
+	double d = a - 1.0 / 3, c = 1 / sqrt(9 * d);
+	for (;;) {
+		double x = draw_normal(z), v = 1 + c * x;
+		if (v <= 0)
+			continue;
+		v = v * v * v;
+		if (log(draw_u(z)) < 0.5 * x * x + d - d * v + d * log(v))
+			return d * v;
+	}
+}
+
+/* How spread the class shares are around the default mix: a Dirichlet of
+ * this concentration (the stale share, 6% on average, is within 0-16% in
+ * nine populations out of ten). */
+#define MIX_CONCENTRATION 20
+
+/* A population drawn from SEED: the class shares around the default mix,
+ * a TTL log-uniform in 5-300 s, Pareto shape 1-2, 0-60% of the demand
+ * behind client caches holding 0-300 s, 4-8 h of learning, 2 h after. */
+static void draw_random(struct pop_params *pp, uint64_t seed)
+{
+	uint64_t z = seed ^ 0x5eed5eed5eed5eedull;
+	double sum = 0;
+	for (int c = 0; c < PC_N; c++)
+		sum += pp->share[c] = draw_gamma(&z, MIX_CONCENTRATION * default_share[c]);
+	for (int c = 0; c < PC_N; c++)
+		pp->share[c] /= sum;
+	pp->ttl = round(exp(log(5) + draw_u(&z) * (log(300) - log(5))));
+	pp->alpha = 1 + draw_u(&z);
+	pp->browser = 0.6 * draw_u(&z);
+	pp->client_hold = round(300 * draw_u(&z));
+	pp->learn = round(4 * 3600 + draw_u(&z) * 4 * 3600);
+	pp->horizon = 7200;
+}
+
+/* One population: its table on stdout and, with MACHINE, a "#RESULT"
+ * line of JSON for the summary. */
+static int one(const struct opts *base, uint64_t seed, bool machine)
+{
+	struct opts o = *base;
 	struct result res;
 	struct pop *p;
-	int rc = parse_args(argc, argv, &o);
 
-	if (rc)
-		return rc;
+	o.pp.seed = seed;
+	if (o.random)
+		draw_random(&o.pp, seed);
+	while (o.n_times > 0 && o.times[o.n_times - 1] > o.pp.horizon)
+		o.n_times--;
 	p = pop_new(&o.pp);
 	if (p == NULL) {
 		printf("propsim: out of memory\n");
@@ -663,8 +829,206 @@ int main(int argc, char **argv)
 		print_json(&o, p, &res);
 	else
 		print_table(&o, p, &res);
+	if (machine) {
+		json_t *r = json_pack("{s:I, s:f, s:f, s:f, s:f, s:f, s:f, s:o, s:o, s:o, s:o, s:f, s:f}", "seed",
+		                      (json_int_t)seed, "ttl", o.pp.ttl, "alpha", o.pp.alpha, "browser", o.pp.browser,
+		                      "hold", o.pp.client_hold, "learn", o.pp.learn, "stale", o.pp.share[PC_STALE],
+		                      "truth_below", num_or_null(res.truth_below_1pct), "below", num_or_null(res.est_below_1pct),
+		                      "below_lo", num_or_null(res.est_below_lo), "below_hi", num_or_null(res.est_below_hi),
+		                      "max_err", res.max_err_pp, "curve_err", res.curve_err_pp);
+		json_t *rows = json_array();
+		for (size_t j = 0; j < res.n_rows; j++) {
+			const struct row *w = &res.rows[j];
+			json_array_append_new(rows, json_pack("[f, f, o, o, o, o]", w->t, w->truth, num_or_null(w->live.lower),
+			                                      num_or_null(w->live.expected), num_or_null(w->live.upper),
+			                                      num_or_null(w->live.below)));
+		}
+		json_object_set_new(r, "rows", rows);
+		char *line = json_dumps(r, JSON_COMPACT | JSON_REAL_PRECISION(8));
+		printf("#RESULT %s\n", line ? line : "{}");
+		free(line);
+		json_decref(r);
+	}
+	fflush(stdout);
 	pop_free(p);
 	if (!o.truth_only && !(res.max_err_pp <= o.max_error_pp && res.curve_err_pp <= o.max_error_pp))
 		return 1;
 	return 0;
+}
+
+/* Per tabulated time, over the populations. */
+struct tally {
+	double t;
+	int n, inside;
+	double sum_err, max_err;
+};
+
+/* The summary over the populations' #RESULT lines; 1 when a bound fails. */
+static int summarise(const struct opts *o, json_t *results)
+{
+	struct tally tl[MAX_TIMES];
+	size_t nt = 0, i, j;
+	json_t *r, *row;
+	double worst = 0, worst_t = 0, ratio_lo = INFINITY, ratio_hi = 0, live_lo = INFINITY, live_hi = 0;
+	double sum_all = 0, worst_curve = 0;
+	json_int_t worst_seed = 0, lo_seed = 0, hi_seed = 0;
+	int n_all = 0, in_range = 0, with_truth = 0, fail = 0;
+
+	memset(tl, 0, sizeof(tl));
+	json_array_foreach(results, i, r) {
+		double tb = jnum(r, "truth_below"), b = jnum(r, "below");
+		double lo = jnum(r, "below_lo"), hi = jnum(r, "below_hi");
+		if (jnum(r, "curve_err") > worst_curve)
+			worst_curve = jnum(r, "curve_err");
+		if (!isnan(tb) && tb > 0) {
+			double q = isnan(b) ? INFINITY : b / tb;
+			with_truth++;
+			if (q < ratio_lo) {
+				ratio_lo = q;
+				lo_seed = json_integer_value(json_object_get(r, "seed"));
+			}
+			if (q > ratio_hi) {
+				ratio_hi = q;
+				hi_seed = json_integer_value(json_object_get(r, "seed"));
+			}
+			if (!isnan(lo) && tb >= lo - 1 && (isnan(hi) || tb <= hi + 1))
+				in_range++;
+		}
+		json_array_foreach(json_object_get(r, "rows"), j, row) {
+			double t = jval(json_array_get(row, 0)), tr = jval(json_array_get(row, 1));
+			double l = jval(json_array_get(row, 2)), e = jval(json_array_get(row, 3));
+			double u = jval(json_array_get(row, 4)), lb = jval(json_array_get(row, 5));
+			size_t k;
+			for (k = 0; k < nt && tl[k].t != t; k++)
+				;
+			if (k == nt) {
+				if (nt == MAX_TIMES)
+					continue;
+				tl[nt++].t = t;
+			}
+			double err = (e - tr) * 100;
+			tl[k].n++;
+			tl[k].inside += tr >= l - 1e-4 && tr <= u + 1e-4;
+			tl[k].sum_err += err;
+			if (fabs(err) > tl[k].max_err)
+				tl[k].max_err = fabs(err);
+			sum_all += err;
+			n_all++;
+			if (fabs(err) > worst) {
+				worst = fabs(err);
+				worst_t = t;
+				worst_seed = json_integer_value(json_object_get(r, "seed"));
+			}
+			/* The forecast as read live, once a minute has shown who moved. */
+			if (!isnan(tb) && tb > 0 && t >= 60 && t < tb) {
+				double q = isnan(lb) ? INFINITY : lb / tb;
+				if (q < live_lo)
+					live_lo = q;
+				if (q > live_hi)
+					live_hi = q;
+			}
+		}
+	}
+	printf("== summary over %zu populations (live reports; band = [lower, upper], a 90%% interval)\n",
+	       json_array_size(results));
+	printf("     t  pops  inside  bias(pp)  max|err|(pp)\n");
+	for (size_t k = 0; k < nt; k++) {
+		double cov = tl[k].n ? (double)tl[k].inside / tl[k].n : 0, bias = tl[k].n ? tl[k].sum_err / tl[k].n : 0;
+		printf("%6.0f %5d  %5.1f%%  %+7.2f  %8.2f%s\n", tl[k].t, tl[k].n, cov * 100, bias, tl[k].max_err,
+		       o->min_coverage > 0 && cov < o->min_coverage ? "  (coverage under the bound)" :
+		       o->max_bias_pp > 0 && fabs(bias) > o->max_bias_pp ? "  (bias over the bound)" : "");
+		if (o->min_coverage > 0 && cov < o->min_coverage)
+			fail = 1;
+		if (o->max_bias_pp > 0 && fabs(bias) > o->max_bias_pp)
+			fail = 1;
+	}
+	printf("worst |expected - truth|: %.2f pp (seed %lld, t=%.0f s); final curves: %.2f pp\n", worst,
+	       (long long)worst_seed, worst_t, worst_curve);
+	printf("mean signed error: %+.2f pp over %d points\n", n_all ? sum_all / n_all : 0, n_all);
+	if (with_truth)
+		printf("below_1pct_s / truth, final report: %.2f (seed %lld) to %.2f (seed %lld); truth inside "
+		       "below_1pct_range_s in %d of %d\n",
+		       ratio_lo, (long long)lo_seed, ratio_hi, (long long)hi_seed, in_range, with_truth);
+	if (live_hi > 0)
+		printf("below_1pct_s / truth, live reports from 60 s until the truth fell under 1%%: %.2f to %.2f\n",
+		       live_lo, live_hi);
+	if (o->max_ratio > 0 && with_truth && (ratio_lo < 1 / o->max_ratio || ratio_hi > o->max_ratio)) {
+		printf("below_1pct_s off by more than a factor %g\n", o->max_ratio);
+		fail = 1;
+	}
+	if (worst > o->max_error_pp || worst_curve > o->max_error_pp) {
+		printf("|expected - truth| over %g pp\n", o->max_error_pp);
+		fail = 1;
+	}
+	printf("%s\n", fail ? "FAIL" : "ok");
+	return fail;
+}
+
+/* Several populations in up to O->jobs processes: each child writes its
+ * table and #RESULT line into a pipe; the tables are printed in seed order. */
+static int many(const struct opts *o)
+{
+	int n = o->populations, next = 0, rc = 0;
+	struct child { pid_t pid; int fd; } *kids = calloc((size_t)n, sizeof(*kids));
+	json_t *results = json_array();
+
+	if (kids == NULL || results == NULL)
+		return 2;
+	for (int i = 0; i < n; i++) {
+		/* Keep up to JOBS children running ahead of the one being read. */
+		for (; next < n && next < i + o->jobs; next++) {
+			int fd[2];
+			fflush(stdout);
+			if (pipe(fd) < 0)
+				return 2;
+			pid_t pid = fork();
+			if (pid < 0)
+				return 2;
+			if (pid == 0) {
+				close(fd[0]);
+				dup2(fd[1], 1);
+				close(fd[1]);
+				_exit(one(o, o->pp.seed + (uint64_t)next, true));
+			}
+			close(fd[1]);
+			kids[next] = (struct child){ pid, fd[0] };
+		}
+		FILE *f = fdopen(kids[i].fd, "r");
+		char *line = NULL;
+		size_t cap = 0;
+		while (f != NULL && getline(&line, &cap, f) > 0) {
+			if (strncmp(line, "#RESULT ", 8) == 0) {
+				json_t *r = json_loads(line + 8, 0, NULL);
+				if (r != NULL)
+					json_array_append_new(results, r);
+			} else {
+				fputs(line, stdout);
+			}
+		}
+		free(line);
+		if (f != NULL)
+			fclose(f);
+		int st = 0;
+		waitpid(kids[i].pid, &st, 0);
+		if (!WIFEXITED(st) || WEXITSTATUS(st) > 1)
+			rc = 2;
+		printf("\n");
+	}
+	if (rc == 0 && !o->truth_only)
+		rc = summarise(o, results);
+	json_decref(results);
+	free(kids);
+	return rc;
+}
+
+int main(int argc, char **argv)
+{
+	struct opts o;
+	int rc = parse_args(argc, argv, &o);
+
+	if (rc)
+		return rc;
+	if (o.populations > 1 || o.jobs > 1)
+		return many(&o);
+	return one(&o, o.pp.seed, false);
 }

@@ -439,13 +439,20 @@ static void print_prop_header(const json_t *r)
 	printf("%-12s %s active, %s at risk, %s re-fetched\n", "resolvers",
 	       fmt_num(a, 32, json_object_get(r, "resolvers"), "-"), fmt_num(b, 32, json_object_get(r, "at_risk"), "-"),
 	       fmt_num(c, 32, json_object_get(r, "refetched"), "-"));
-	printf("%-12s lower %s, expected %s, upper %s of the traffic still on the old side\n", "now",
+	printf("%-12s lower %s, expected %s, upper %s of the traffic still on the old side%s\n", "now",
 	       fmt_pct(a, 32, json_object_get(now, "lower"), "-"), fmt_pct(b, 32, json_object_get(now, "expected"), "-"),
-	       fmt_pct(c, 32, json_object_get(now, "upper"), "-"));
+	       fmt_pct(c, 32, json_object_get(now, "upper"), "-"),
+	       json_is_number(json_object_get(r, "interval")) ? " (lower-upper: a 90% interval)" : "");
+	const json_t *range = json_object_get(r, "below_1pct_range_s");
 	if (json_is_number(json_object_get(r, "below_1pct_s")))
-		printf("%-12s at %s after the flip\n", "below 1%", fmt_dur(a, 32, json_object_get(r, "below_1pct_s"), "-"));
+		printf("%-12s at %s after the flip", "below 1%", fmt_dur(a, 32, json_object_get(r, "below_1pct_s"), "-"));
 	else
-		printf("%-12s not expected yet\n", "below 1%");
+		printf("%-12s not expected yet", "below 1%");
+	/* When the truth falls under 1%: from the lower bound's time to the upper's. */
+	if (json_is_array(range))
+		printf(", between %s and %s", fmt_dur(a, 32, json_array_get(range, 0), "-"),
+		       fmt_dur(b, 32, json_array_get(range, 1), "over a day"));
+	printf("\n");
 }
 
 /* The curve at a few times, up to the report's age, and its last point. */
@@ -541,6 +548,34 @@ static void print_prop_servers(const json_t *r)
 	json_decref(rows);
 }
 
+/* The resolvers that make most of the band (the estimate's uncertainty). */
+static void print_prop_uncertain(const json_t *r)
+{
+	const json_t *unc = json_object_get(r, "uncertain"), *e;
+	json_t *rows = json_array();
+	size_t i;
+	char t[32];
+
+	if (!json_is_array(unc))
+		return;
+	json_array_foreach(unc, i, e) {
+		char b[4][32];
+		json_array_append_new(
+			rows, json_pack("{s:s,s:s,s:s,s:s,s:s,s:s}", "resolver", str_of(e, "resolver"), "of the band",
+		                        fmt_pct(b[0], 32, json_object_get(e, "band_share"), "-"), "weight",
+		                        fmt_pct(b[1], 32, json_object_get(e, "weight"), "-"), "hold",
+		                        fmt_dur(b[2], 32, json_object_get(e, "hold_s"), "-"), "class", str_of(e, "class"),
+		                        "first after", fmt_dur(b[3], 32, json_object_get(e, "first_after_s"), "not yet")));
+	}
+	printf("\nmost uncertain (the resolvers that make most of the band at %s after the flip)\n",
+	       fmt_dur(t, 32, json_object_get(r, "uncertain_at_s"), "-"));
+	if (json_array_size(rows))
+		print_table(rows);
+	else
+		printf("(none)\n");
+	json_decref(rows);
+}
+
 static void print_prop_errors(const json_t *r)
 {
 	const json_t *errs = json_object_get(r, "errors"), *e;
@@ -630,6 +665,7 @@ static int propagation_reply(json_t *resp, const char *svg, int as_json)
 		print_prop_curve(data);
 		print_prop_laggards(data);
 		print_prop_servers(data);
+		print_prop_uncertain(data);
 		print_prop_errors(data);
 	}
 	if (svg != NULL) {

@@ -289,6 +289,15 @@ static void report_numbers(FILE *f, const json_t *r)
 		fprintf(f, "at %s after the flip", svg_duration(v, d, sizeof(d)));
 	else
 		fputs("not expected yet", f);
+	/* The range the truth falls under 1% in: the bounds' times. */
+	const json_t *range = json_object_get(r, "below_1pct_range_s");
+	if (json_is_number(json_array_get(range, 0))) {
+		fprintf(f, ", between %s", svg_duration(json_number_value(json_array_get(range, 0)), d, sizeof(d)));
+		if (json_is_number(json_array_get(range, 1)))
+			fprintf(f, " and %s", svg_duration(json_number_value(json_array_get(range, 1)), d, sizeof(d)));
+		else
+			fputs(" and over a day", f);
+	}
 	fputs("</td></tr>\n<tr><td>resolvers</td><td>", f);
 	if (jnum(r, "resolvers", &v))
 		fprintf(f, "%.6g active", v);

@@ -490,7 +490,7 @@ static void markers(FILE *f, const struct frame *fr, const json_t *r)
 {
 	const char *state = str(r, "state");
 	double v, y1 = ypos(0.01);
-	char d[32], label[64];
+	char d[32], label[96];
 
 	fprintf(f, "<g class=\"one-pct\"><line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#555\" stroke-dasharray=\"2 2\"/>"
 	           "<text x=\"%.1f\" y=\"%.1f\" font-size=\"10\" fill=\"#555\">1%%</text></g>\n",
@@ -501,7 +501,16 @@ static void markers(FILE *f, const struct frame *fr, const json_t *r)
 	if (state != NULL && strcmp(state, "running") == 0 && num(r, "age_s", &v) && v >= 0)
 		vmarker(f, fr, "now-marker", v, "#777", "now");
 	if (num(r, "below_1pct_s", &v) && v >= 0) {
-		snprintf(label, sizeof(label), "below 1%% at %s", svg_duration(v, d, sizeof(d)));
+		const json_t *range = json_object_get(r, "below_1pct_range_s");
+		char d2[32], d3[32];
+		int n = snprintf(label, sizeof(label), "below 1%% at %s", svg_duration(v, d, sizeof(d)));
+		/* The range the truth falls under 1% in (the bounds' times). */
+		if (json_is_number(json_array_get(range, 0)) && n > 0 && (size_t)n < sizeof(label))
+			snprintf(label + n, sizeof(label) - (size_t)n, " (%s\xE2\x80\x93%s)",
+			         svg_duration(json_number_value(json_array_get(range, 0)), d2, sizeof(d2)),
+			         json_is_number(json_array_get(range, 1))
+			                 ? svg_duration(json_number_value(json_array_get(range, 1)), d3, sizeof(d3))
+			                 : "1d+");
 		vmarker(f, fr, "below-marker", v, C_BELOW, label);
 	}
 }
@@ -544,7 +553,7 @@ static void legend(FILE *f, const struct frame *fr)
 		const char *text, *swatch;
 		int needs_errors;
 	} items[] = {
-		{ "estimate band (lower\xE2\x80\x93upper)",
+		{ "estimate band (lower\xE2\x80\x93upper, 90%)",
 		  "<rect x=\"0\" y=\"-9\" width=\"22\" height=\"10\" fill=\"" C_BAND "\" fill-opacity=\"0.25\"/>", 0 },
 		{ "expected", "<line x1=\"0\" y1=\"-4\" x2=\"22\" y2=\"-4\" stroke=\"" C_BAND "\" stroke-width=\"2\"/>", 0 },
 		{ "re-fetched", "<line x1=\"0\" y1=\"-4\" x2=\"22\" y2=\"-4\" stroke=\"" C_REFETCH "\" stroke-width=\"2\" stroke-dasharray=\"6 3\"/>", 0 },

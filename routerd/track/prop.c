@@ -19,9 +19,12 @@
  * the flip and the hours after it. */
 #define ERR_BINS 240
 #define ERR_BEFORE_MIN 10
-/* A resolver idle this long before a flip, and not back after it, is not
- * part of the traffic the shares are taken of. */
+/* A resolver idle four times this long (or four of its holds, if longer)
+ * before a flip, and not back after it, is not part of the traffic the
+ * shares are taken of. Less idle ones weigh what they fetched over hours:
+ * one asked once an hour is often idle for an hour. */
 #define ACTIVE_BEFORE_S 3600.0
+#define ACTIVE_FACTOR 4
 /* A running report is done when its upper bound has stayed under this... */
 #define DONE_UPPER 0.001
 /* ...or after a day. */
@@ -30,6 +33,7 @@
 #define CHECK_NS (10 * 1000000000ull)
 #define TOP_N 20
 #define LAGGARDS_N 10
+#define UNCERTAIN_N 5
 /* Reports written per journal record: one fsync for a mass flip, and
  * records far below the journal's size bound. */
 #define REPORTS_PER_RECORD 256
@@ -148,18 +152,32 @@ static int prop_name_switch_locked(struct prop *p, uint32_t switch_id, const cha
 /* ---- the estimate -------------------------------------------------------------- */
 
 /* One cache at one resolver: a (resolver, record type) pair, since a
- * resolver fetches and holds A and AAAA apart. Times in seconds after the flip. */
+ * resolver fetches and holds A and AAAA apart. Times in seconds after the flip.
+ *
+ * What its queries cannot say is described by hypotheses, each with a
+ * probability: whether it serves stale answers first (nothing in its
+ * queries shows it; STALE_PRIOR), and whether it holds by the TTL or by a
+ * floor above it (its gaps, and since the flip whether it has re-fetched
+ * when the TTL's expiry says it should have, tell). Each hypothesis gives
+ * the time the cache moves; the estimate is the mixture, and the band its
+ * spread (see shares_at). */
+enum { HY_BASE, HY_FLOOR, HY_N };
+
 struct unit {
 	const struct track_entry *e;
 	double w;        /* client queries per second it stands for */
+	double w_var;    /* the variance of that estimate */
 	double hold;     /* learned hold time; 0: unknown */
 	double before;   /* latest fetch before the flip; NAN: none */
 	double after;    /* first fetch after it; NAN: none yet */
 	int at_risk;
-	double move;      /* when it leaves the expected share */
-	double lower_end; /* the lower: expiry by the TTL or a shorter hold */
-	double upper_end; /* and the upper: its re-fetch, if it may hold the old answer */
-	int measured;    /* w learned from gaps, not guessed */
+	int seen;        /* re-fetched (after is set) */
+	double move;     /* when it leaves the expected share, the likeliest way (laggards) */
+	double fresh[HY_N];  /* until when its copy is fresh under each hold hypothesis (<= 0: not at the flip) */
+	double floor_at[3];  /* the same under a floor, at three points of the floor's uncertainty */
+	double p[HY_N];      /* posterior of each hold hypothesis */
+	int window;      /* its weight came from a window before the flip; 0: guessed (fallback) */
+	int measured;    /* w learned from its queries, not guessed */
 };
 
 struct units {
@@ -168,6 +186,9 @@ struct units {
 	const struct flip_meta *m;
 	double age;      /* seconds since the flip, as of the report */
 	int failed;
+	double first;    /* the earliest query seen of this switch (s after the flip) */
+	double pi, pi_sd; /* the share of serve-stale-first caches assumed, and its spread */
+	int fused;       /* minutes of CDN counts that corrected pi */
 };
 
 static double rel_s(uint64_t t_ns, uint64_t flip_ns)
@@ -182,6 +203,42 @@ static double rel_s(uint64_t t_ns, uint64_t flip_ns)
 /* The prior odds that a resolver clamps TTLs to a floor: Bhowmick et al.
  * (PAM 2023) saw 8.74% of resolvers extend TTLs. */
 #define FLOOR_PRIOR 0.0874
+/* Floors longer than an hour are not considered (a cache holding longer
+ * looks like one asked rarely). */
+#define MAX_FLOOR_S 3601.0
+
+/* The share of demand behind resolvers that answer stale first (RFC 8767
+ * with a client timeout of 0), and how far a population may be from it:
+ * nothing in a resolver's queries shows it, so this is an assumption,
+ * used for the expectation and, with its spread, for the band. */
+#define STALE_PRIOR 0.06
+#define STALE_SD 0.05
+/* The band: the expectation +- Z_90 standard deviations (a 90% interval),
+ * the deviation including MODEL_SD_REL of the expectation for what the
+ * model leaves out (prefetch windows, rounding, sparse weights). */
+#define Z_90 1.645
+#define MODEL_SD_REL 0.06
+#define MODEL_SD_ABS 0.002
+/* Weights from gaps when a cache is busy (its waits short against its
+ * hold) or has shown this many; otherwise from a count over a window. */
+#define GAP_RATE_MIN_N 20
+/* A cache not seen for this many of its mean waits (and two minutes)
+ * after its copy expired has no clients left: it leaves the shares. */
+#define GONE_AFTER_WAITS 10
+#define GONE_AFTER_S 120.0
+
+/* The floors resolvers commonly clamp TTLs to (60, 300 and 3600 s, our
+ * reading of Bhowmick et al. and Moura et al.): for a cache seen too
+ * rarely to show its own, the smallest above TTL and at most LIMIT s
+ * (0: none). */
+static double common_floor(double ttl, double limit)
+{
+	static const double floors[] = { 60, 300, 3600 };
+	for (size_t i = 0; i < sizeof(floors) / sizeof(floors[0]); i++)
+		if (floors[i] > 1.25 * ttl + 1 && floors[i] <= limit)
+			return floors[i];
+	return 0;
+}
 
 /*
  * The hold time of one cache from its gaps, knowing the TTL served. A
@@ -192,54 +249,74 @@ static double rel_s(uint64_t t_ns, uint64_t flip_ns)
  * make a floor. The gaps say "floor" when they sit tightly above a shift
  * beyond the TTL, the shift estimated as for a shifted exponential,
  * S = min - (mean - min) / (n - 1): the likelihood ratio of that against
- * the TTL, ((mean - TTL) / (mean - S))^n, discounted by sqrt(n) for the
- * extra parameter, must beat the prior odds. A gap well under the TTL is a
- * re-fetch before expiry (prefetch, or a cap below our TTL): the shortest
- * is then the hold.
+ * the TTL, ((mean - TTL) / (mean - S))^n, times the Occam factor of a
+ * shift anywhere up to MAX_FLOOR_S, gives with the prior odds the probability of a floor
+ * (*Q, at shift *SHIFT); the hold is the floor when that is over half.
+ * A gap well under the TTL is a re-fetch before expiry (prefetch, or a cap
+ * below our TTL): the shortest is then the hold.
  */
-static double hold_of(const struct track_learned *l, double ttl)
+static double hold_of(const struct track_learned *l, double ttl, double *q, double *shift_out, double *sd_out)
 {
+	*q = 0;
+	*shift_out = ttl;
+	*sd_out = 0;
 	if (l->gaps == 0)
 		return 0;
 	if (l->min_s < 0.95 * ttl)
 		return l->min_s;
-	if (l->gaps < 2 || l->min_s <= ttl)
+	if (l->gaps < 2) {
+		/* One gap: a floor is possible up to it; the common one. */
+		double f = common_floor(ttl, l->min_s);
+		if (f > 0) {
+			*q = FLOOR_PRIOR;
+			*shift_out = f;
+		}
+		return ttl;
+	}
+	if (l->min_s <= ttl)
 		return ttl;
 	double n = l->gaps, shift = l->min_s - (l->mean_s - l->min_s) / (n - 1);
 	if (shift <= ttl)
 		return ttl;
-	double log_lr = n * log((l->mean_s - ttl) / (l->mean_s - shift)) - 0.5 * log(n);
-	return log_lr > log((1 - FLOOR_PRIOR) / FLOOR_PRIOR) ? shift : ttl;
+	/* The shift is known to about the waits' scale over n (*SD_OUT): a
+	 * rarely asked floor's is uncertain by a large part of it. */
+	double scale = l->mean_s - shift;
+	if (scale < 1)
+		scale = 1; /* whole-second clocks: no shift is known finer than a second */
+	double sd = scale / n;
+	if (shift - 2 * sd > MAX_FLOOR_S)
+		return ttl;
+	if (shift > MAX_FLOOR_S)
+		shift = MAX_FLOOR_S;
+	/* The likelihood at the best shift, times the share of the prior's
+	 * range of floors that fits the gaps as well (about 1 / (n rate) of
+	 * it): a few long gaps that happen to lie close together are not a
+	 * floor. */
+	double log_lr = n * log((l->mean_s - ttl) / scale) + log(scale / (n * MAX_FLOOR_S));
+	double logit = log_lr + log(FLOOR_PRIOR / (1 - FLOOR_PRIOR));
+	*q = logit > 30 ? 1 : 1 / (1 + exp(-logit));
+	*shift_out = shift;
+	*sd_out = sd;
+	return *q > 0.5 ? shift : ttl;
 }
 
 /*
- * Client queries per second behind a resolver. Resolvers keep time in
- * whole seconds and are synchronised to UTC, so a copy expires on a
- * second's boundary (a whole number of seconds after the previous fetch's
- * second) and the next fetch comes at the first client query after it:
- * measured from the previous fetch's second, a gap is a constant plus an
- * exponential wait of mean 1/rate (plus the network's delay, constant
- * too). As for any shifted exponential, the excess over the shortest,
- * sum - n * min over n gaps, is Gamma(n - 1, rate): (n - 2) / excess
- * estimates the rate without bias (n - 1 would overstate a resolver seen
- * a few times, and a floor of an hour shows only a few gaps). Pooled over
- * A, AAAA and other types, since the same clients ask for both. 0: too
- * few gaps.
+ * Client queries per second behind one cache, from its gaps: resolvers
+ * keep time in whole seconds and are synchronised to UTC, so a copy
+ * expires on a second's boundary (a whole number of seconds after the
+ * previous fetch's second) and the next fetch comes at the first client
+ * query after it: measured from the previous fetch's second, a gap is a
+ * constant plus an exponential wait of mean 1/rate (plus the network's
+ * delay, constant too). As for any shifted exponential, the excess over
+ * the shortest, sum - n * min over n gaps, is Gamma(n - 1, rate):
+ * (n - 2) / excess estimates the rate without bias. 0: too few gaps.
  */
-static double demand_of(const struct track_entry *e)
+static double gap_rate(const struct track_learned *l)
 {
-	double num = 0, den = 0;
-	for (int k = 0; k < TRACK_SLOTS; k++) {
-		struct track_learned l;
-		track_learned(&e->slot[k], &l);
-		if (l.gaps < 2)
-			continue;
-		num += l.gaps - 1;
-		den += l.gaps * (l.mean_from_second_s - l.min_from_second_s);
-	}
-	if (num < 2)
+	if (l->gaps < 3)
 		return 0;
-	return (num - 1) / (den > (num - 1) * MIN_WAIT_S ? den : (num - 1) * MIN_WAIT_S);
+	double den = l->gaps * (l->mean_from_second_s - l->min_from_second_s), num = l->gaps - 2.0;
+	return num / (den > num * MIN_WAIT_S ? den : num * MIN_WAIT_S);
 }
 
 /* Resolvers expire copies on whole UTC seconds: T seconds after the flip
@@ -255,52 +332,82 @@ static void collect(const struct track_entry *e, void *arg)
 	struct units *us = arg;
 	const struct flip_meta *m = us->m;
 	int same_flip = e->flip_ns == m->flip_ns;
-	double span = ((double)e->last_ns - (double)e->first_ns) / NS;
-	double busiest = 1, qps = demand_of(e);
+	double ttl = m->ttl_s, first = rel_s(e->first_ns, m->flip_ns);
 
-	for (int k = 0; k < TRACK_SLOTS; k++)
-		if (e->slot[k].queries > busiest)
-			busiest = e->slot[k].queries;
+	if (first < us->first)
+		us->first = first;
 	for (int k = 0; k < TRACK_SLOTS; k++) {
 		const struct track_slot *g = &e->slot[k];
 		struct track_learned l;
 		struct unit u;
+		double q, shift, shift_sd;
 		if (g->queries == 0)
 			continue;
 		track_learned(g, &l);
 		memset(&u, 0, sizeof(u));
 		u.e = e;
-		u.hold = hold_of(&l, m->ttl_s);
+		u.hold = hold_of(&l, ttl, &q, &shift, &shift_sd);
 		u.before = rel_s(same_flip ? g->before_ns : g->last_ns, m->flip_ns);
 		u.after = same_flip ? rel_s(g->after_ns, m->flip_ns) : NAN;
 		if (!isnan(u.after) && u.after > us->age)
 			u.after = NAN; /* after the moment this report describes */
-		double hold = u.hold > 0 ? u.hold : m->ttl_s;
-		/* Every gap is at least the hold: the shortest is the longest hold
-		 * the gaps allow, which the upper bound assumes. */
-		double longest = l.gaps > 0 && l.min_s > hold ? l.min_s : hold;
+		u.seen = !isnan(u.after);
+		/* The hold without a floor (the TTL, or shorter: a prefetch or a
+		 * cap), and with one. */
+		double hold = u.hold > 0 && u.hold < 0.95 * ttl ? u.hold : ttl;
+		double longest = q > 0 && shift > hold ? shift : hold;
+		uint32_t n_before = same_flip ? g->n_before : g->n;
 		/* Idle since long before the flip and not back: not traffic. */
-		if (isnan(u.after) && (isnan(u.before) || -u.before > (longest > ACTIVE_BEFORE_S ? longest : ACTIVE_BEFORE_S)))
+		if (!u.seen && (isnan(u.before) || -u.before > (longest > ACTIVE_BEFORE_S ? longest : ACTIVE_BEFORE_S) * ACTIVE_FACTOR))
 			continue;
-		u.measured = qps > 0;
-		/* The rate is the resolver's: a type it fetches less often than its
-		 * busiest gets a share of it. Without gaps, each fetch stands for
-		 * at least one client query. */
-		u.w = u.measured ? qps * g->queries / busiest : g->queries / (span + hold > 1 ? span + hold : 1);
-		u.at_risk = !isnan(u.before) && u.before + hold > 0;
-		if (!isnan(u.before) && u.before + longest > 0)
-			u.upper_end = isnan(u.after) ? INFINITY : u.after;
-		if (u.at_risk) {
-			/* A cache serves the old answer until it is seen re-fetching
-			 * (the first client query after expiry makes it fetch; one that
-			 * serves stale answers old until then), or, not seen yet, until
-			 * its predicted expiry. */
-			double expiry = on_whole_second(m->flip_ns, u.before + hold);
-			u.move = isnan(u.after) ? expiry : u.after;
-			/* The lower bound does not trust a learned floor: the TTL. */
-			double sure = u.before + (hold < m->ttl_s ? hold : m->ttl_s);
-			u.lower_end = isnan(u.after) || u.after > sure ? sure : u.after;
+
+		/* Its weight. A busy cache (many gaps, or waits short against its
+		 * hold) from the waits in its gaps; any other by how many fetches
+		 * it made over a window ending a hold before the flip, not at it: a
+		 * cache at risk is one that fetched just before the flip, and
+		 * counting that fetch would weigh such caches more than their
+		 * demand (a Poisson count over a fixed window is unbiased). */
+		double r_gap = gap_rate(&l);
+		double cycle = (1 - q) * hold + q * longest + 0.5;
+		int busy = n_before >= 3 && !isnan(u.before) && (u.before - first) / n_before < 1.5 * cycle;
+		if (n_before >= 3 && r_gap > 0 && (n_before >= GAP_RATE_MIN_N || busy)) {
+			u.w = r_gap;
+			u.w_var = r_gap * r_gap / (n_before > 4 ? n_before - 3 : 1);
+			u.window = u.measured = 1;
+		} else if (!isnan(u.before) && !isnan(first)) {
+			double end = -longest;
+			double in_window = n_before - (u.before > end ? 1 : 0);
+			double exposure = (end - first) - ((in_window > 0 ? in_window : 0) + 1) * cycle;
+			if (end - first > longest && exposure > 0) {
+				u.w = (in_window > 0 ? in_window : 0) / exposure;
+				u.w_var = (in_window > 1 ? in_window : 1) / (exposure * exposure);
+				u.window = 1;
+				u.measured = n_before >= 2;
+			}
 		}
+
+		/* No fetch over a window of hours: no traffic to speak of. */
+		if (u.window && u.w <= 0 && !u.seen)
+			continue;
+		/* When its copy stops being fresh, by hypothesis. */
+		u.at_risk = !isnan(u.before) && u.before + (q > 0.5 ? longest : hold) > 0;
+		double fresh_for = u.hold > 0 && u.hold < 0.95 * ttl && u.hold >= 0.8 * ttl ? ttl : hold;
+		u.fresh[HY_BASE] = isnan(u.before) ? 0 : on_whole_second(m->flip_ns, u.before + fresh_for);
+		if (l.gaps == 0 && !isnan(u.before) && (shift = common_floor(ttl, INFINITY)) > 0)
+			q = FLOOR_PRIOR;
+		u.fresh[HY_FLOOR] = isnan(u.before) ? 0 : on_whole_second(m->flip_ns, u.before + shift);
+		/* The floor's uncertainty: three points of it (Gauss-Hermite),
+		 * each between the TTL and the shortest gap. */
+		for (int j = 0; j < 3; j++) {
+			double f = shift + (j - 1) * 1.2247 * shift_sd, top = l.gaps > 0 && l.min_s < MAX_FLOOR_S ? l.min_s : MAX_FLOOR_S;
+			f = f < top ? f : top;
+			f = f > ttl ? f : ttl;
+			u.floor_at[j] = isnan(u.before) ? 0 : on_whole_second(m->flip_ns, u.before + f);
+		}
+		if (u.fresh[HY_FLOOR] <= u.fresh[HY_BASE])
+			q = 0;
+		u.p[HY_BASE] = 1 - q;
+		u.p[HY_FLOOR] = q;
 		if (us->n == us->cap) {
 			size_t cap = us->cap ? us->cap * 2 : 256;
 			struct unit *n = realloc(us->u, cap * sizeof(*n));
@@ -315,65 +422,173 @@ static void collect(const struct track_entry *e, void *arg)
 	}
 }
 
+/* After every unit is in: weights for those without a window (first seen
+ * shortly before the flip, or only after it: rarely asked, or new), and
+ * the hypotheses weighed by what happened since the flip. A copy fetches
+ * again at the first client query after it expires: a cache not seen by
+ * AGE although its copy expired at F by one hypothesis had no client for
+ * AGE - F, likely for a busy one only if the hypothesis is wrong. */
+static void settle(struct units *us)
+{
+	double span = -us->first, age = us->age;
+	for (size_t i = 0; i < us->n; i++) {
+		struct unit *u = &us->u[i];
+		if (!u->window) {
+			/* At most one fetch over all the time we have watched. */
+			double hold = u->hold > 0 ? u->hold : us->m->ttl_s;
+			u->w = 1 / (span > hold ? span : hold);
+			u->w_var = u->w * u->w;
+		}
+		double r = u->w, sum = 0;
+		/* Not seen although, asked at its rate, it would have fetched
+		 * ten times over since its copy expired by any likely hold: its
+		 * clients are gone. */
+		double latest = 0;
+		for (int k = 0; k < HY_N; k++)
+			if (u->p[k] > 0.01 && u->fresh[k] > latest)
+				latest = u->fresh[k];
+		double since = age - latest;
+		if (!u->seen && r * since > GONE_AFTER_WAITS && since > GONE_AFTER_S) {
+			u->w = u->w_var = 0;
+			continue;
+		}
+		for (int k = 0; k < HY_N; k++) {
+			double f = u->fresh[k] > 0 ? u->fresh[k] : 0, like;
+			if (u->seen)
+				like = u->after >= f - 1e-6 ? exp(-r * (u->after - f)) : 1e-3;
+			else
+				like = age > f ? exp(-r * (age - f)) : 1;
+			u->p[k] *= like;
+			sum += u->p[k];
+		}
+		if (sum > 0)
+			for (int k = 0; k < HY_N; k++)
+				u->p[k] /= sum;
+		int likely = u->p[HY_FLOOR] > 0.5 ? HY_FLOOR : HY_BASE;
+		u->move = u->seen ? u->after : u->fresh[likely] > 0 ? u->fresh[likely] : 0;
+	}
+}
+
+/* The share of a cache's clients getting the old answer at T, when the
+ * cache answered old before U and new after (a step), or, with DECAY > 0,
+ * old before U and then each second with probability DECAY of a client
+ * query moving it (a serve-stale cache not yet seen re-fetching). A share
+ * CS of the clients keep what it answered for CH seconds: they get the
+ * old answer in proportion to the part of (T - CH, T] it answered old. */
+static double old_share(double t, double u, double decay, int decays, double cs, double ch)
+{
+	double now = t < u ? 1 : decays ? exp(-decay * (t - u)) : 0;
+	if (cs <= 0 || ch <= 0)
+		return now;
+	double lo = t - ch, held = u > lo ? (u < t ? u : t) - lo : 0;
+	if (decays && t > u) {
+		double from = lo > u ? lo : u;
+		held += decay > 0 ? (exp(-decay * (from - u)) - exp(-decay * (t - u))) / decay : t - from;
+	}
+	return (1 - cs) * now + cs * held / ch;
+}
+
+/* One cache's share of old answers at T, not serving stale first (BY[0],
+ * and its mean square SQ[0]) and serving stale first (BY[1], SQ[1]),
+ * each the mixture over its hold hypotheses. */
+static void unit_share(const struct units *us, const struct unit *u, double t, double cs, double ch, double by[2],
+                       double sq[2])
+{
+	static const double node_w[3] = { 1.0 / 6, 2.0 / 3, 1.0 / 6 };
+	by[0] = by[1] = sq[0] = sq[1] = 0;
+	for (int k = 0; k < HY_N; k++) {
+		if (u->p[k] <= 0)
+			continue;
+		for (int j = 0; j < (k == HY_FLOOR ? 3 : 1); j++) {
+			double f = k == HY_FLOOR ? u->floor_at[j] : u->fresh[k], v;
+			double p = u->p[k] * (k == HY_FLOOR ? node_w[j] : 1);
+			f = f > 0 ? f : 0;
+			v = old_share(t, u->seen && u->after < f ? u->after : f, 0, 0, cs, ch);
+			by[0] += p * v;
+			sq[0] += p * v * v;
+			if (u->seen)
+				v = old_share(t, u->after, 0, 0, cs, ch);
+			else
+				v = old_share(t, f > us->age ? f : us->age, u->w, 1, cs, ch);
+			by[1] += p * v;
+			sq[1] += p * v * v;
+		}
+	}
+}
+
+/* How much of the band cache U makes at T (around expectation EX): its
+ * own uncertainty, its weight's, and its part in the stale share's. */
+static double unit_variance(const struct units *us, const struct unit *u, double t, const struct prop_opts *c, double ex)
+{
+	double ch = c->client_hold_s, cs = ch > 0 ? c->client_share : 0, by[2], sq[2], pi = us->pi;
+	if (u->w <= 0)
+		return 0;
+	unit_share(us, u, t, cs, ch, by, sq);
+	double m1 = (1 - pi) * by[0] + pi * by[1], m2 = (1 - pi) * sq[0] + pi * sq[1], d = us->pi_sd * u->w * (by[1] - by[0]);
+	return u->w * u->w * (m2 - m1 * m1 > 0 ? m2 - m1 * m1 : 0) + u->w_var * (m1 - ex) * (m1 - ex) + d * d;
+}
+
 struct shares {
 	double lower, expected, upper, refetched;
+	double sd;
+	double stale_d;  /* how the expected share moves with the stale share */
 };
 
-/* The demand-weighted shares at T seconds after the flip. Clients that
- * keep an answer (C->client_share of the traffic, for client_hold_s) hold
- * on after their resolver moved; a resolver whose copy had expired before
- * the flip moved at the flip. */
+/* The demand-weighted shares at T seconds after the flip. Each cache's
+ * share is the mixture over its hypotheses; the band is the expectation
+ * +- Z_90 standard deviations of: each cache's own uncertainty (which
+ * hypothesis; independent across caches), its weight's sampling error,
+ * the population's share of serve-stale resolvers (STALE_SD, the same for
+ * every cache, so it adds up rather than averaging out), and MODEL_SD. */
 static struct shares shares_at(const struct units *us, double t, const struct prop_opts *c)
 {
-	double all = 0, lo = 0, ex = 0, up = 0, risk = 0, ref = 0;
+	double all = 0, ex = 0, risk = 0, ref = 0, var_own = 0, stale_d = 0;
 	double ch = c->client_hold_s, cs = ch > 0 ? c->client_share : 0;
 	struct shares s;
+	double *x = us->n ? malloc(us->n * sizeof(*x)) : NULL;
 
 	for (size_t i = 0; i < us->n; i++) {
 		const struct unit *u = &us->u[i];
-		double move = u->at_risk ? u->move : 0, upper_end = u->upper_end;
+		if (u->w <= 0) {
+			if (x != NULL)
+				x[i] = 0;
+			continue;
+		}
+		double by[2], sq[2], pi = us->pi;
+		unit_share(us, u, t, cs, ch, by, sq);
+		double m1 = (1 - pi) * by[0] + pi * by[1], m2 = (1 - pi) * sq[0] + pi * sq[1];
+		if (x != NULL)
+			x[i] = m1;
 		all += u->w;
+		ex += u->w * m1;
+		var_own += u->w * u->w * (m2 - m1 * m1 > 0 ? m2 - m1 * m1 : 0);
+		stale_d += u->w * (by[1] - by[0]);
 		if (u->at_risk) {
 			risk += u->w;
-			if (!isnan(u->after) && u->after <= t)
+			if (u->seen && u->after <= t)
 				ref += u->w;
 		}
-		if (u->at_risk && t < u->lower_end)
-			lo += u->w;
-		if (t < move) {
-			ex += u->w;
-		} else if (t < move + ch) {
-			ex += u->w * cs * (1 - (t - move) / ch);
-		}
-		if (t < upper_end)
-			up += u->w;
-		else if (t < upper_end + ch)
-			up += u->w * cs;
 	}
-	s.lower = all > 0 ? lo / all : 0;
 	s.expected = all > 0 ? ex / all : 0;
-	s.upper = all > 0 ? up / all : 0;
+	double var_w = 0;
+	for (size_t i = 0; x != NULL && i < us->n; i++)
+		var_w += us->u[i].w_var * (x[i] - s.expected) * (x[i] - s.expected);
+	free(x);
+	double var = all > 0 ? (var_own + var_w) / (all * all) : 0;
+	s.stale_d = all > 0 ? stale_d / all : 0;
+	/* The model term fades out with the expectation: when every cache is
+	 * seen to have moved there is nothing left for it to be wrong about. */
+	double d = us->pi_sd * s.stale_d;
+	double model = MODEL_SD_ABS * (s.expected < 0.01 ? s.expected / 0.01 : 1) + MODEL_SD_REL * s.expected;
+	s.sd = sqrt(var + d * d + model * model);
+	s.lower = s.expected - Z_90 * s.sd;
+	s.upper = s.expected + Z_90 * s.sd;
+	if (s.lower < 0)
+		s.lower = 0;
+	if (s.upper > 1)
+		s.upper = 1;
 	s.refetched = risk > 0 ? ref / risk : 1;
 	return s;
-}
-
-/* The expected share never rises with time: bisect for where it falls
- * under 1%. Negative: never (within a day). */
-static double below_1pct(const struct units *us, const struct prop_opts *ch)
-{
-	double lo = 0, hi = MAX_AGE_S;
-	if (shares_at(us, 0, ch).expected < 0.01)
-		return 0;
-	if (shares_at(us, hi, ch).expected >= 0.01)
-		return -1;
-	while (hi - lo > 0.05) {
-		double mid = (lo + hi) / 2;
-		if (shares_at(us, mid, ch).expected < 0.01)
-			hi = mid;
-		else
-			lo = mid;
-	}
-	return hi;
 }
 
 /* Curve points: every second for the first minute, every 5 s to 5 min,
@@ -381,6 +596,76 @@ static double below_1pct(const struct units *us, const struct prop_opts *ch)
 static double next_t(double t)
 {
 	return t < 60 ? t + 1 : (t < 300 ? t + 5 : (t < 3600 ? t + 30 : t + 600));
+}
+
+static double pick(struct shares s, int which)
+{
+	return which == 0 ? s.lower : which == 1 ? s.expected : s.upper;
+}
+
+/* The shares on the curve's grid, from the flip until both the report's
+ * age and the upper bound's fall under 1% are passed (at most a day). */
+struct grid {
+	double *t;
+	struct shares *s;
+	size_t n;
+};
+
+static int grid_of(const struct units *us, const struct prop_opts *ch, struct grid *g)
+{
+	size_t cap = 512;
+	g->n = 0;
+	g->t = malloc(cap * sizeof(*g->t));
+	g->s = malloc(cap * sizeof(*g->s));
+	if (g->t == NULL || g->s == NULL)
+		return -ENOMEM;
+	for (double t = 0; t <= MAX_AGE_S; t = next_t(t)) {
+		if (g->n == cap)
+			break; /* the grid has about 400 points to a day */
+		g->t[g->n] = t;
+		g->s[g->n] = shares_at(us, t, ch);
+		if (g->s[g->n++].upper < 0.01 && t >= us->age)
+			break;
+	}
+	return 0;
+}
+
+static void grid_free(struct grid *g)
+{
+	free(g->t);
+	free(g->s);
+}
+
+/* When the lower bound, the expected share and the upper bound fall under
+ * 1% for good (OUT[0..2], seconds after the flip; negative: not within a
+ * day): the last grid point at or over it, then bisected. */
+static void below_1pct(const struct units *us, const struct prop_opts *ch, const struct grid *g, double out[3])
+{
+	double last_over[3] = { -1, -1, -1 };
+	for (size_t i = 0; i < g->n; i++)
+		for (int w = 0; w < 3; w++)
+			if (pick(g->s[i], w) >= 0.01)
+				last_over[w] = g->t[i];
+	for (int w = 0; w < 3; w++) {
+		double lo = last_over[w], hi;
+		if (lo < 0) {
+			out[w] = 0;
+			continue;
+		}
+		if (lo >= MAX_AGE_S || (g->n > 0 && lo >= g->t[g->n - 1])) {
+			out[w] = -1;
+			continue;
+		}
+		hi = next_t(lo);
+		while (hi - lo > 0.05) {
+			double mid = (lo + hi) / 2;
+			if (pick(shares_at(us, mid, ch), w) < 0.01)
+				hi = mid;
+			else
+				lo = mid;
+		}
+		out[w] = hi;
+	}
 }
 
 static double round3(double v)
@@ -413,6 +698,7 @@ static const char *class_of(double hold, uint32_t ttl)
 struct resolver {
 	const struct track_entry *e;
 	double w, hold, before, after, move;
+	double var;      /* its part of the band's variance (unit_variance) */
 	int at_risk, refetched_all;
 };
 
@@ -447,11 +733,22 @@ static json_t *resolver_json(const struct resolver *r, double all, uint32_t ttl,
 	                 "last_before_s", num_or_null(r->before), "first_after_s", num_or_null(r->after));
 }
 
-static json_t *resolver_tables(struct units *us, uint32_t ttl, json_t *report, char *const *servers)
+/* Most of the band first. */
+static int by_variance(const void *a, const void *b)
+{
+	double x = ((const struct resolver *)a)->var, y = ((const struct resolver *)b)->var;
+	return x < y ? 1 : x > y ? -1 : 0;
+}
+
+/* The resolver tables: the heaviest, the laggards, and the ones that make
+ * most of the band at T_U (the report's age, or the predicted time to 1%
+ * if later), around the expectation EX there. */
+static json_t *resolver_tables(struct units *us, uint32_t ttl, json_t *report, double t_u, double ex,
+                               const struct prop_opts *c, char *const *servers)
 {
 	struct resolver *rs;
 	size_t n = 0;
-	double all = 0;
+	double all = 0, var_all = 0;
 	json_t *top = json_array(), *lag = json_array();
 
 	if (us->n > 1)
@@ -470,6 +767,9 @@ static json_t *resolver_tables(struct units *us, uint32_t ttl, json_t *report, c
 		}
 		all += u->w;
 		r->w += u->w;
+		double v = unit_variance(us, u, t_u, c, ex);
+		r->var += v;
+		var_all += v;
 		if (u->hold > r->hold)
 			r->hold = u->hold;
 		if (!isnan(u->before) && (isnan(r->before) || u->before > r->before))
@@ -495,6 +795,16 @@ static json_t *resolver_tables(struct units *us, uint32_t ttl, json_t *report, c
 		json_array_append_new(lag, resolver_json(&rs[i], all, ttl, servers));
 		k++;
 	}
+	json_t *unc = json_array();
+	if (n > 1)
+		qsort(rs, n, sizeof(*rs), by_variance);
+	for (size_t i = 0; i < n && i < UNCERTAIN_N && rs[i].var > 0; i++) {
+		json_t *o = resolver_json(&rs[i], all, ttl, servers);
+		json_object_set_new(o, "band_share", json_real(round4(var_all > 0 ? rs[i].var / var_all : 0)));
+		json_array_append_new(unc, o);
+	}
+	json_object_set_new(report, "uncertain", unc);
+	json_object_set_new(report, "uncertain_at_s", json_real(round3(t_u)));
 	json_object_set_new(report, "resolvers", json_integer((json_int_t)n));
 	free(rs);
 	json_object_set_new(report, "resolvers_top", top);
@@ -577,11 +887,17 @@ static int gather_many(struct prop *p, struct units *us, size_t n)
 		us[i].u = NULL;
 		us[i].n = us[i].cap = 0;
 		us[i].failed = 0;
+		us[i].first = INFINITY;
+		us[i].pi = STALE_PRIOR;
+		us[i].pi_sd = STALE_SD;
+		us[i].fused = 0;
 		if (us[i].m->id != UINT32_MAX)
 			job[us[i].m->id] = (uint32_t)i + 1;
 	}
 	track_foreach(p->t, UINT32_MAX, collect_many, &m);
 	free(job);
+	for (size_t i = 0; i < n; i++)
+		settle(&us[i]);
 	for (size_t i = 0; i < n; i++)
 		failed |= us[i].failed;
 	if (failed) {
@@ -675,6 +991,60 @@ static void servers_json(struct prop *p, const struct units *us, json_t *report)
 	free(sub.u);
 }
 
+/*
+ * What the CDN saw (POST /api/v1/errors): requests on the old side in a
+ * minute after the flip, against all requests, are a measurement of the
+ * residual, not an estimate. The estimate at a stale share pi is a + pi b
+ * (b: how far serve-stale-first caches would keep it up), so each whole
+ * minute after the flip is one noisy reading of pi; they correct the
+ * prior (STALE_PRIOR +- STALE_SD) by weighted least squares, each minute
+ * weighed by its counting noise and the model's own error. The corrected
+ * pi and its spread then make the expectation, the band and the forecast.
+ * Returns the minutes as [{t, requests, old_share, expected}] (expected:
+ * the estimate over that minute before the correction).
+ */
+static json_t *fuse_errors(const struct sw_reports *s, struct units *us, const struct prop_opts *c)
+{
+	json_t *out = json_array();
+	const struct flip_meta *m = us->m;
+	double flip_s = (double)m->flip_ns / NS, prior = us->pi;
+	double prec = 1 / (us->pi_sd * us->pi_sd), num = prior * prec;
+
+	if (s->bins == NULL)
+		return out;
+	int64_t first = (int64_t)ceil(flip_s / 60), last = (int64_t)floor((flip_s + us->age) / 60) - 1;
+	if (last - first >= ERR_BINS)
+		first = last - ERR_BINS + 1;
+	for (int64_t k = first; k <= last; k++) {
+		const struct ebin *b = &s->bins[k % ERR_BINS];
+		if (b->minute != k)
+			continue;
+		double old = (double)b->req[m->from], n = old + (double)b->req[m->to];
+		if (n <= 0)
+			continue;
+		double t0 = (double)k * 60 - flip_s, a, d, o = old / n;
+		us->pi = 0;
+		struct shares sh = shares_at(us, t0 + 30, c);
+		a = sh.expected;
+		d = sh.stale_d;
+		us->pi = prior;
+		double est = a + prior * d, model = MODEL_SD_ABS + MODEL_SD_REL * est;
+		double v = (o * (1 - o) + 1 / n) / n + model * model;
+		prec += d * d / v;
+		num += d * (o - a) / v;
+		us->fused++;
+		json_array_append_new(out, json_pack("{s:f, s:I, s:f, s:f}", "t", round3(t0), "requests", (json_int_t)n,
+		                                     "old_share", round4(o), "expected", round4(est)));
+	}
+	us->pi = num / prec;
+	if (us->pi < 0)
+		us->pi = 0;
+	if (us->pi > 1)
+		us->pi = 1;
+	us->pi_sd = 1 / sqrt(prec);
+	return out;
+}
+
 /* The report of flip M of S as of AGE seconds after it. */
 static json_t *report_of(struct prop *p, const struct sw_reports *s, struct units *u, int done)
 {
@@ -691,23 +1061,44 @@ static json_t *report_of(struct prop *p, const struct sw_reports *s, struct unit
 		refetched += us.u[i].at_risk && !isnan(us.u[i].after);
 	}
 	rfc3339(m->flip_ns, when, sizeof(when));
+	json_t *measured = fuse_errors(s, &us, ch);
 	struct shares now = shares_at(&us, age, ch);
-	double b1 = below_1pct(&us, ch);
+	double b1[3];
+	struct grid g;
+	if (grid_of(&us, ch, &g) < 0) {
+		grid_free(&g);
+		json_decref(measured);
+		return NULL;
+	}
+	below_1pct(&us, ch, &g, b1);
 	r = json_pack("{s:s, s:s, s:s, s:I, s:s, s:s, s:i, s:i, s:f, s:f, s:I, s:I, s:{s:f, s:f, s:f, s:f}, s:o}", "switch",
 	              s->name, "state", done ? "done" : "running", "flip_time", when, "flip_time_ms",
 	              (json_int_t)(m->flip_ns / 1000000u), "from", side_name(m->from), "to", side_name(m->to), "ttl_s",
 	              (int)m->ttl_s, "client_hold_s", (int)p->o.client_hold_s, "client_share", p->o.client_share, "age_s", round3(age), "at_risk",
 	              (json_int_t)risk, "refetched", (json_int_t)refetched, "now", "lower", round4(now.lower),
 	              "expected", round4(now.expected), "upper", round4(now.upper), "refetched", round4(now.refetched),
-	              "below_1pct_s", b1 < 0 ? json_null() : json_real(round3(b1)));
-	if (r == NULL)
+	              "below_1pct_s", b1[1] < 0 ? json_null() : json_real(round3(b1[1])));
+	if (r == NULL) {
+		grid_free(&g);
+		json_decref(measured);
 		return NULL;
+	}
+	/* The band is a 90% interval; when the share falls under 1% is as
+	 * uncertain as the share: from the lower bound's time to the upper's. */
+	json_object_set_new(r, "interval", json_real(0.9));
+	json_object_set_new(r, "below_1pct_range_s",
+	                    json_pack("[o, o]", b1[0] < 0 ? json_null() : json_real(round3(b1[0])),
+	                              b1[2] < 0 ? json_null() : json_real(round3(b1[2]))));
+	json_object_set_new(r, "stale_share", json_pack("{s:f, s:f, s:f, s:i}", "prior", STALE_PRIOR, "estimate",
+	                                                round4(us.pi), "sd", round4(us.pi_sd), "minutes", us.fused));
+	json_object_set_new(r, "measured", measured);
 	curve = json_array();
 	double last = -1;
-	for (double t = 0; t <= age; t = next_t(t)) {
-		json_array_append_new(curve, curve_point(t, shares_at(&us, t, ch)));
-		last = t;
+	for (size_t i = 0; i < g.n && g.t[i] <= age; i++) {
+		json_array_append_new(curve, curve_point(g.t[i], g.s[i]));
+		last = g.t[i];
 	}
+	grid_free(&g);
 	/* The curve ends where the report is: a done report's last point
 	 * stands for the rest of time, and a cache that moved since the last
 	 * grid point has moved. */
@@ -715,7 +1106,8 @@ static json_t *report_of(struct prop *p, const struct sw_reports *s, struct unit
 		json_array_append_new(curve, curve_point(round3(age), now));
 	json_object_set_new(r, "curve", curve);
 	json_object_set_new(r, "errors", errors_json(s, m, age));
-	resolver_tables(&us, m->ttl_s, r, p->server_names);
+	double t_u = b1[1] > age ? b1[1] : age;
+	resolver_tables(&us, m->ttl_s, r, t_u, shares_at(&us, t_u, ch).expected, ch, p->server_names);
 	servers_json(p, &us, r);
 	return r;
 }
@@ -1023,6 +1415,8 @@ static void find_done(struct prop *p, uint64_t now_ns, struct freeze_job **jobs,
 	}
 	if (us != NULL && gather_many(p, us, nc) == 0) {
 		for (size_t i = 0; i < nc; i++) {
+			/* As the report has it: with the CDN's counts, if any. */
+			json_decref(fuse_errors(cand[i].s, &us[i], &p->o));
 			if (cand[i].age < MAX_AGE_S && shares_at(&us[i], cand[i].age, &p->o).upper >= DONE_UPPER)
 				continue;
 			if (push_job(jobs, n, cap, cand[i]))
@@ -1121,8 +1515,8 @@ static void prop_metrics_locked(struct prop *p, FILE *f, uint64_t now_ns)
 		                             "refetched_ratio", "age_seconds" };
 	static const char *const help[] = {
 		"Expected share of traffic still on the old side since the switch's latest flip.",
-		"Lower bound of that share: caches certainly still holding the old answer.",
-		"Upper bound of that share: caches not yet seen re-fetching, and their clients.",
+		"Lower bound of that share: a 90% interval's.",
+		"Upper bound of that share: a 90% interval's.",
 		"Demand-weighted share of the caches at risk that have re-fetched since the flip.",
 		"Seconds since the switch's latest flip.",
 	};
@@ -1151,6 +1545,7 @@ static void prop_metrics_locked(struct prop *p, FILE *f, uint64_t now_ns)
 		if (s->running) {
 			if (k >= nr)
 				continue;
+			json_decref(fuse_errors(s, &us[k], &p->o)); /* as the report has it */
 			rows[n].sh = shares_at(&us[k], us[k].age, &p->o);
 			rows[n].age = us[k].age;
 			k++;

@@ -7,16 +7,18 @@
  * and demand from the gaps between its queries. prop adds the flips: for
  * each one it knows which caches were at risk (they fetched within their
  * hold time before the flip), sees each one's first query after it, and
- * estimates the share of traffic still on the old side as a band:
+ * estimates the share of traffic still on the old side:
  *
- *   lower     caches still holding the old answer: not re-fetched and
- *             within their learned hold time;
- *   expected  the same, plus the clients (client_share of the traffic,
- *             browsers) that keep an answer up to client_hold after their
- *             resolver moved;
- *   upper     every at-risk cache not yet seen re-fetching (one that serves
- *             stale answers after expiry looks like any other), plus those
- *             clients for all of client_hold.
+ *   expected  the mixture, per cache, over what its queries cannot say:
+ *             whether it serves stale answers first (a prior share of the
+ *             demand, corrected by the CDN's counts when they come), and
+ *             whether it holds by a floor above the TTL (its gaps, and
+ *             whether it re-fetched when the TTL said it should); plus the
+ *             clients (client_share of the traffic, browsers) that keep an
+ *             answer up to client_hold after their resolver moved;
+ *   lower, upper  a 90% interval: expected -+ 1.645 standard deviations
+ *             of each cache's own uncertainty, its weight's sampling
+ *             error, the population's serve-stale share, and a model term.
  *
  * Each share is demand-weighted over the resolvers active around the flip.
  * Every function takes the tracker's lock: one thread drains the workers'
@@ -36,7 +38,16 @@
  *   never), curve [{t, lower, expected, upper, refetched}] (t in seconds
  *   after the flip: every 1 s to 60 s, every 5 s to 300 s, every 30 s to
  *   3600 s, then every 600 s, up to age_s; the last point is at age_s, the
- *   same as now), resolvers_top [{resolver, weight, qps, hold_s,
+ *   same as now), interval (0.9: what [lower, upper] is),
+ *   below_1pct_range_s [from, to] (when the lower and the upper bound fall
+ *   under 1%; null: not within a day), stale_share {prior, estimate, sd,
+ *   minutes} (the serve-stale-first share assumed, and as corrected by
+ *   MINUTES minutes of CDN counts), measured [{t, requests, old_share,
+ *   expected}] (each whole minute after the flip with CDN counts: the
+ *   share on the old side, beside the estimate before the correction),
+ *   uncertain (the resolver objects below, with band_share: the five that
+ *   make most of the band's variance at uncertain_at_s, the report's age
+ *   or the predicted time to 1% if later), resolvers_top [{resolver, weight, qps, hold_s,
  *   class ("ttl" | "prefetch" | "floor" | "unknown"), queries, at_risk,
  *   last_before_s, first_after_s (null: not yet)}] (the heaviest 20 by
  *   weight), laggards (the same objects: at-risk resolvers not re-fetched at

@@ -211,6 +211,7 @@ static void note_flip(struct track_entry *e, struct track_slot *g, const struct 
 		for (int k = 0; k < TRACK_SLOTS; k++) {
 			e->slot[k].before_ns = e->slot[k].last_ns;
 			e->slot[k].after_ns = 0;
+			e->slot[k].n_before = e->slot[k].n;
 		}
 	}
 	if (!after) {

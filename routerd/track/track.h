@@ -36,6 +36,7 @@ struct track_slot {
 	uint64_t sum_ms;      /* sum of the gaps */
 	uint32_t min_ms;      /* the shortest gap (UINT32_MAX: none yet) */
 	uint32_t n;           /* gaps seen */
+	uint32_t n_before;    /* of them, before the entry's flip_ns (valid when flip_ns is set) */
 	uint32_t queries;
 	/* The same from the whole second of the previous fetch: resolvers
 	 * keep time in whole seconds, so a copy expires on a second's

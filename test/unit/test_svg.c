@@ -96,7 +96,7 @@ static void test_sample(void **state)
 	assert_non_null(strstr(svg, "2026-11-24T10:00:00Z"));
 	assert_non_null(strstr(svg, "cdn \xE2\x86\x92 origin"));
 	assert_non_null(strstr(svg, "<g class=\"legend\""));
-	assert_non_null(strstr(svg, "estimate band (lower\xE2\x80\x93upper)"));
+	assert_non_null(strstr(svg, "estimate band (lower\xE2\x80\x93upper, 90%)"));
 	assert_non_null(strstr(svg, ">expected</text>"));
 	assert_non_null(strstr(svg, ">re-fetched</text>"));
 	assert_non_null(strstr(svg, ">1% of traffic</text>"));

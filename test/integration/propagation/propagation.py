@@ -441,6 +441,7 @@ def main():
     print("\n   t   truth   lower  expect   upper  refetched  |exp-truth|")
     worst = (0.0, None)
     bad_curve, bad_band, missing, bad_zero = [], [], [], []
+    n_points, n_inside, outside = 0, 0, []
     for k in range(5, int(args.after) + 1, 5):
         tr = truth.at(t0 + k)
         p = curve.get(k)
@@ -457,6 +458,13 @@ def main():
         # old copy): hold the curve to the truth anywhere within a second
         # of the point, as the live samples are.
         e = min(abs(p["expected"] - v) for v in truth.window(t0 + k - 1, t0 + k + 1))
+        # The band is a 90% interval: the truth (within the same second
+        # either side) inside it at 90% of the points or more.
+        n_points += 1
+        if any(p["lower"] - 1e-4 <= v <= p["upper"] + 1e-4 for v in truth.window(t0 + k - 1, t0 + k + 1)):
+            n_inside += 1
+        else:
+            outside.append("t=%d truth %.3f band %.3f..%.3f" % (k, tr, p["lower"], p["upper"]))
         if e > worst[0]:
             worst = (e, k)
         flag = tail + ("  <-- off by more than %.2f" % TOL if e > TOL else "")
@@ -481,6 +489,8 @@ def main():
           not bad_zero, "; ".join(bad_zero[:4]) + ("\n      " + diagnosis(rep, resolvers, t0) if bad_zero else ""))
     check("lower <= expected <= upper at every curve point (%d points)" % len(rep.get("curve") or []),
           not bad_band, "; ".join(bad_band[:10]))
+    check("the truth inside [lower, upper] (a 90%% interval) at 90%% of the 5 s points or more (%d of %d)" %
+          (n_inside, n_points), n_points > 0 and n_inside >= 0.9 * n_points, "; ".join(outside[:6]))
 
     # Live samples.
     print("\nlive samples (routerctl propagation every 5 s):")

@@ -38,7 +38,7 @@ for c in ("one-pct", "flip-marker", "legend", "headline", "errors-old"):
     check("the %s group" % c, len(by_class.get(c, [])) == 1)
 check("error bars, one a minute reported", len(by_class.get("errors-old", [root])[0].findall(NS + "rect")) >= 1)
 text = "".join(root.itertext())
-for want in (switch, "cdn \u2192 origin", "estimate band (lower\u2013upper)", "expected", "re-fetched",
+for want in (switch, "cdn \u2192 origin", "estimate band (lower\u2013upper, 90%)", "expected", "re-fetched",
              "1% of traffic", "below 1%"):
     check("the text says %r" % want, want in text)
 bad = [el.tag for el in root.iter() if el.tag in (NS + "script", NS + "image", NS + "foreignObject")]
