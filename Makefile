@@ -164,6 +164,7 @@ fuzz:
 layers:
 	tools/check-layers.sh
 	tools/check-unused.sh
+	$(MAKE) -s format-check
 
 # Integration last: its closing "N passed, N failed" line ends the output.
 test: deps-test

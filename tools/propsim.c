@@ -935,8 +935,8 @@ static int summarise(const struct opts *o, json_t *results)
 	for (size_t k = 0; k < nt; k++) {
 		double cov = tl[k].n ? (double)tl[k].inside / tl[k].n : 0, bias = tl[k].n ? tl[k].sum_err / tl[k].n : 0;
 		printf("%6.0f %5d  %5.1f%%  %+7.2f  %8.2f%s\n", tl[k].t, tl[k].n, cov * 100, bias, tl[k].max_err,
-		       o->min_coverage > 0 && cov < o->min_coverage ? "  (coverage under the bound)" :
-		       o->max_bias_pp > 0 && fabs(bias) > o->max_bias_pp ? "  (bias over the bound)" : "");
+		       o->min_coverage > 0 && cov < o->min_coverage ? "  (coverage under the bound)" : o->max_bias_pp > 0 && fabs(bias) > o->max_bias_pp ? "  (bias over the bound)"
+		                                                                                                                                         : "");
 		if (o->min_coverage > 0 && cov < o->min_coverage)
 			fail = 1;
 		if (o->max_bias_pp > 0 && fabs(bias) > o->max_bias_pp)
@@ -969,7 +969,10 @@ static int summarise(const struct opts *o, json_t *results)
 static int many(const struct opts *o)
 {
 	int n = o->populations, next = 0, rc = 0;
-	struct child { pid_t pid; int fd; } *kids = calloc((size_t)n, sizeof(*kids));
+	struct child {
+		pid_t pid;
+		int fd;
+	} *kids = calloc((size_t)n, sizeof(*kids));
 	json_t *results = json_array();
 
 	if (kids == NULL || results == NULL)

@@ -504,12 +504,12 @@ static void print_prop_laggards(const json_t *r)
 	json_array_foreach(lag, i, e) {
 		char b[5][32];
 		json_array_append_new(
-			rows, json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s}", "resolver", str_of(e, "resolver"), "server",
-		                        str_of(e, "server"), "weight",
-		                        fmt_pct(b[0], 32, json_object_get(e, "weight"), "-"), "hold",
-		                        fmt_dur(b[1], 32, json_object_get(e, "hold_s"), "-"), "class", str_of(e, "class"),
-		                        "last before", fmt_dur(b[2], 32, json_object_get(e, "last_before_s"), "-"),
-		                        "first after", fmt_dur(b[3], 32, json_object_get(e, "first_after_s"), "not yet")));
+		    rows, json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s}", "resolver", str_of(e, "resolver"), "server",
+		                    str_of(e, "server"), "weight",
+		                    fmt_pct(b[0], 32, json_object_get(e, "weight"), "-"), "hold",
+		                    fmt_dur(b[1], 32, json_object_get(e, "hold_s"), "-"), "class", str_of(e, "class"),
+		                    "last before", fmt_dur(b[2], 32, json_object_get(e, "last_before_s"), "-"),
+		                    "first after", fmt_dur(b[3], 32, json_object_get(e, "first_after_s"), "not yet")));
 	}
 	printf("\nlaggards (at-risk resolvers not re-fetched, or the last to re-fetch; times from the flip)\n");
 	if (json_array_size(rows))
@@ -531,13 +531,13 @@ static void print_prop_servers(const json_t *r)
 		char b[6][32];
 		int seen = json_is_true(json_object_get(e, "observed"));
 		json_array_append_new(
-			rows, json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s}", "server", str_of(e, "server"), "resolvers",
-		                        seen ? fmt_num(b[0], 32, json_object_get(e, "resolvers"), "-") : "unobserved",
-		                        "traffic", fmt_pct(b[1], 32, json_object_get(e, "traffic_share"), "-"),
-		                        "still old", fmt_pct(b[2], 32, json_object_get(e, "old_share"), "-"),
-		                        "of what remains", fmt_pct(b[3], 32, json_object_get(e, "remaining_share"), "-"),
-		                        "first new", fmt_dur(b[4], 32, json_object_get(e, "first_new_s"), seen ? "not yet" : "-"),
-		                        "last old", fmt_dur(b[5], 32, json_object_get(e, "last_old_s"), "-")));
+		    rows, json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s}", "server", str_of(e, "server"), "resolvers",
+		                    seen ? fmt_num(b[0], 32, json_object_get(e, "resolvers"), "-") : "unobserved",
+		                    "traffic", fmt_pct(b[1], 32, json_object_get(e, "traffic_share"), "-"),
+		                    "still old", fmt_pct(b[2], 32, json_object_get(e, "old_share"), "-"),
+		                    "of what remains", fmt_pct(b[3], 32, json_object_get(e, "remaining_share"), "-"),
+		                    "first new", fmt_dur(b[4], 32, json_object_get(e, "first_new_s"), seen ? "not yet" : "-"),
+		                    "last old", fmt_dur(b[5], 32, json_object_get(e, "last_old_s"), "-")));
 	}
 	if (json_array_size(rows) == 0) {
 		json_decref(rows);
@@ -561,11 +561,11 @@ static void print_prop_uncertain(const json_t *r)
 	json_array_foreach(unc, i, e) {
 		char b[4][32];
 		json_array_append_new(
-			rows, json_pack("{s:s,s:s,s:s,s:s,s:s,s:s}", "resolver", str_of(e, "resolver"), "of the band",
-		                        fmt_pct(b[0], 32, json_object_get(e, "band_share"), "-"), "weight",
-		                        fmt_pct(b[1], 32, json_object_get(e, "weight"), "-"), "hold",
-		                        fmt_dur(b[2], 32, json_object_get(e, "hold_s"), "-"), "class", str_of(e, "class"),
-		                        "first after", fmt_dur(b[3], 32, json_object_get(e, "first_after_s"), "not yet")));
+		    rows, json_pack("{s:s,s:s,s:s,s:s,s:s,s:s}", "resolver", str_of(e, "resolver"), "of the band",
+		                    fmt_pct(b[0], 32, json_object_get(e, "band_share"), "-"), "weight",
+		                    fmt_pct(b[1], 32, json_object_get(e, "weight"), "-"), "hold",
+		                    fmt_dur(b[2], 32, json_object_get(e, "hold_s"), "-"), "class", str_of(e, "class"),
+		                    "first after", fmt_dur(b[3], 32, json_object_get(e, "first_after_s"), "not yet")));
 	}
 	printf("\nmost uncertain (the resolvers that make most of the band at %s after the flip)\n",
 	       fmt_dur(t, 32, json_object_get(r, "uncertain_at_s"), "-"));

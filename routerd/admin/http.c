@@ -68,7 +68,10 @@ struct conn {
 	 * first byte (and with no silence longer than idle_timeout); an idle
 	 * keep-alive connection goes after idle_timeout; a paused one
 	 * (responses unread) after request_timeout. */
-	enum { C_IDLE, C_REQUEST, C_PAUSED, C_DEFERRED } phase;
+	enum { C_IDLE,
+	       C_REQUEST,
+	       C_PAUSED,
+	       C_DEFERRED } phase;
 	struct http_pending *pending; /* a deferred request being worked on */
 	int keep_alive;               /* of the deferred request */
 	uint64_t phase_start; /* loop time the phase began: who is evicted first */
@@ -434,8 +437,8 @@ static void parse(struct conn *c, size_t off, size_t len)
 	if (e != HPE_OK) {
 		struct http_response r = { 0 };
 		http_error(&r, c->reject ? c->reject : 400,
-		           c->reject == 413 ? "body too large" :
-		           c->reject == 431 ? "request headers too large" : llhttp_get_error_reason(&c->parser));
+		           c->reject == 413 ? "body too large" : c->reject == 431 ? "request headers too large"
+		                                                                  : llhttp_get_error_reason(&c->parser));
 		uv_read_stop((uv_stream_t *)&c->handle);
 		send_response(c, &r, 0);
 		free(r.body);
@@ -536,13 +539,16 @@ static void on_idle(uv_timer_t *t)
 void http_metrics(const struct http_server *s, FILE *f)
 {
 	fprintf(f, "# HELP routerd_http_connections Open HTTP connections.\n# TYPE routerd_http_connections gauge\n"
-	           "routerd_http_connections %zu\n", s->n_open);
+	           "routerd_http_connections %zu\n",
+	        s->n_open);
 	fprintf(f, "# HELP routerd_http_evicted_total HTTP connections closed to make room for a new one "
 	           "(the one waiting longest).\n# TYPE routerd_http_evicted_total counter\n"
-	           "routerd_http_evicted_total %llu\n", (unsigned long long)s->evicted);
+	           "routerd_http_evicted_total %llu\n",
+	        (unsigned long long)s->evicted);
 	fprintf(f, "# HELP routerd_http_timeouts_total HTTP connections closed at a deadline (idle_timeout, "
 	           "request_timeout).\n# TYPE routerd_http_timeouts_total counter\n"
-	           "routerd_http_timeouts_total %llu\n", (unsigned long long)s->timed_out);
+	           "routerd_http_timeouts_total %llu\n",
+	        (unsigned long long)s->timed_out);
 }
 
 static void on_connection(uv_stream_t *server, int status)

@@ -509,8 +509,8 @@ static void markers(FILE *f, const struct frame *fr, const json_t *r)
 			snprintf(label + n, sizeof(label) - (size_t)n, " (%s\xE2\x80\x93%s)",
 			         svg_duration(json_number_value(json_array_get(range, 0)), d2, sizeof(d2)),
 			         json_is_number(json_array_get(range, 1))
-			                 ? svg_duration(json_number_value(json_array_get(range, 1)), d3, sizeof(d3))
-			                 : "1d+");
+			             ? svg_duration(json_number_value(json_array_get(range, 1)), d3, sizeof(d3))
+			             : "1d+");
 		vmarker(f, fr, "below-marker", v, C_BELOW, label);
 	}
 }

@@ -221,8 +221,8 @@ static size_t answer_signed(const struct view *v, const uint8_t *qpkt, size_t ql
  * serial. Adds to COUNT[1..3]; returns the bytes written, *TC set when an
  * answer or authority RRset had to be left out (RFC 2181 9). */
 static inline __attribute__((always_inline)) size_t put_blob(uint8_t *out, size_t len, const struct blob *b,
-                                                              const struct wire_query *q, size_t avail,
-                                                              uint16_t count[4], int *tc)
+                                                             const struct wire_query *q, size_t avail,
+                                                             uint16_t count[4], int *tc)
 {
 	uint16_t add[3] = { b->count[0], b->count[1], b->count[2] };
 	size_t cut = b->len;
@@ -425,9 +425,9 @@ static size_t respond_dname(const struct view *v, const struct wire_query *q, co
  * calls it again through respond_again().
  */
 static inline __attribute__((always_inline)) size_t respond(const struct view *v, const uint8_t *qpkt,
-                                                             const struct wire_query *q, uint8_t *out, size_t limit,
-                                                             enum answer_proto proto, const struct sockaddr *peer,
-                                                             struct answer_ctx *ctx, unsigned hops)
+                                                            const struct wire_query *q, uint8_t *out, size_t limit,
+                                                            enum answer_proto proto, const struct sockaddr *peer,
+                                                            struct answer_ctx *ctx, unsigned hops)
 {
 	const struct node *dname = NULL;
 	const struct blob *b = lookup(v, q, proto, peer, ctx, &dname);

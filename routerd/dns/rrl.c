@@ -21,7 +21,11 @@
  * millisecond: integer arithmetic with a millisecond clock. */
 #define CREDIT 1000
 
-enum rrl_kind { K_ANSWER = 1, K_NODATA, K_NXDOMAIN, K_REFERRAL, K_ERROR };
+enum rrl_kind { K_ANSWER = 1,
+	        K_NODATA,
+	        K_NXDOMAIN,
+	        K_REFERRAL,
+	        K_ERROR };
 
 struct rrl_conf {
 	int64_t rate;        /* responses per second for one worker */
@@ -157,8 +161,8 @@ static int source_prefix(const struct rrl_conf *c, const struct sockaddr *peer, 
 static int exempt(const struct rrl_conf *c, const struct sockaddr *peer)
 {
 	const uint8_t *a = peer->sa_family == AF_INET
-	                           ? (const uint8_t *)&((const struct sockaddr_in *)peer)->sin_addr
-	                           : ((const struct sockaddr_in6 *)peer)->sin6_addr.s6_addr;
+	                       ? (const uint8_t *)&((const struct sockaddr_in *)peer)->sin_addr
+	                       : ((const struct sockaddr_in6 *)peer)->sin6_addr.s6_addr;
 
 	for (size_t i = 0; i < c->n_exempt; i++) {
 		const struct cfg_rrl_prefix *p = &c->exempt[i];

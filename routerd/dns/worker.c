@@ -321,7 +321,7 @@ void workers_stats(const struct worker_set *set, struct answer_stats *sum)
 		/* Each worker's loop (TCP), then each of its UDP threads. */
 		struct worker *w = &set->w[t < set->n ? t : (t - set->n) / set->w[0].n_sockets];
 		struct answer_stats *s =
-		        t < set->n ? &w->ctx.stats : &udp_ctx(w->udp[(t - set->n) % set->w[0].n_sockets])->stats;
+		    t < set->n ? &w->ctx.stats : &udp_ctx(w->udp[(t - set->n) % set->w[0].n_sockets])->stats;
 		for (int p = 0; p < 2; p++)
 			for (int q = 0; q < QT__COUNT; q++)
 				stat_add(&sum->queries[p][q], stat_get(&s->queries[p][q]));

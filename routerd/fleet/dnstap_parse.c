@@ -60,7 +60,7 @@ static int reply_control(struct dt_fs *fs, fstrm_control_type type, uint8_t *rep
 		return DT_E_NOMEM;
 	if (type == FSTRM_CONTROL_ACCEPT &&
 	    fstrm_control_add_field_content_type(fs->ctl, (const uint8_t *)DT_CONTENT_TYPE, strlen(DT_CONTENT_TYPE)) !=
-	            fstrm_res_success)
+	        fstrm_res_success)
 		return DT_E_NOMEM;
 	if (fstrm_control_encode(fs->ctl, reply + *used, &n, FSTRM_CONTROL_FLAG_WITH_HEADER) != fstrm_res_success)
 		return DT_E_NOMEM;
@@ -334,7 +334,10 @@ static int parse_response(const uint8_t *m, size_t len, struct parsed *out)
 /* What a switch answers per query type bucket: A, AAAA, and everything
  * else (a CNAME side answers every type with its CNAME, an address side
  * other types with no data), and per side. */
-enum { BUCKET_A, BUCKET_AAAA, BUCKET_OTHER, BUCKETS };
+enum { BUCKET_A,
+       BUCKET_AAAA,
+       BUCKET_OTHER,
+       BUCKETS };
 static const uint16_t bucket_qtype[BUCKETS] = { TYPE_A, TYPE_AAAA, 65 /* HTTPS, a type switches never hold */ };
 
 struct sig {
@@ -363,7 +366,8 @@ struct dt_matcher {
 
 static int bucket_of(uint16_t qtype)
 {
-	return qtype == TYPE_A ? BUCKET_A : qtype == TYPE_AAAA ? BUCKET_AAAA : BUCKET_OTHER;
+	return qtype == TYPE_A ? BUCKET_A : qtype == TYPE_AAAA ? BUCKET_AAAA
+	                                                       : BUCKET_OTHER;
 }
 
 static uint64_t name_hash(const uint8_t *name, size_t len)
@@ -507,13 +511,15 @@ static int decide(const struct dt_matcher *m, const struct msw *s, const struct 
 	if (r->rcode != RCODE_NOERROR || !c->valid || !o->valid || r->qtype == TYPE_ANY)
 		return -1;
 	if (r->n == 0)
-		return c->n == 0 && o->n > 0 ? 0 : o->n == 0 && c->n > 0 ? 1 : -1;
+		return c->n == 0 && o->n > 0 ? 0 : o->n == 0 && c->n > 0 ? 1
+		                                                         : -1;
 	for (uint16_t i = 0; i < r->n; i++) {
 		int in_c = in_sig(m, c, r->h[i]), in_o = in_sig(m, o, r->h[i]);
 		only_c += in_c && !in_o;
 		only_o += in_o && !in_c;
 	}
-	return only_c && !only_o ? 0 : only_o && !only_c ? 1 : -1;
+	return only_c && !only_o ? 0 : only_o && !only_c ? 1
+	                                                 : -1;
 }
 
 int dt_match_response(const struct dt_matcher *m, const uint8_t *msg, size_t len, long *switch_id, uint16_t *qtype,

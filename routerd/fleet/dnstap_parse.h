@@ -48,7 +48,9 @@ const char *dt_strerror(int rc);
 
 /* ---- Frame Streams ---------------------------------------------------------- */
 
-enum dt_fs_state { DT_FS_OPEN = 0, DT_FS_DATA, DT_FS_STOPPED };
+enum dt_fs_state { DT_FS_OPEN = 0,
+	           DT_FS_DATA,
+	           DT_FS_STOPPED };
 
 struct dt_fs {
 	enum dt_fs_state state;
@@ -75,7 +77,9 @@ long dt_fs_feed(struct dt_fs *fs, const uint8_t *buf, size_t len, dt_data_fn on_
 
 /* ---- dnstap messages ---------------------------------------------------------- */
 
-enum dt_kind { DT_OTHER = 0, DT_AUTH_QUERY, DT_AUTH_RESPONSE };
+enum dt_kind { DT_OTHER = 0,
+	       DT_AUTH_QUERY,
+	       DT_AUTH_RESPONSE };
 
 struct dt_msg {
 	enum dt_kind kind;
@@ -89,7 +93,7 @@ struct dt_msg {
 	uint8_t ecs_addr[16];
 	uint16_t qtype;
 	long switch_id;            /* the view's switch index, -1: not a switched name */
-	int side;                  /* 0 cdn, 1 origin, -1: not decided by the answer */
+	int side;           /* 0 cdn, 1 origin, -1: not decided by the answer */
 };
 
 /* Scratch memory one decoder uses for one message at a time (protobuf-c

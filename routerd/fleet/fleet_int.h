@@ -72,8 +72,15 @@ struct fsec {
 	size_t n_z;
 };
 
-enum xfr_type { XT_AXFR, XT_IXFR, XT__COUNT };
-enum xfr_result { XR_OK, XR_REFUSED, XR_NOTAUTH, XR_FORMERR, XR_NOTFOUND, XR__COUNT };
+enum xfr_type { XT_AXFR,
+	        XT_IXFR,
+	        XT__COUNT };
+enum xfr_result { XR_OK,
+	          XR_REFUSED,
+	          XR_NOTAUTH,
+	          XR_FORMERR,
+	          XR_NOTFOUND,
+	          XR__COUNT };
 
 struct xhand; /* a connection handed over by a worker */
 struct xconn;

@@ -828,7 +828,7 @@ static void handle(struct xconn *c, const uint8_t *msg, size_t len)
 			count(f, type, XR_NOTAUTH);
 			log_warning("fleet: transfer request from %s refused: TSIG %s", c->peer_text,
 			            err == TSIG_BADKEY ? "BADKEY (unknown key)" : err == TSIG_BADSIG ? "BADSIG (wrong MAC)"
-			                                                         : "BADTIME (clock outside the fudge)");
+			                                                                             : "BADTIME (clock outside the fudge)");
 			/* The error goes back with the question, unsigned but for
 			 * BADTIME (RFC 8945 5.2); strip the TSIG for the echo. */
 			send_error(c, msg, &q, 1, RCODE_NOTAUTH, &t, 1, q.tsig_off, len);

@@ -35,7 +35,8 @@
 /* Default fudge: the clock skew allowed between signer and verifier. */
 #define TSIG_FUDGE 300
 
-enum tsig_alg { TSIG_HMAC_SHA256 = 1, TSIG_HMAC_SHA512 = 2 };
+enum tsig_alg { TSIG_HMAC_SHA256 = 1,
+	        TSIG_HMAC_SHA512 = 2 };
 
 struct tsig_key {
 	uint8_t name[255];   /* lower-case wire format */

@@ -855,8 +855,7 @@ static int signal_effect(struct st_switch *sw, enum st_sig_kind kind, const char
                          enum side side, const char *reason, int64_t exp)
 {
 	int warn = kind == ST_SIG_WARN || kind == ST_SIG_WARN_CLEAR;
-	const struct st_signal *f = warn ? sig_find(&sw->warn_ix, sw->warn, sw->n_warn, src, id) :
-	                                   sig_find(&sw->sig_ix, sw->sig, sw->n_sig, src, id);
+	const struct st_signal *f = warn ? sig_find(&sw->warn_ix, sw->warn, sw->n_warn, src, id) : sig_find(&sw->sig_ix, sw->sig, sw->n_sig, src, id);
 
 	if (kind == ST_SIG_UP || kind == ST_SIG_WARN_CLEAR)
 		return f != NULL ? ST_CHANGED : 0;

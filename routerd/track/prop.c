@@ -161,7 +161,9 @@ static int prop_name_switch_locked(struct prop *p, uint32_t switch_id, const cha
  * when the TTL's expiry says it should have, tell). Each hypothesis gives
  * the time the cache moves; the estimate is the mixture, and the band its
  * spread (see shares_at). */
-enum { HY_BASE, HY_FLOOR, HY_N };
+enum { HY_BASE,
+       HY_FLOOR,
+       HY_N };
 
 struct unit {
 	const struct track_entry *e;
@@ -465,7 +467,8 @@ static void settle(struct units *us)
 			for (int k = 0; k < HY_N; k++)
 				u->p[k] /= sum;
 		int likely = u->p[HY_FLOOR] > 0.5 ? HY_FLOOR : HY_BASE;
-		u->move = u->seen ? u->after : u->fresh[likely] > 0 ? u->fresh[likely] : 0;
+		u->move = u->seen ? u->after : u->fresh[likely] > 0 ? u->fresh[likely]
+		                                                    : 0;
 	}
 }
 
@@ -477,7 +480,8 @@ static void settle(struct units *us)
  * old answer in proportion to the part of (T - CH, T] it answered old. */
 static double old_share(double t, double u, double decay, int decays, double cs, double ch)
 {
-	double now = t < u ? 1 : decays ? exp(-decay * (t - u)) : 0;
+	double now = t < u ? 1 : decays ? exp(-decay * (t - u))
+	                                : 0;
 	if (cs <= 0 || ch <= 0)
 		return now;
 	double lo = t - ch, held = u > lo ? (u < t ? u : t) - lo : 0;
@@ -600,7 +604,8 @@ static double next_t(double t)
 
 static double pick(struct shares s, int which)
 {
-	return which == 0 ? s.lower : which == 1 ? s.expected : s.upper;
+	return which == 0 ? s.lower : which == 1 ? s.expected
+	                                         : s.upper;
 }
 
 /* The shares on the curve's grid, from the flip until both the report's
@@ -737,7 +742,8 @@ static json_t *resolver_json(const struct resolver *r, double all, uint32_t ttl,
 static int by_variance(const void *a, const void *b)
 {
 	double x = ((const struct resolver *)a)->var, y = ((const struct resolver *)b)->var;
-	return x < y ? 1 : x > y ? -1 : 0;
+	return x < y ? 1 : x > y ? -1
+	                         : 0;
 }
 
 /* The resolver tables: the heaviest, the laggards, and the ones that make
@@ -966,12 +972,12 @@ static void servers_json(struct prop *p, const struct units *us, json_t *report)
 			continue;
 		track_server_times(p->t, us->m->id, (uint8_t)k, &first_new, &last_old);
 		json_array_append_new(
-		        rows, json_pack("{s:s, s:b, s:I, s:f, s:f, s:f, s:o, s:o}", "server", name ? name : "?", "observed", 1,
-		                        "resolvers", (json_int_t)resolvers[k], "traffic_share", round4(all > 0 ? w[k] / all : 0),
-		                        "old_share", round4(w[k] > 0 ? old[k] / w[k] : 0), "remaining_share",
-		                        round4(old_all > 0 ? old[k] / old_all : 0), "first_new_s",
-		                        num_or_null(k == 0 ? NAN : round3(rel_s(first_new, us->m->flip_ns))), "last_old_s",
-		                        num_or_null(k == 0 ? NAN : round3(rel_s(last_old, us->m->flip_ns)))));
+		    rows, json_pack("{s:s, s:b, s:I, s:f, s:f, s:f, s:o, s:o}", "server", name ? name : "?", "observed", 1,
+		                    "resolvers", (json_int_t)resolvers[k], "traffic_share", round4(all > 0 ? w[k] / all : 0),
+		                    "old_share", round4(w[k] > 0 ? old[k] / w[k] : 0), "remaining_share",
+		                    round4(old_all > 0 ? old[k] / old_all : 0), "first_new_s",
+		                    num_or_null(k == 0 ? NAN : round3(rel_s(first_new, us->m->flip_ns))), "last_old_s",
+		                    num_or_null(k == 0 ? NAN : round3(rel_s(last_old, us->m->flip_ns)))));
 	}
 	for (size_t i = 0; i < p->n_expected; i++) {
 		int seen = 0;
@@ -1089,8 +1095,7 @@ static json_t *report_of(struct prop *p, const struct sw_reports *s, struct unit
 	json_object_set_new(r, "below_1pct_range_s",
 	                    json_pack("[o, o]", b1[0] < 0 ? json_null() : json_real(round3(b1[0])),
 	                              b1[2] < 0 ? json_null() : json_real(round3(b1[2]))));
-	json_object_set_new(r, "stale_share", json_pack("{s:f, s:f, s:f, s:i}", "prior", STALE_PRIOR, "estimate",
-	                                                round4(us.pi), "sd", round4(us.pi_sd), "minutes", us.fused));
+	json_object_set_new(r, "stale_share", json_pack("{s:f, s:f, s:f, s:i}", "prior", STALE_PRIOR, "estimate", round4(us.pi), "sd", round4(us.pi_sd), "minutes", us.fused));
 	json_object_set_new(r, "measured", measured);
 	curve = json_array();
 	double last = -1;

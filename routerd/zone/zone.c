@@ -316,8 +316,8 @@ static int check_rr(struct loader *l, ldns_rr *rr, int line)
 	uint8_t key[256];
 	uint16_t klen = owner_key(owner, key);
 	int inside = klen != NO_KEY && l->apex_key_len != NO_KEY
-	                     ? klen >= l->apex_key_len && memcmp(key, l->apex_key, l->apex_key_len) == 0
-	                     : ldns_dname_compare(owner, l->apex) == 0 || ldns_dname_is_subdomain(owner, l->apex);
+	                 ? klen >= l->apex_key_len && memcmp(key, l->apex_key, l->apex_key_len) == 0
+	                 : ldns_dname_compare(owner, l->apex) == 0 || ldns_dname_is_subdomain(owner, l->apex);
 	if (!inside)
 		return refuse(l, line, "%s is outside the zone", owner);
 	if (type == LDNS_RR_TYPE_SOA && ldns_dname_compare(owner, l->apex) != 0)

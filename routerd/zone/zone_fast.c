@@ -132,9 +132,7 @@ static ldns_rr_type type_of(const struct tok *t)
 	static const struct {
 		const char *name;
 		ldns_rr_type type;
-	} types[] = { { "A", LDNS_RR_TYPE_A },         { "AAAA", LDNS_RR_TYPE_AAAA }, { "NS", LDNS_RR_TYPE_NS },
-		      { "CNAME", LDNS_RR_TYPE_CNAME }, { "PTR", LDNS_RR_TYPE_PTR },   { "MX", LDNS_RR_TYPE_MX },
-		      { "TXT", LDNS_RR_TYPE_TXT } };
+	} types[] = { { "A", LDNS_RR_TYPE_A }, { "AAAA", LDNS_RR_TYPE_AAAA }, { "NS", LDNS_RR_TYPE_NS }, { "CNAME", LDNS_RR_TYPE_CNAME }, { "PTR", LDNS_RR_TYPE_PTR }, { "MX", LDNS_RR_TYPE_MX }, { "TXT", LDNS_RR_TYPE_TXT } };
 	for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++)
 		if (is_word(t, types[i].name))
 			return types[i].type;

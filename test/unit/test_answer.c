@@ -108,7 +108,8 @@ static int setup(void **state)
 		if (f == NULL)
 			return -1;
 		fprintf(f, "$ORIGIN %s.t.example.\n$TTL 900\n@ SOA ns hostmaster 5 3600 900 604800 60\n@ NS ns\n"
-		           "ns A 192.0.2.12%d\nwww A 192.0.2.123\n", i ? "kid2" : "kid", i);
+		           "ns A 192.0.2.12%d\nwww A 192.0.2.123\n",
+		        i ? "kid2" : "kid", i);
 		fclose(f);
 	}
 	zones[1].name = "kid.t.example.";

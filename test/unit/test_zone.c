@@ -400,10 +400,10 @@ static void test_fast_path(void **state)
 	zone_data_free(z);
 
 	/* What the fast path declines. */
-	static const char *const declined[] = { "a 1h A 192.0.2.1",     "a CH TXT \"x\"",       "a A ( 192.0.2.1 )",
-		                                "a A 192.0.2.1 ; c",    "a\\.b A 192.0.2.1",    "a TXT \"x\\\"y\"",
-		                                "a SRV 0 0 53 b",       "a 300 300 A 192.0.2.1", "a A 192.0.2.256",
-		                                "a TXT unquoted",       ". A 192.0.2.1",        "a..b A 192.0.2.1",     "a IN 30 A 192.0.2.1" };
+	static const char *const declined[] = { "a 1h A 192.0.2.1", "a CH TXT \"x\"", "a A ( 192.0.2.1 )",
+		                                "a A 192.0.2.1 ; c", "a\\.b A 192.0.2.1", "a TXT \"x\\\"y\"",
+		                                "a SRV 0 0 53 b", "a 300 300 A 192.0.2.1", "a A 192.0.2.256",
+		                                "a TXT unquoted", ". A 192.0.2.1", "a..b A 192.0.2.1", "a IN 30 A 192.0.2.1" };
 	ldns_rdf *origin = ldns_dname_new_frm_str("z.test."), *prev = NULL;
 	for (size_t i = 0; i < sizeof(declined) / sizeof(declined[0]); i++) {
 		ldns_rr *rr = NULL;
