@@ -20,10 +20,12 @@ for f in api http llhttp; do
 done
 # The dnstap decoder protoc-c generates (the Makefile knows how).
 make -s build/proto/dnstap.pb-c.c
+# Read once, without the "Entering directory" lines a make under make prints.
+VERSION=$(make -s --no-print-directory version)
 srcs="$(find routerd -name "*.c" ! -path routerd/main.c | sort) build/proto/dnstap.pb-c.c"
 # clang warns about the constant arms of wire.c's lower-case table that are
 # never taken; gcc with -Werror is the build that judges warnings.
-if ! clang -g -O1 -std=gnu11 -D_GNU_SOURCE -DROUTERD_VERSION="\"$(make -s version)\"" -pthread -Irouterd -Ibuild/proto -I"$LLHTTP_INC" $(pkg-config --cflags $PKGS) \
+if ! clang -g -O1 -std=gnu11 -D_GNU_SOURCE -DROUTERD_VERSION="\"$VERSION\"" -pthread -Irouterd -Ibuild/proto -I"$LLHTTP_INC" $(pkg-config --cflags $PKGS) \
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer \
 	-o "$B/fuzz_packet" test/fuzz/fuzz_packet.c $srcs "$B"/llhttp/*.o \
 	$(pkg-config --libs $PKGS) -pthread >"$B/build.log" 2>&1; then
@@ -68,7 +70,7 @@ echo "fuzz: no crash in ${secs} s"
 
 # The control plane's parsers of network input: webhook bodies, error
 # reports, credentials. Seeded with real payload shapes.
-clang -g -O1 -std=gnu11 -D_GNU_SOURCE -DROUTERD_VERSION="\"$(make -s version)\"" -Irouterd $(pkg-config --cflags jansson) \
+clang -g -O1 -std=gnu11 -D_GNU_SOURCE -DROUTERD_VERSION="\"$VERSION\"" -Irouterd $(pkg-config --cflags jansson) \
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
 	-o "$B/fuzz_webhook" test/fuzz/fuzz_webhook.c routerd/admin/webhook.c routerd/admin/auth.c routerd/lib/log.c routerd/lib/side.c routerd/lib/err.c \
 	$(pkg-config --libs jansson libcrypto) >"$B/build-webhook.log" 2>&1 || {
@@ -97,7 +99,7 @@ echo "fuzz: webhook and auth parsers, no crash in ${wsecs} s"
 
 # The dnstap collector's parser: Frame Streams, dnstap protobuf, the
 # response inside matched against fuzz.yaml's switches.
-clang -g -O1 -std=gnu11 -D_GNU_SOURCE -DROUTERD_VERSION="\"$(make -s version)\"" -pthread -Irouterd -Ibuild/proto -I"$LLHTTP_INC" \
+clang -g -O1 -std=gnu11 -D_GNU_SOURCE -DROUTERD_VERSION="\"$VERSION\"" -pthread -Irouterd -Ibuild/proto -I"$LLHTTP_INC" \
 	$(pkg-config --cflags $PKGS) -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer \
 	-o "$B/fuzz_dnstap" test/fuzz/fuzz_dnstap.c $srcs "$B"/llhttp/*.o $(pkg-config --libs $PKGS) -pthread \
 	>"$B/build-dnstap.log" 2>&1 || {
