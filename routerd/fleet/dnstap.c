@@ -39,25 +39,23 @@ struct dserver {
 	_Atomic int connections;
 };
 
+/* A Unix or TCP stream, seen as whichever libuv type a call takes. */
+union stream_handle {
+	uv_handle_t h;
+	uv_stream_t s;
+	uv_pipe_t pipe;
+	uv_tcp_t tcp;
+};
+
 struct listener {
-	union {
-		uv_handle_t h;
-		uv_stream_t s;
-		uv_pipe_t pipe;
-		uv_tcp_t tcp;
-	} u;
+	union stream_handle u;
 	struct dnstap *d;
 	char *path; /* Unix socket to remove at stop; NULL for TCP */
 	int inited; /* the handle is initialised: close it */
 };
 
 struct conn {
-	union {
-		uv_handle_t h;
-		uv_stream_t s;
-		uv_pipe_t pipe;
-		uv_tcp_t tcp;
-	} u;
+	union stream_handle u;
 	struct dnstap *d;
 	struct conn *next, *prev;
 	uint8_t *buf;

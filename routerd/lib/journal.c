@@ -393,7 +393,8 @@ static int open_dir(const char *dir)
 	return fd < 0 ? -errno : fd;
 }
 
-int journal_replay(const char *dir, journal_cb cb, void *arg, struct journal_info *info)
+/* Replay DIR's journal; SALVAGE: keep what precedes damage (--recover). */
+static int replay_dir(const char *dir, journal_cb cb, void *arg, struct journal_info *info, int salvage)
 {
 	struct journal_info dummy;
 	uint64_t good, count;
@@ -401,22 +402,19 @@ int journal_replay(const char *dir, journal_cb cb, void *arg, struct journal_inf
 
 	if (dirfd < 0)
 		return dirfd;
-	r = replay(dirfd, dir, cb, arg, info ? info : &dummy, &good, &count, 0);
+	r = replay(dirfd, dir, cb, arg, info ? info : &dummy, &good, &count, salvage);
 	close(dirfd);
 	return r;
 }
 
+int journal_replay(const char *dir, journal_cb cb, void *arg, struct journal_info *info)
+{
+	return replay_dir(dir, cb, arg, info, 0);
+}
+
 int journal_recover(const char *dir, journal_cb cb, void *arg, struct journal_info *info)
 {
-	struct journal_info dummy;
-	uint64_t good, count;
-	int dirfd = open_dir(dir), r;
-
-	if (dirfd < 0)
-		return dirfd;
-	r = replay(dirfd, dir, cb, arg, info ? info : &dummy, &good, &count, 1);
-	close(dirfd);
-	return r;
+	return replay_dir(dir, cb, arg, info, 1);
 }
 
 int journal_open(struct journal **out, const char *dir, const struct journal_opts *opts, journal_cb cb, void *arg,
